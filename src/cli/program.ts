@@ -1,0 +1,58 @@
+/**
+ * @module cli/program — the `s3-router` command: `validate` a configuration, `explain` where a
+ * name routes.
+ */
+import { Command, CommanderError } from "commander";
+import { loadRouterConfig } from "../config/load-config.js";
+import { resolveRouterOptions } from "../config/router-options.js";
+import { isConfigError } from "../errors.js";
+import { RouteTable } from "../routing/route-table.js";
+import { explain, formatExplanation, parseS3Url } from "./explain.js";
+
+async function routeTableOf(file: string): Promise<RouteTable> {
+  const config = await loadRouterConfig(file);
+  return new RouteTable(resolveRouterOptions({ clients: config.clients, profiles: config.profiles }).routes);
+}
+
+/** Builds the CLI program (exported for tests, which run it without a child process). */
+export function program(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+  const cli = new Command("s3-router")
+    .description("Route S3 requests to several S3-compatible services by bucket and key pattern.")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: out });
+
+  cli
+    .command("validate")
+    .description("check a configuration file; prints OK or every problem with its field")
+    .argument("<config>", "configuration file (YAML or JSON)")
+    .action(async (file: string) => {
+      const table = await routeTableOf(file);
+      out(`OK: ${file} — ${table.routes.length - 1} profile(s), clients: ${[...new Set(table.routes.map((r) => r.client))].join(", ")}\n`);
+    });
+
+  cli
+    .command("explain")
+    .description("show which profile, client and physical bucket/key a name routes to, and which routes a listing of it spans")
+    .argument("<config>", "configuration file (YAML or JSON)")
+    .argument("<address>", "s3://bucket/key or s3://bucket/prefix")
+    .option("--json", "print JSON")
+    .action(async (file: string, address: string, options: { json?: boolean }) => {
+      const table = await routeTableOf(file);
+      const { bucket, key } = parseS3Url(address);
+      const explanation = explain(table, bucket, key);
+      out(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
+    });
+  return cli;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  try {
+    await program().exitOverride().parseAsync(argv as string[], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`${isConfigError(error) ? error.message : `error: ${(error as Error).message}`}\n`);
+    return isConfigError(error) ? 1 : 2;
+  }
+}

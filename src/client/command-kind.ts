@@ -1,0 +1,29 @@
+/**
+ * @module client/command-kind — which of the router's few shapes an SDK command has: the shape
+ * decides how its input names buckets and keys and how its output names them back.
+ */
+
+/**
+ * - `object`: one key of one bucket (`Bucket` + `Key`): GetObject, PutObject, UploadPart, ListParts…
+ * - `bucket`: the bucket itself (`Bucket`, no `Key`): HeadBucket, CreateBucket, Get/PutBucket*…
+ * - `list`: keys under a `Prefix`: ListObjects(V2), ListObjectVersions, ListMultipartUploads.
+ * - `copy`: a destination key plus a `CopySource`: CopyObject, UploadPartCopy.
+ * - `delete-batch`: many keys of one bucket: DeleteObjects.
+ * - `account`: no bucket at all (ListBuckets…): served by the default client.
+ */
+export type CommandKind = "object" | "bucket" | "list" | "copy" | "delete-batch" | "account";
+
+const LISTINGS = new Set(["ListObjectsCommand", "ListObjectsV2Command", "ListObjectVersionsCommand", "ListMultipartUploadsCommand"]);
+const COPIES = new Set(["CopyObjectCommand", "UploadPartCopyCommand"]);
+
+/** The kind of a command, from its class name and the names its input carries. */
+export function commandKind(name: string, input: Readonly<Record<string, unknown>>): CommandKind {
+  if (LISTINGS.has(name)) return "list";
+  if (COPIES.has(name)) return "copy";
+  if (name === "DeleteObjectsCommand") return "delete-batch";
+  if (typeof input["Bucket"] !== "string") return "account";
+  return typeof input["Key"] === "string" ? "object" : "bucket";
+}
+
+/** The operation name of a command class (`GetObjectCommand` → `GetObject`), for messages. */
+export const operationName = (commandName: string): string => commandName.replace(/Command$/, "");

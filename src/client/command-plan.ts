@@ -1,0 +1,173 @@
+/**
+ * @module client/command-plan — turns one SDK command into a plan: the backend to send it to,
+ * its input in physical names (a new object; the caller's is never touched), and functions that
+ * bring the output and errors back to the caller's names.
+ */
+import { CrossBackendError, NoRouteError } from "../errors.js";
+import { formatCopySource, parseCopySource } from "../mapping/copy-source.js";
+import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import type { Route, RouteTable } from "../routing/route-table.js";
+import { commandKind, operationName } from "./command-kind.js";
+import { restoreError, restoreOutput, type NameScope } from "./output-mapping.js";
+
+type Input = Readonly<Record<string, unknown>>;
+
+/** How to send one command. */
+export interface CommandPlan {
+  /** Client (backend) name. */
+  readonly client: string;
+  /** The route whose mapping applies (a listing's or a copy's destination route). */
+  readonly route: Route;
+  /** Input with physical names. */
+  readonly input: Record<string, unknown>;
+  /** Physical → caller names, for the output and for errors. */
+  readonly scope: NameScope;
+}
+
+/**
+ * Plans `commandName` with `input` on the route table.
+ * @throws {@link CrossBackendError} when the command would need several backends;
+ *   {@link NoRouteError} when its input lacks what routing needs.
+ */
+export function planCommand(table: RouteTable, commandName: string, input: Input): CommandPlan {
+  const op = operationName(commandName);
+  const bucket = input["Bucket"] as string | undefined;
+  switch (commandKind(commandName, input)) {
+    case "account":
+      return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
+    case "bucket": {
+      const route = table.resolveBucket(bucket!);
+      const physicalBucket = toPhysicalBucket(route, bucket!);
+      return { client: route.client, route, input: { ...input, Bucket: physicalBucket }, scope: { kind: "bucket", route, bucket: bucket!, physicalBucket } };
+    }
+    case "object": {
+      const key = input["Key"] as string;
+      const route = table.resolveObject(bucket!, key);
+      return objectPlan(route, input, bucket!, key);
+    }
+    case "copy":
+      return copyPlan(table, op, input);
+    case "delete-batch":
+      return deleteBatchPlan(table, op, input);
+    case "list":
+      return listPlan(table, op, input);
+  }
+}
+
+function requireBucketAndKey(op: string, input: Input): { bucket: string; key: string } {
+  const { Bucket: bucket, Key: key } = input;
+  if (typeof bucket !== "string" || typeof key !== "string") {
+    throw new NoRouteError(op, "needs a Bucket and a Key", { bucket: bucket as string, key: key as string });
+  }
+  return { bucket, key };
+}
+
+function objectPlan(route: Route, input: Input, bucket: string, key: string, extra: Input = {}): CommandPlan {
+  const physicalBucket = toPhysicalBucket(route, bucket);
+  const physicalKey = toPhysicalKey(route, key);
+  return {
+    client: route.client,
+    route,
+    input: { ...input, ...extra, Bucket: physicalBucket, Key: physicalKey },
+    scope: { kind: "object", route, bucket, physicalBucket, key, physicalKey },
+  };
+}
+
+function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+  const { bucket, key } = requireBucketAndKey(op, input);
+  if (typeof input["CopySource"] !== "string") throw new NoRouteError(op, "needs a CopySource", { bucket, key });
+  const source = parseCopySource(input["CopySource"], op);
+  const destination = table.resolveObject(bucket, key);
+  const from = table.resolveObject(source.bucket, source.key);
+  if (from.client !== destination.client) {
+    throw new CrossBackendError(
+      op,
+      bucket,
+      [`${source.bucket}/${source.key}`, `${bucket}/${key}`],
+      [from.name, destination.name],
+      `the source is served by client "${from.client}" and the destination by client "${destination.client}"`,
+    );
+  }
+  const copySource = formatCopySource({ ...source, bucket: toPhysicalBucket(from, source.bucket), key: toPhysicalKey(from, source.key) });
+  return objectPlan(destination, input, bucket, key, { CopySource: copySource });
+}
+
+function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+  const bucket = input["Bucket"];
+  if (typeof bucket !== "string") throw new NoRouteError(op, "needs a Bucket");
+  const del = input["Delete"] as { Objects?: ReadonlyArray<{ Key?: string }> } | undefined;
+  const objects = del?.Objects ?? [];
+  const home = table.resolveBucket(bucket);
+  const routes = new Map<string, Route>();
+  const physicalKeys = new Map<string, string>();
+  let first: Route | undefined;
+  const mapped = objects.map((object, i) => {
+    if (typeof object.Key !== "string") throw new NoRouteError(op, `Delete.Objects[${i}] has no Key`, { bucket });
+    const route = table.resolveObject(bucket, object.Key);
+    first ??= route;
+    routes.set(route.name, route);
+    const physicalKey = toPhysicalKey(route, object.Key);
+    physicalKeys.set(physicalKey, object.Key);
+    return { ...object, Key: physicalKey };
+  });
+  const route = first ?? home;
+  const physicalBucket = toPhysicalBucket(route, bucket);
+  for (const other of routes.values()) {
+    if (other.client !== route.client || toPhysicalBucket(other, bucket) !== physicalBucket) {
+      const all = [...routes.values()];
+      throw new CrossBackendError(
+        op,
+        bucket,
+        objects.map((o) => o.Key!),
+        all.map((r) => r.name),
+        `its keys live in ${new Set(all.map((r) => `${r.client}:${toPhysicalBucket(r, bucket)}`)).size} backend buckets`,
+      );
+    }
+  }
+  return {
+    client: route.client,
+    route,
+    input: { ...input, Bucket: physicalBucket, Delete: { ...del, Objects: mapped } },
+    scope: { kind: "delete-batch", route, bucket, physicalBucket, physicalKeys },
+  };
+}
+
+/** Listing fields that hold a caller key (or key prefix) and gain the route's prefix on the way in. */
+const LIST_KEY_FIELDS = ["StartAfter", "Marker", "KeyMarker"] as const;
+
+function listPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+  const bucket = input["Bucket"];
+  if (typeof bucket !== "string") throw new NoRouteError(op, "needs a Bucket");
+  const prefix = (input["Prefix"] as string | undefined) ?? "";
+  const routes = table.routesForPrefix(bucket, prefix);
+  const first = routes[0]!;
+  const physicalBucket = toPhysicalBucket(first, bucket);
+  // Routes that land in the same backend bucket under the same prefix are one listing.
+  const distinct = routes.filter(
+    (r) => r.client !== first.client || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
+  );
+  if (distinct.length > 0) {
+    throw new CrossBackendError(
+      op,
+      bucket,
+      [prefix],
+      routes.map((r) => r.name),
+      `keys under prefix "${prefix}" can live in several backends; list a narrower prefix`,
+    );
+  }
+  const rewritten: Record<string, unknown> = { ...input, Bucket: physicalBucket };
+  if (first.mappedPrefix !== "") {
+    rewritten["Prefix"] = first.mappedPrefix + prefix;
+    for (const field of LIST_KEY_FIELDS) {
+      if (typeof input[field] === "string" && input[field] !== "") rewritten[field] = first.mappedPrefix + input[field];
+    }
+  }
+  return {
+    client: first.client,
+    route: first,
+    input: rewritten,
+    scope: { kind: "list", route: first, bucket, physicalBucket, encoded: input["EncodingType"] === "url" },
+  };
+}
+
+export { restoreError, restoreOutput };

@@ -1,0 +1,162 @@
+/**
+ * @module client/s3-router — the drop-in router: an `S3Client` (so the SDK's paginators, waiters
+ * and lib-storage accept it) that sends each command to the backend its bucket and key route to,
+ * in physical names, and returns the answer in the caller's names. It also carries every method
+ * of the SDK's aggregated `S3` class.
+ */
+import * as sdk from "@aws-sdk/client-s3";
+import { S3Client, type S3 } from "@aws-sdk/client-s3";
+import { LazyClient } from "../config/client-config.js";
+import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
+import { RouterMisuseError } from "../errors.js";
+import { RouteTable } from "../routing/route-table.js";
+import { planCommand, type CommandPlan } from "./command-plan.js";
+import { restoreError, restoreOutput } from "./output-mapping.js";
+
+type AnyCommand = {
+  readonly input: object;
+  readonly middlewareStack: sdk.S3Client["middlewareStack"];
+  constructor: new (input: object) => AnyCommand;
+};
+/** When lib-storage (given the router) adds checksums. @default "WHEN_REQUIRED" if any backend says so. */
+export type RouterChecksumSetting = "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+type Endpoint = { protocol: string; hostname: string; port?: number; path: string };
+
+/**
+ * Routes S3 commands to several backends by bucket and key pattern. Build it with
+ * {@link createS3Router}.
+ *
+ * It is an `S3Client`: use `send(command)`, the SDK's paginators and waiters, and lib-storage's
+ * `Upload` with it. It is also an aggregated client: `router.putObject({...})` works like on the
+ * SDK's `S3` class. Presign with {@link presignUrl}, not the SDK's `getSignedUrl` (which would
+ * sign for no backend at all: the router refuses it with a {@link RouterMisuseError}).
+ */
+export class S3Router extends S3Client {
+  /** The compiled routing rules. */
+  readonly routeTable: RouteTable;
+  readonly #clients: ReadonlyMap<string, LazyClient>;
+  readonly #checksumDefault: RouterChecksumSetting | undefined;
+  /** Client name of the last command routed, for lib-storage's Location (see constructor). */
+  #lastClient = "default";
+
+  constructor(options: S3RouterOptions & { readonly requestChecksumCalculation?: RouterChecksumSetting }) {
+    const resolved = resolveRouterOptions(options, ["requestChecksumCalculation"]);
+    super({ region: "us-east-1", forcePathStyle: true });
+    this.routeTable = new RouteTable(resolved.routes);
+    this.#clients = new Map([...resolved.clients].map(([name, source]) => [name, new LazyClient(name, source)]));
+    this.#checksumDefault = options.requestChecksumCalculation;
+
+    // The router never sends through its own stack; what users add to it is carried onto each
+    // routed command, so start it empty.
+    for (const entry of this.middlewareStack.identify()) this.middlewareStack.remove(entry.split(/ /)[0]!);
+    const config = this.config as unknown as Record<string, unknown>;
+    // The SDK's getSignedUrl resolves an endpoint from the router's own config, which would sign
+    // logical names for no backend. Refuse loudly instead of producing a wrong URL.
+    config["endpointProvider"] = () => {
+      throw new RouterMisuseError(
+        "the router has no endpoint of its own: presign with presignUrl(router, command) from s3-router, not getSignedUrl(router, …)",
+      );
+    };
+    // lib-storage's Upload calls `send(put)` and, in the same tick, `config.endpoint()` to build a
+    // single-part Location: answering with the backend just routed makes that Location name the
+    // backend's address, like the multipart Location the router maps back.
+    config["endpoint"] = () => this.#endpointOf(this.#lastClient);
+    // lib-storage asks the client it is given whether to add CRC32 to multipart uploads; a
+    // backend that only wants required checksums (e.g. Ceph 16) must not get them.
+    config["requestChecksumCalculation"] = () => this.#requestChecksumCalculation();
+  }
+
+  /** The backend client of a route's client name (built on first use). */
+  backend(name: string): S3Client {
+    const lazy = this.#clients.get(name);
+    if (!lazy) throw new RouterMisuseError(`no client named "${name}"; clients: ${[...this.#clients.keys()].join(", ")}`);
+    return lazy.get();
+  }
+
+  /**
+   * Sends `command` to the backend its bucket and key route to. The caller's command and input
+   * are never modified: a new command of the same class carries the physical names.
+   */
+  override send(command: any, optionsOrCb?: any, cb?: any): any {
+    const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
+    const options = typeof optionsOrCb === "function" ? undefined : optionsOrCb;
+    const result = this.#route(command as AnyCommand, options);
+    if (typeof callback !== "function") return result;
+    result.then(
+      (output) => callback(null, output),
+      (error: unknown) => callback(error),
+    );
+    return undefined;
+  }
+
+  /** Plans a command without sending it: where it would go and with which input. */
+  plan(command: { readonly input: object; constructor: { name: string } }): CommandPlan {
+    return planCommand(this.routeTable, command.constructor.name, command.input as Record<string, unknown>);
+  }
+
+  /** Closes the backend clients the router built itself; clients passed in stay the caller's. */
+  override destroy(): void {
+    for (const lazy of this.#clients.values()) if (lazy.owned && lazy.created) lazy.get().destroy();
+    super.destroy();
+  }
+
+  #route(command: AnyCommand, options: unknown): Promise<unknown> {
+    let plan: CommandPlan;
+    let backend: S3Client;
+    try {
+      plan = this.plan(command);
+      backend = this.backend(plan.client);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#lastClient = plan.client;
+    const routed = new command.constructor(plan.input);
+    routed.middlewareStack.use(command.middlewareStack);
+    if (this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
+    const scope = plan.scope;
+    return (backend.send(routed as never, options as never) as Promise<unknown>).then(
+      (output) => restoreOutput(scope, output),
+      (error: unknown) => {
+        throw restoreError(scope, error);
+      },
+    );
+  }
+
+  async #endpointOf(name: string): Promise<Endpoint> {
+    const config = this.backend(name).config;
+    if (config.endpoint) return (await config.endpoint()) as Endpoint;
+    // AWS itself: the regional endpoint, which answers path-style requests too.
+    return { protocol: "https:", hostname: `s3.${await config.region()}.amazonaws.com`, path: "/" };
+  }
+
+  async #requestChecksumCalculation(): Promise<"WHEN_SUPPORTED" | "WHEN_REQUIRED"> {
+    if (this.#checksumDefault) return this.#checksumDefault;
+    const settings = await Promise.all([...this.#clients.keys()].map((name) => this.backend(name).config.requestChecksumCalculation()));
+    return settings.includes("WHEN_REQUIRED") ? "WHEN_REQUIRED" : "WHEN_SUPPORTED";
+  }
+}
+
+/** Every method of the SDK's aggregated `S3` class: `putObject`, `paginateListObjectsV2`, `waitUntilObjectExists`… */
+type AggregatedMethods = Omit<S3, keyof S3Client>;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface S3Router extends AggregatedMethods {}
+
+// The aggregated methods, generated from the SDK's exports so new operations appear by themselves.
+const proto = S3Router.prototype as unknown as Record<string, unknown>;
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+for (const [name, value] of Object.entries(sdk)) {
+  if (typeof value !== "function") continue;
+  if (name.endsWith("Command") && name !== "Command") {
+    const Command = value as unknown as new (input: object) => AnyCommand;
+    proto[lowerFirst(name.slice(0, -"Command".length))] = function (this: S3Router, input: object, optionsOrCb?: unknown, cb?: unknown) {
+      return this.send(new Command(input ?? {}), optionsOrCb, cb);
+    };
+  } else if (/^(paginate|waitUntil)[A-Z]/.test(name)) {
+    const helper = value as (config: object, input: object, ...rest: unknown[]) => unknown;
+    const isWaiter = name.startsWith("waitUntil");
+    proto[name] = function (this: S3Router, input: object = {}, config?: unknown, ...rest: unknown[]) {
+      const settings = isWaiter && typeof config === "number" ? { maxWaitTime: config } : (config ?? {});
+      return helper({ ...settings, client: this }, input, ...rest);
+    };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * @module config/profile-schema — the routing rules as users write them: boto-s3-router's
+ * snake_case profiles, their camelCase twins, the object (ordered) and the array form; all
+ * normalised to one {@link RouteSpec} list.
+ */
+import { z } from "zod";
+import type { ConfigIssue } from "../errors.js";
+
+/**
+ * One routing rule, normalised. Field meanings follow boto-s3-router's profiles.
+ */
+export interface RouteSpec {
+  /** Profile name: the key in the `profiles` object, or `name` (else `#<index>`) in the array form. */
+  readonly name: string;
+  /** Name of the client (backend) that serves this route. */
+  readonly client: string;
+  /** fnmatch glob matched against the request's bucket. */
+  readonly bucketPattern: string;
+  /** fnmatch glob matched against the request's key; undefined matches every key of the bucket. */
+  readonly keyPattern: string | undefined;
+  /** Bucket name used on the backend; undefined keeps the caller's bucket name. */
+  readonly mappedBucket: string | undefined;
+  /** Prepended to every key (and listing prefix) on the backend; "" for none. */
+  readonly mappedPrefix: string;
+}
+
+/** Field spellings: Python (snake_case, canonical) → camelCase alias. */
+const FIELDS = {
+  source_bucket_pattern: "sourceBucketPattern",
+  source_key_pattern: "sourceKeyPattern",
+  mapped_bucket_name: "mappedBucketName",
+  mapped_prefix: "mappedPrefix",
+} as const;
+type SnakeField = keyof typeof FIELDS;
+
+const text = (what: string) =>
+  z.string({ error: (i) => `${what} must be a string, got ${describe(i.input)}` });
+
+const fieldSchemas = {
+  source_bucket_pattern: text("the bucket pattern").min(1, "the bucket pattern must not be empty"),
+  source_key_pattern: text("the key pattern"),
+  mapped_bucket_name: text("the mapped bucket name").min(1, "the mapped bucket name must not be empty"),
+  mapped_prefix: text("the mapped prefix"),
+};
+
+const profileShape = {
+  client: text("the client name").min(1, "the client name must not be empty").optional(),
+  ...Object.fromEntries(
+    Object.entries(FIELDS).flatMap(([snake, camel]) => [
+      [snake, fieldSchemas[snake as SnakeField].optional()],
+      [camel, fieldSchemas[snake as SnakeField].optional()],
+    ]),
+  ),
+} as Record<string, z.ZodType>;
+
+const profileSchema = z.strictObject(profileShape, {
+  error: (i) => (i.code === "invalid_type" ? `a profile must be an object, got ${describe(i.input)}` : undefined),
+});
+const namedProfileSchema = z.strictObject(
+  { ...profileShape, name: text("the route name").min(1, "the route name must not be empty").optional() },
+  { error: (i) => (i.code === "invalid_type" ? `a route must be an object, got ${describe(i.input)}` : undefined) },
+);
+
+/** What users may pass as `profiles`: the Python ordered object, or an ordered array of routes. */
+export const profilesSchema = z.union([z.array(namedProfileSchema), z.record(z.string(), profileSchema)], {
+  error: (i) => `profiles must be an object of named profiles or an array of routes, got ${describe(i.input)}`,
+});
+
+/** Input type of one profile (either spelling). */
+export type ProfileInput = {
+  client?: string;
+  source_bucket_pattern?: string;
+  sourceBucketPattern?: string;
+  source_key_pattern?: string;
+  sourceKeyPattern?: string;
+  mapped_bucket_name?: string;
+  mappedBucketName?: string;
+  mapped_prefix?: string;
+  mappedPrefix?: string;
+};
+/** Input type of `profiles`: ordered object (Python shape) or array (each route may carry a `name`). */
+export type ProfilesInput = Record<string, ProfileInput> | ReadonlyArray<ProfileInput & { name?: string }>;
+
+/**
+ * Normalises validated profiles into route specs, collecting every problem as an issue.
+ * `clientNames` is the set of configured clients; a route naming an unknown one is an issue.
+ */
+export function normalizeProfiles(
+  profiles: unknown,
+  clientNames: ReadonlySet<string>,
+  path: string,
+  issues: ConfigIssue[],
+): RouteSpec[] {
+  if (profiles === undefined) return [];
+  if (!Array.isArray(profiles) && isPlainObject(profiles)) {
+    // JavaScript enumerates integer-like keys first, whatever their written order: first-match-wins
+    // would then silently follow another order than the file's.
+    const keys = Object.keys(profiles);
+    const numeric = keys.filter((k) => /^(0|[1-9]\d*)$/.test(k));
+    if (numeric.length > 0 && keys.length > 1) {
+      issues.push({
+        path,
+        message: `profile names ${numeric.map((k) => `"${k}"`).join(", ")} look like array indexes, which JavaScript reorders; rename them or use the array form`,
+      });
+    }
+  }
+  const parsed = profilesSchema.safeParse(profiles);
+  if (!parsed.success) {
+    issues.push(...zodIssues(parsed.error, path));
+    return [];
+  }
+  const entries: Array<[string, Record<string, unknown>, string]> = Array.isArray(parsed.data)
+    ? parsed.data.map((p, i) => [typeof p["name"] === "string" ? p["name"] : `#${i}`, p, `${path}[${i}]`])
+    : Object.entries(parsed.data).map(([name, p]) => [name, p, `${path}.${name}`]);
+
+  const specs: RouteSpec[] = [];
+  const seen = new Set<string>();
+  for (const [name, raw, where] of entries) {
+    const before = issues.length;
+    if (seen.has(name)) issues.push({ path: where, message: `duplicate route name "${name}"` });
+    seen.add(name);
+    const field = (snake: SnakeField): string | undefined => {
+      const camel = FIELDS[snake];
+      const a = raw[snake] as string | undefined;
+      const b = raw[camel] as string | undefined;
+      if (a !== undefined && b !== undefined) {
+        issues.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
+      }
+      return a ?? b;
+    };
+    const bucketPattern = field("source_bucket_pattern");
+    const keyPattern = field("source_key_pattern");
+    const mappedBucket = field("mapped_bucket_name");
+    const mappedPrefix = field("mapped_prefix") ?? "";
+    const client = (raw["client"] as string | undefined) ?? name;
+    if (bucketPattern === undefined) {
+      issues.push({ path: `${where}.source_bucket_pattern`, message: "required: the bucket pattern (fnmatch glob) this profile serves" });
+    }
+    if (!clientNames.has(client)) {
+      issues.push({
+        path: raw["client"] === undefined ? where : `${where}.client`,
+        message:
+          raw["client"] === undefined
+            ? `no client named "${client}" (a profile uses the client of its own name unless it sets "client"); clients: ${[...clientNames].join(", ")}`
+            : `unknown client "${client}"; clients: ${[...clientNames].join(", ")}`,
+      });
+    }
+    if (issues.length === before && bucketPattern !== undefined) {
+      specs.push({ name, client, bucketPattern, keyPattern, mappedBucket, mappedPrefix });
+    }
+  }
+  return specs;
+}
+
+/** Converts zod issues into ours, with dotted paths and "did you mean" hints for unknown fields. */
+export function zodIssues(
+  error: z.ZodError,
+  path: string,
+  knownFields: (at: readonly PropertyKey[]) => readonly string[] = profileFieldsAt,
+): ConfigIssue[] {
+  return error.issues.flatMap((issue): ConfigIssue[] => {
+    const at = joinPath(path, issue.path);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: joinPath(at, [key]), message: unknownFieldMessage(key, knownFields(issue.path)) }));
+    }
+    if (issue.code === "invalid_union") {
+      // Report the branch that got furthest instead of zod's generic "invalid input".
+      const branches = issue.errors.map((errs) => errs.map((e) => ({ ...e, path: [...issue.path, ...e.path] })));
+      const best = branches.sort((a, b) => depth(b) - depth(a))[0];
+      if (best && best.length > 0) return zodIssues(new z.ZodError(best), path, knownFields);
+    }
+    return [{ path: at, message: issue.message }];
+  });
+}
+
+const ALL_PROFILE_FIELDS = ["client", "name", ...Object.keys(FIELDS), ...Object.values(FIELDS)];
+/** Known fields of the profile at `at`: only array-form routes may carry a `name`. */
+function profileFieldsAt(at: readonly PropertyKey[]): readonly string[] {
+  return typeof at[at.length - 1] === "number" ? ALL_PROFILE_FIELDS : ALL_PROFILE_FIELDS.filter((f) => f !== "name");
+}
+
+/** "unknown field" with the closest known spelling when the name looks like a typo. */
+export function unknownFieldMessage(key: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  const hint = best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : "";
+  return `unknown field "${key}"${hint}; known fields: ${known.join(", ")}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+
+function joinPath(base: string, parts: readonly PropertyKey[]): string {
+  return parts.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), base);
+}
+
+/** Short description of a wrong value for messages: its type, and the value when it is short. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (value === undefined) return "nothing";
+  const shown = JSON.stringify(value);
+  return `${typeof value} ${shown && shown.length <= 40 ? shown : ""}`.trim();
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

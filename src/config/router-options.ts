@@ -1,0 +1,84 @@
+/**
+ * @module config/router-options — the options of `createS3Router`, validated up front: every
+ * problem is reported at once, naming the profile and field.
+ */
+import { ConfigError, type ConfigIssue } from "../errors.js";
+import { type ClientSource, isS3Client } from "./client-config.js";
+import { normalizeProfiles, describe, isPlainObject, unknownFieldMessage, type ProfilesInput, type RouteSpec } from "./profile-schema.js";
+
+/**
+ * Options of {@link createS3Router}.
+ *
+ * @example
+ * ```ts
+ * createS3Router({
+ *   clients: { minio: minioClient, default: awsClient },
+ *   profiles: {
+ *     minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*",
+ *              mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+ *   },
+ * });
+ * ```
+ */
+export interface S3RouterOptions {
+  /**
+   * Backends by name: an `S3Client`, or the settings to build one on first use.
+   * `default` is required: it serves every request no profile matches.
+   */
+  readonly clients: Readonly<Record<string, ClientSource>>;
+  /**
+   * Routing rules, first match wins: boto-s3-router's ordered object of profiles (a profile uses
+   * the client of its own name unless it sets `client`), or an array of routes (each with an
+   * optional `name` and a required `client`... or the client named like the route).
+   * snake_case and camelCase field names are both accepted.
+   * @default {} — everything goes to `default`
+   */
+  readonly profiles?: ProfilesInput;
+  /** Alias of `profiles` in the array form. Set one of the two. */
+  readonly routes?: ProfilesInput;
+}
+
+const OPTION_FIELDS = ["clients", "profiles", "routes"];
+
+/** The validated, normalised form of {@link S3RouterOptions}. */
+export interface ResolvedRouterOptions {
+  readonly clients: ReadonlyMap<string, ClientSource>;
+  readonly routes: readonly RouteSpec[];
+}
+
+/**
+ * Validates router options, throwing one {@link ConfigError} that lists every problem.
+ * `extraFields` are top-level fields a caller layer (the file loader, the gateway) owns.
+ */
+export function resolveRouterOptions(options: unknown, extraFields: readonly string[] = []): ResolvedRouterOptions {
+  const issues: ConfigIssue[] = [];
+  if (!isPlainObject(options)) {
+    throw new ConfigError([{ path: "", message: `options must be an object with "clients" and "profiles", got ${describe(options)}` }]);
+  }
+  const known = [...OPTION_FIELDS, ...extraFields];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) issues.push({ path: key, message: unknownFieldMessage(key, known) });
+  }
+
+  const clients = new Map<string, ClientSource>();
+  const rawClients = options["clients"];
+  if (!isPlainObject(rawClients)) {
+    issues.push({ path: "clients", message: `required: an object of named S3 clients including "default", got ${describe(rawClients)}` });
+  } else {
+    for (const [name, value] of Object.entries(rawClients)) {
+      if (isS3Client(value) || isPlainObject(value)) clients.set(name, value as ClientSource);
+      else issues.push({ path: `clients.${name}`, message: `must be an S3Client or S3Client settings, got ${describe(value)}` });
+    }
+    if (!("default" in rawClients)) {
+      issues.push({ path: "clients.default", message: `required: the "default" client serves every request that no profile matches` });
+    }
+  }
+
+  if (options["profiles"] !== undefined && options["routes"] !== undefined) {
+    issues.push({ path: "routes", message: `both "profiles" and "routes" are set; use one` });
+  }
+  const where = options["routes"] !== undefined ? "routes" : "profiles";
+  const routes = normalizeProfiles(options[where], new Set(clients.keys()), where, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { clients, routes };
+}

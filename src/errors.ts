@@ -1,0 +1,97 @@
+/**
+ * @module errors — every error s3-router raises itself, with the bucket/key/profile that caused
+ * it, and guards that work across realms (they test `name`, not `instanceof`).
+ */
+
+/** Base class of every error s3-router raises itself (errors of a backend pass through intact). */
+export class RouterError extends Error {
+  override name: string = "RouterError";
+}
+
+/** One problem found in a router configuration. */
+export interface ConfigIssue {
+  /** Dotted path of the offending field, e.g. `profiles.minio.source_bucket_pattern`. */
+  readonly path: string;
+  /** What was wrong and what was expected. */
+  readonly message: string;
+}
+
+/**
+ * The configuration is invalid. `issues` lists every problem found, not only the first, so a
+ * user can fix a file in one pass.
+ */
+export class ConfigError extends RouterError {
+  override name = "ConfigError" as const;
+  readonly issues: readonly ConfigIssue[];
+  /** The file the configuration came from, when it came from one. */
+  readonly file: string | undefined;
+
+  constructor(issues: readonly ConfigIssue[], options?: { file?: string; cause?: unknown }) {
+    const where = options?.file ? ` in ${options.file}` : "";
+    const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`);
+    super(`Invalid s3-router configuration${where}:\n${lines.join("\n")}`, { cause: options?.cause });
+    this.issues = issues;
+    this.file = options?.file;
+  }
+}
+
+/** A request cannot be routed: it lacks the bucket (or key) its operation needs. */
+export class NoRouteError extends RouterError {
+  override name = "NoRouteError" as const;
+  readonly operation: string;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+
+  constructor(operation: string, reason: string, target: { bucket?: string | undefined; key?: string | undefined } = {}) {
+    super(`${operation}: ${reason}`);
+    this.operation = operation;
+    this.bucket = target.bucket;
+    this.key = target.key;
+  }
+}
+
+/**
+ * One request would need several backends (clients or physical buckets) and the router does not
+ * split it: a listing whose prefix spans routes, a copy or batch delete across backends.
+ */
+export class CrossBackendError extends RouterError {
+  override name = "CrossBackendError" as const;
+  readonly operation: string;
+  readonly bucket: string;
+  /** The logical keys or prefix involved. */
+  readonly keys: readonly string[];
+  /** Names of the profiles (routes) the request spans, in routing order; `default` included. */
+  readonly routes: readonly string[];
+
+  constructor(operation: string, bucket: string, keys: readonly string[], routes: readonly string[], detail: string) {
+    super(`${operation} on bucket "${bucket}" spans ${routes.length} backends (${routes.join(", ")}): ${detail}`);
+    this.operation = operation;
+    this.bucket = bucket;
+    this.keys = keys;
+    this.routes = routes;
+  }
+}
+
+/**
+ * The router was used where it cannot work: for example handed to the SDK's `getSignedUrl`,
+ * which would sign for the router's own endpoint with logical names and produce a wrong URL.
+ */
+export class RouterMisuseError extends RouterError {
+  override name = "RouterMisuseError" as const;
+}
+
+const hasName = (error: unknown, name: string): boolean =>
+  typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
+
+/** True for any error raised by s3-router itself. */
+export const isRouterError = (error: unknown): error is RouterError =>
+  error instanceof RouterError ||
+  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "RouterError"].some((n) => hasName(error, n));
+/** True for a {@link ConfigError}, even from another copy of the package. */
+export const isConfigError = (error: unknown): error is ConfigError => hasName(error, "ConfigError");
+/** True for a {@link NoRouteError}. */
+export const isNoRouteError = (error: unknown): error is NoRouteError => hasName(error, "NoRouteError");
+/** True for a {@link CrossBackendError}. */
+export const isCrossBackendError = (error: unknown): error is CrossBackendError => hasName(error, "CrossBackendError");
+/** True for a {@link RouterMisuseError}. */
+export const isRouterMisuseError = (error: unknown): error is RouterMisuseError => hasName(error, "RouterMisuseError");

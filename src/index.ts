@@ -1,0 +1,31 @@
+/**
+ * @module s3-router — one S3 client for many S3-compatible services, routed by bucket and key.
+ */
+export { createS3Router } from "./client/create-router.js";
+export { S3Router } from "./client/s3-router.js";
+export { presignUrl } from "./client/presign.js";
+export { loadRouterConfig, parseRouterConfig } from "./config/load-config.js";
+export { RouteTable } from "./routing/route-table.js";
+export { compileGlob } from "./routing/glob.js";
+export {
+  RouterError,
+  ConfigError,
+  NoRouteError,
+  CrossBackendError,
+  RouterMisuseError,
+  isRouterError,
+  isConfigError,
+  isNoRouteError,
+  isCrossBackendError,
+  isRouterMisuseError,
+} from "./errors.js";
+
+export type { S3RouterOptions } from "./config/router-options.js";
+export type { RouteSpec, ProfileInput, ProfilesInput } from "./config/profile-schema.js";
+export type { ClientFileConfig, ClientSource } from "./config/client-config.js";
+export type { RouterFileConfig, LoadOptions } from "./config/load-config.js";
+export type { Route } from "./routing/route-table.js";
+export type { Glob } from "./routing/glob.js";
+export type { ConfigIssue } from "./errors.js";
+export type { CommandPlan } from "./client/command-plan.js";
+export type { NameScope } from "./client/output-mapping.js";
