@@ -61,10 +61,6 @@ const namedProfileSchema = z.strictObject(
   { error: (i) => (i.code === "invalid_type" ? `a route must be an object, got ${describe(i.input)}` : undefined) },
 );
 
-/** What users may pass as `profiles`: the Python ordered object, or an ordered array of routes. */
-export const profilesSchema = z.union([z.array(namedProfileSchema), z.record(z.string(), profileSchema)], {
-  error: (i) => `profiles must be an object of named profiles or an array of routes, got ${describe(i.input)}`,
-});
 
 /** Input type of one profile (either spelling). */
 export type ProfileInput = {
@@ -82,8 +78,8 @@ export type ProfileInput = {
 export type ProfilesInput = Record<string, ProfileInput> | ReadonlyArray<ProfileInput & { name?: string }>;
 
 /**
- * Normalises validated profiles into route specs, collecting every problem as an issue.
- * `clientNames` is the set of configured clients; a route naming an unknown one is an issue.
+ * Validates and normalises `profiles` into route specs, in order, recording every problem as an
+ * issue. `clientNames` is the set of configured clients; a route naming an unknown one is an issue.
  */
 export function normalizeProfiles(
   profiles: unknown,
@@ -92,7 +88,13 @@ export function normalizeProfiles(
   issues: ConfigIssue[],
 ): RouteSpec[] {
   if (profiles === undefined) return [];
-  if (!Array.isArray(profiles) && isPlainObject(profiles)) {
+  let entries: Array<[name: string, raw: unknown, where: string, schema: z.ZodType]>;
+  if (Array.isArray(profiles)) {
+    entries = profiles.map((p, i) => {
+      const name = isPlainObject(p) && typeof p["name"] === "string" ? p["name"] : `#${i}`;
+      return [name, p, `${path}[${i}]`, namedProfileSchema];
+    });
+  } else if (isPlainObject(profiles)) {
     // JavaScript enumerates integer-like keys first, whatever their written order: first-match-wins
     // would then silently follow another order than the file's.
     const keys = Object.keys(profiles);
@@ -103,51 +105,47 @@ export function normalizeProfiles(
         message: `profile names ${numeric.map((k) => `"${k}"`).join(", ")} look like array indexes, which JavaScript reorders; rename them or use the array form`,
       });
     }
-  }
-  const parsed = profilesSchema.safeParse(profiles);
-  if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, path));
+    entries = Object.entries(profiles).map(([name, p]) => [name, p, `${path}.${name}`, profileSchema]);
+  } else {
+    issues.push({ path, message: `profiles must be an object of named profiles or an array of routes, got ${describe(profiles)}` });
     return [];
   }
-  const entries: Array<[string, Record<string, unknown>, string]> = Array.isArray(parsed.data)
-    ? parsed.data.map((p, i) => [typeof p["name"] === "string" ? p["name"] : `#${i}`, p, `${path}[${i}]`])
-    : Object.entries(parsed.data).map(([name, p]) => [name, p, `${path}.${name}`]);
 
   const specs: RouteSpec[] = [];
   const seen = new Set<string>();
-  for (const [name, raw, where] of entries) {
-    const before = issues.length;
-    if (seen.has(name)) issues.push({ path: where, message: `duplicate route name "${name}"` });
+  for (const [name, raw, where, schema] of entries) {
+    // Each profile is checked on its own so one bad profile does not hide the others' problems.
+    const own: ConfigIssue[] = [];
+    if (seen.has(name)) own.push({ path: where, message: `duplicate route name "${name}"` });
     seen.add(name);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) own.push(...zodIssues(parsed.error, where));
+    const fields = isPlainObject(raw) ? raw : {};
     const field = (snake: SnakeField): string | undefined => {
       const camel = FIELDS[snake];
-      const a = raw[snake] as string | undefined;
-      const b = raw[camel] as string | undefined;
-      if (a !== undefined && b !== undefined) {
-        issues.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
-      }
-      return a ?? b;
+      const [a, b] = [fields[snake], fields[camel]];
+      if (a !== undefined && b !== undefined) own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
+      const value = a ?? b;
+      return typeof value === "string" ? value : undefined;
     };
     const bucketPattern = field("source_bucket_pattern");
     const keyPattern = field("source_key_pattern");
     const mappedBucket = field("mapped_bucket_name");
     const mappedPrefix = field("mapped_prefix") ?? "";
-    const client = (raw["client"] as string | undefined) ?? name;
-    if (bucketPattern === undefined) {
-      issues.push({ path: `${where}.source_bucket_pattern`, message: "required: the bucket pattern (fnmatch glob) this profile serves" });
+    if (isPlainObject(raw) && raw["source_bucket_pattern"] === undefined && raw["sourceBucketPattern"] === undefined) {
+      own.push({ path: `${where}.source_bucket_pattern`, message: "required: the bucket pattern (fnmatch glob) this profile serves" });
     }
-    if (!clientNames.has(client)) {
-      issues.push({
-        path: raw["client"] === undefined ? where : `${where}.client`,
-        message:
-          raw["client"] === undefined
-            ? `no client named "${client}" (a profile uses the client of its own name unless it sets "client"); clients: ${[...clientNames].join(", ")}`
-            : `unknown client "${client}"; clients: ${[...clientNames].join(", ")}`,
-      });
+    const explicitClient = fields["client"];
+    const client = typeof explicitClient === "string" ? explicitClient : name;
+    if (isPlainObject(raw) && !clientNames.has(client)) {
+      own.push(
+        explicitClient === undefined
+          ? { path: where, message: `no client named "${client}" (a profile uses the client of its own name unless it sets "client"); clients: ${[...clientNames].join(", ")}` }
+          : { path: `${where}.client`, message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}` },
+      );
     }
-    if (issues.length === before && bucketPattern !== undefined) {
-      specs.push({ name, client, bucketPattern, keyPattern, mappedBucket, mappedPrefix });
-    }
+    issues.push(...own);
+    if (own.length === 0 && bucketPattern !== undefined) specs.push({ name, client, bucketPattern, keyPattern, mappedBucket, mappedPrefix });
   }
   return specs;
 }

@@ -1,0 +1,29 @@
+/**
+ * @module test/support/fake-backend — an `S3Client` whose requests never leave the process: a
+ * middleware records each command's input and answers with what the test scripted. For unit
+ * tests of the router's pure logic; real-server behaviour is proven in test/integration.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+
+export interface Recorded {
+  readonly command: string;
+  readonly input: Record<string, unknown>;
+}
+
+export type Responder = (call: Recorded) => unknown;
+
+export function fakeBackend(respond: Responder = () => ({})): S3Client & { calls: Recorded[] } {
+  const client = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }) as S3Client & { calls: Recorded[] };
+  client.calls = [];
+  client.middlewareStack.add(
+    (_next, context) => async (args) => {
+      const call = { command: String(context.commandName), input: structuredClone(args.input as Record<string, unknown>) };
+      client.calls.push(call);
+      const output = respond(call);
+      if (output instanceof Error) throw output;
+      return { output: { $metadata: {}, ...(output as object) }, response: {} };
+    },
+    { step: "serialize", name: "fakeBackend", priority: "high" },
+  );
+  return client;
+}

@@ -1,0 +1,159 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3,
+  S3Client,
+  paginateListObjectsV2,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { describe, expect, it } from "vitest";
+import { createS3Router, CrossBackendError, RouterMisuseError } from "../../src/index.js";
+import { fakeBackend, type Recorded } from "../support/fake-backend.js";
+
+function seedRouter(respondMinio?: (c: Recorded) => unknown, respondAws?: (c: Recorded) => unknown) {
+  const minio = fakeBackend(respondMinio);
+  const aws = fakeBackend(respondAws);
+  const router = createS3Router({
+    clients: { minio, default: aws },
+    profiles: {
+      minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+    },
+  });
+  return { router, minio, aws };
+}
+
+describe("S3Router", () => {
+  it("is an S3Client and has every method of the SDK's aggregated S3 class", () => {
+    const { router } = seedRouter();
+    expect(router).toBeInstanceOf(S3Client);
+    const methods = Object.getOwnPropertyNames(S3.prototype).filter((n) => n !== "constructor");
+    expect(methods.length).toBeGreaterThan(100);
+    for (const method of methods) expect(typeof (router as unknown as Record<string, unknown>)[method], method).toBe("function");
+  });
+
+  it("routes by bucket and key, renames the bucket and prefixes the key", async () => {
+    const { router, minio, aws } = seedRouter();
+    await router.send(new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/obj", Body: "x" }));
+    await router.putObject({ Bucket: "example-bucket", Key: "team1/obj", Body: "y" });
+    expect(minio.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([["PutObjectCommand", "minio-bucket", "data/team2/obj"]]);
+    expect(aws.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([["PutObjectCommand", "example-bucket", "team1/obj"]]);
+  });
+
+  it("never mutates the caller's command or input (boto-s3-router defect 2)", async () => {
+    const { router } = seedRouter();
+    const input = { Bucket: "example-bucket", Key: "team2/obj" };
+    const command = new GetObjectCommand(input);
+    await router.send(command);
+    expect(input).toEqual({ Bucket: "example-bucket", Key: "team2/obj" });
+    expect(command.input).toBe(input);
+  });
+
+  it("sends bucket-level commands to the bucket's home, not to a key-pattern profile (defect 5)", async () => {
+    const { router, minio, aws } = seedRouter();
+    await router.send(new HeadBucketCommand({ Bucket: "example-bucket" }));
+    expect(minio.calls).toHaveLength(0);
+    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket" });
+  });
+
+  it("maps a listing's keys, prefixes and markers back (defect 1)", async () => {
+    const { router, minio } = seedRouter((call) => ({
+      Name: "minio-bucket",
+      Prefix: call.input["Prefix"],
+      StartAfter: call.input["StartAfter"],
+      Contents: [{ Key: "data/team2/a" }, { Key: "data/team2/b" }],
+      CommonPrefixes: [{ Prefix: "data/team2/dir/" }],
+      KeyCount: 3,
+    }));
+    const out = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", StartAfter: "team2/0", Delimiter: "/" }));
+    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Prefix: "data/team2/", StartAfter: "data/team2/0" });
+    expect(out).toMatchObject({
+      Name: "example-bucket",
+      Prefix: "team2/",
+      StartAfter: "team2/0",
+      Contents: [{ Key: "team2/a" }, { Key: "team2/b" }],
+      CommonPrefixes: [{ Prefix: "team2/dir/" }],
+    });
+  });
+
+  it("maps URL-encoded listing keys in their encoded form", async () => {
+    const { router } = seedRouter(() => ({ Contents: [{ Key: "data/team2/a%20b" }], Prefix: "data/team2/", EncodingType: "url" }));
+    const out = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", EncodingType: "url" }));
+    expect(out.Contents![0]!.Key).toBe("team2/a%20b");
+  });
+
+  it("refuses a listing that spans backends with a typed error naming the routes", async () => {
+    const { router } = seedRouter();
+    const error = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team" })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrossBackendError);
+    expect(error).toMatchObject({ routes: ["minio", "default"], bucket: "example-bucket" });
+  });
+
+  it("keeps backend errors intact while mapping their names back", async () => {
+    const { router } = seedRouter(
+      () => Object.assign(new NoSuchKey({ message: "gone", $metadata: {} }), { Key: "data/team2/x", BucketName: "minio-bucket", Resource: "/minio-bucket/data/team2/x" }),
+    );
+    const error = await router.send(new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoSuchKey);
+    expect(error).toMatchObject({ name: "NoSuchKey", Key: "team2/x", BucketName: "example-bucket", Resource: "/example-bucket/team2/x" });
+  });
+
+  it("rewrites CopySource within one backend and refuses copies across backends", async () => {
+    const { router, aws } = seedRouter();
+    await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" }));
+    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" });
+    await expect(router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team2/a" }))).rejects.toThrow(
+      CrossBackendError,
+    );
+  });
+
+  it("maps DeleteObjects keys both ways", async () => {
+    const { router, minio } = seedRouter((call) => ({
+      Deleted: [{ Key: "data/team2/a" }],
+      Errors: [{ Key: "data/team2/b", Code: "AccessDenied" }],
+      _echo: call.input,
+    }));
+    const out = await router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/a" }, { Key: "team2/b" }] } }));
+    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Delete: { Objects: [{ Key: "data/team2/a" }, { Key: "data/team2/b" }] } });
+    expect(out.Deleted).toEqual([{ Key: "team2/a" }]);
+    expect(out.Errors).toEqual([{ Key: "team2/b", Code: "AccessDenied" }]);
+  });
+
+  it("supports the callback form of send", async () => {
+    const { router } = seedRouter(() => ({ ETag: '"e"' }));
+    const output = await new Promise((resolve, reject) =>
+      router.send(new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/cb" }), (err: unknown, data?: unknown) => (err ? reject(err) : resolve(data))),
+    );
+    expect(output).toMatchObject({ ETag: '"e"' });
+  });
+
+  it("carries middleware added to the command and to the router", async () => {
+    const { router } = seedRouter();
+    const seen: string[] = [];
+    router.middlewareStack.add((next) => (args) => (seen.push("router"), next(args)), { step: "initialize", name: "routerMw" });
+    const command = new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/m" });
+    command.middlewareStack.add((next) => (args) => (seen.push("command"), next(args)), { step: "initialize", name: "commandMw" });
+    await router.send(command);
+    expect(seen.sort()).toEqual(["command", "router"]);
+  });
+
+  it("is accepted by the SDK's paginators", async () => {
+    const { router } = seedRouter((call) =>
+      call.input["ContinuationToken"] ? { Contents: [{ Key: "data/team2/2" }] } : { Contents: [{ Key: "data/team2/1" }], IsTruncated: true, NextContinuationToken: "t" },
+    );
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: router }, { Bucket: "example-bucket", Prefix: "team2/" })) {
+      keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    }
+    expect(keys).toEqual(["team2/1", "team2/2"]);
+  });
+
+  it("refuses the SDK's getSignedUrl, which cannot route", async () => {
+    const { router } = seedRouter();
+    await expect(getSignedUrl(router, new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" }))).rejects.toThrow(RouterMisuseError);
+  });
+});
