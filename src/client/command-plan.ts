@@ -79,7 +79,7 @@ function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan {
   const source = parseCopySource(input["CopySource"], op);
   const destination = table.resolveObject(bucket, key);
   const from = table.resolveObject(source.bucket, source.key);
-  if (from.client !== destination.client) {
+  if (from.backend !== destination.backend) {
     throw new CrossBackendError(
       op,
       bucket,
@@ -113,7 +113,7 @@ function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPl
   const route = first ?? home;
   const physicalBucket = toPhysicalBucket(route, bucket);
   for (const other of routes.values()) {
-    if (other.client !== route.client || toPhysicalBucket(other, bucket) !== physicalBucket) {
+    if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket) {
       const all = [...routes.values()];
       throw new CrossBackendError(
         op,
@@ -144,7 +144,7 @@ function listPlan(table: RouteTable, op: string, input: Input): CommandPlan {
   const physicalBucket = toPhysicalBucket(first, bucket);
   // Routes that land in the same backend bucket under the same prefix are one listing.
   const distinct = routes.filter(
-    (r) => r.client !== first.client || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
+    (r) => r.backend !== first.backend || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
   );
   if (distinct.length > 0) {
     throw new CrossBackendError(

@@ -7,7 +7,7 @@ import type { RequestPresigningArguments } from "@smithy/types";
 import { RouterMisuseError } from "../errors.js";
 import type { S3Router } from "./s3-router.js";
 
-type PresignableCommand = { readonly input: object; constructor: { name: string } & (new (input: any) => any) };
+type PresignableCommand = { readonly input: object };
 
 /**
  * A presigned URL for `command`, signed by the backend it routes to.
@@ -27,6 +27,6 @@ export async function presignUrl(router: S3Router, command: PresignableCommand, 
   } catch (cause) {
     throw new RouterMisuseError("presignUrl needs the package @aws-sdk/s3-request-presigner: npm install @aws-sdk/s3-request-presigner", { cause });
   }
-  const Command = command.constructor;
+  const Command = command.constructor as new (input: object) => Parameters<typeof getSignedUrl>[1];
   return getSignedUrl(router.backend(plan.client), new Command(plan.input), options);
 }

@@ -5,7 +5,8 @@
  * of the SDK's aggregated `S3` class.
  */
 import * as sdk from "@aws-sdk/client-s3";
-import { S3Client, type S3 } from "@aws-sdk/client-s3";
+import { S3Client, type S3, type ServiceInputTypes, type ServiceOutputTypes } from "@aws-sdk/client-s3";
+import type { Command as SdkCommand, HttpHandlerOptions } from "@smithy/types";
 import { LazyClient } from "../config/client-config.js";
 import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
 import { RouterMisuseError } from "../errors.js";
@@ -18,6 +19,8 @@ type AnyCommand = {
   readonly middlewareStack: sdk.S3Client["middlewareStack"];
   constructor: new (input: object) => AnyCommand;
 };
+/** Any command of the S3 client. */
+type RoutableCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> = SdkCommand<ServiceInputTypes, I, ServiceOutputTypes, O, any>;
 /** When lib-storage (given the router) adds checksums. @default "WHEN_REQUIRED" if any backend says so. */
 export type RouterChecksumSetting = "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 type Endpoint = { protocol: string; hostname: string; port?: number; path: string };
@@ -42,7 +45,10 @@ export class S3Router extends S3Client {
   constructor(options: S3RouterOptions & { readonly requestChecksumCalculation?: RouterChecksumSetting }) {
     const resolved = resolveRouterOptions(options, ["requestChecksumCalculation"]);
     super({ region: "us-east-1", forcePathStyle: true });
-    this.routeTable = new RouteTable(resolved.routes);
+    // Names given the very same client (or settings object) are one backend.
+    const sources = [...resolved.clients];
+    const backendOf = (name: string) => sources.find(([, source]) => source === resolved.clients.get(name))?.[0] ?? name;
+    this.routeTable = new RouteTable(resolved.routes, backendOf);
     this.#clients = new Map([...resolved.clients].map(([name, source]) => [name, new LazyClient(name, source)]));
     this.#checksumDefault = options.requestChecksumCalculation;
 
@@ -77,6 +83,13 @@ export class S3Router extends S3Client {
    * Sends `command` to the backend its bucket and key route to. The caller's command and input
    * are never modified: a new command of the same class carries the physical names.
    */
+  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: RoutableCommand<I, O>, options?: HttpHandlerOptions): Promise<O>;
+  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: RoutableCommand<I, O>, cb: (err: any, data?: O) => void): void;
+  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+    command: RoutableCommand<I, O>,
+    options: HttpHandlerOptions,
+    cb: (err: any, data?: O) => void,
+  ): void;
   override send(command: any, optionsOrCb?: any, cb?: any): any {
     const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
     const options = typeof optionsOrCb === "function" ? undefined : optionsOrCb;
@@ -90,7 +103,7 @@ export class S3Router extends S3Client {
   }
 
   /** Plans a command without sending it: where it would go and with which input. */
-  plan(command: { readonly input: object; constructor: { name: string } }): CommandPlan {
+  plan(command: { readonly input: object }): CommandPlan {
     return planCommand(this.routeTable, command.constructor.name, command.input as Record<string, unknown>);
   }
 
@@ -149,7 +162,7 @@ for (const [name, value] of Object.entries(sdk)) {
   if (name.endsWith("Command") && name !== "Command") {
     const Command = value as unknown as new (input: object) => AnyCommand;
     proto[lowerFirst(name.slice(0, -"Command".length))] = function (this: S3Router, input: object, optionsOrCb?: unknown, cb?: unknown) {
-      return this.send(new Command(input ?? {}), optionsOrCb, cb);
+      return this.send(new Command(input ?? {}) as never, optionsOrCb as never, cb as never);
     };
   } else if (/^(paginate|waitUntil)[A-Z]/.test(name)) {
     const helper = value as (config: object, input: object, ...rest: unknown[]) => unknown;

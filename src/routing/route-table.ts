@@ -14,8 +14,13 @@ export interface Route {
   readonly index: number;
   /** Profile name, or `default`. */
   readonly name: string;
-  /** Client (backend) name. */
+  /** Client name, as the profile declares it. */
   readonly client: string;
+  /**
+   * Backend identity: equal for routes whose clients are one and the same (several names may
+   * share a client), so copies and batches between them stay single requests.
+   */
+  readonly backend: string;
   readonly bucketPattern: Glob | undefined;
   readonly keyPattern: Glob | undefined;
   /** Bucket used on the backend; undefined keeps the caller's. */
@@ -54,13 +59,18 @@ export class RouteTable {
   readonly #globBuckets = new PrefixTrie<BucketGroup>();
   readonly #bucketMemo = new Map<string, readonly BucketGroup[]>();
 
-  constructor(specs: readonly RouteSpec[], defaultClient = "default") {
+  /**
+   * @param specs - the profiles, in order.
+   * @param backendOf - the backend identity of a client name. @default the name itself
+   */
+  constructor(specs: readonly RouteSpec[], backendOf: (client: string) => string = (client) => client) {
     const groups = new Map<string, BucketGroup>();
     this.routes = specs.map((spec, index) => {
       const route: Route = {
         index,
         name: spec.name,
         client: spec.client,
+        backend: backendOf(spec.client),
         bucketPattern: compileGlob(spec.bucketPattern),
         keyPattern: spec.keyPattern === undefined ? undefined : compileGlob(spec.keyPattern),
         mappedBucket: spec.mappedBucket,
@@ -80,7 +90,8 @@ export class RouteTable {
     this.default = {
       index: specs.length,
       name: "default",
-      client: defaultClient,
+      client: "default",
+      backend: backendOf("default"),
       bucketPattern: undefined,
       keyPattern: undefined,
       mappedBucket: undefined,
