@@ -86,7 +86,7 @@ const hasName = (error: unknown, name: string): boolean =>
 /** True for any error raised by s3-router itself. */
 export const isRouterError = (error: unknown): error is RouterError =>
   error instanceof RouterError ||
-  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "RouterError"].some((n) => hasName(error, n));
+  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "RouterError"].some((n) => hasName(error, n));
 /** True for a {@link ConfigError}, even from another copy of the package. */
 export const isConfigError = (error: unknown): error is ConfigError => hasName(error, "ConfigError");
 /** True for a {@link NoRouteError}. */
@@ -95,3 +95,19 @@ export const isNoRouteError = (error: unknown): error is NoRouteError => hasName
 export const isCrossBackendError = (error: unknown): error is CrossBackendError => hasName(error, "CrossBackendError");
 /** True for a {@link RouterMisuseError}. */
 export const isRouterMisuseError = (error: unknown): error is RouterMisuseError => hasName(error, "RouterMisuseError");
+
+/**
+ * A listing continuation token (or marker) the router did not issue for this listing: corrupted,
+ * tampered with, or from another listing (other bucket, prefix or delimiter).
+ */
+export class InvalidTokenError extends RouterError {
+  override name = "InvalidTokenError" as const;
+  readonly token: string;
+  constructor(token: string, reason: string) {
+    super(`invalid continuation token "${token.length > 60 ? `${token.slice(0, 60)}…` : token}": ${reason}`);
+    this.token = token;
+  }
+}
+
+/** True for an {@link InvalidTokenError}. */
+export const isInvalidTokenError = (error: unknown): error is InvalidTokenError => hasName(error, "InvalidTokenError");

@@ -9,9 +9,10 @@
  * - `list`: keys under a `Prefix`: ListObjects(V2), ListObjectVersions, ListMultipartUploads.
  * - `copy`: a destination key plus a `CopySource`: CopyObject, UploadPartCopy.
  * - `delete-batch`: many keys of one bucket: DeleteObjects.
- * - `account`: no bucket at all (ListBuckets…): served by the default client.
+ * - `list-buckets`: ListBuckets, answered from every backend.
+ * - `account`: no bucket at all (ListDirectoryBuckets, WriteGetObjectResponse…): the default client.
  */
-export type CommandKind = "object" | "bucket" | "list" | "copy" | "delete-batch" | "account";
+export type CommandKind = "object" | "bucket" | "list" | "copy" | "delete-batch" | "list-buckets" | "account";
 
 const LISTINGS = new Set(["ListObjectsCommand", "ListObjectsV2Command", "ListObjectVersionsCommand", "ListMultipartUploadsCommand"]);
 const COPIES = new Set(["CopyObjectCommand", "UploadPartCopyCommand"]);
@@ -21,6 +22,7 @@ export function commandKind(name: string, input: Readonly<Record<string, unknown
   if (LISTINGS.has(name)) return "list";
   if (COPIES.has(name)) return "copy";
   if (name === "DeleteObjectsCommand") return "delete-batch";
+  if (name === "ListBucketsCommand") return "list-buckets";
   if (typeof input["Bucket"] !== "string") return "account";
   return typeof input["Key"] === "string" ? "object" : "bucket";
 }

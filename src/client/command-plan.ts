@@ -3,8 +3,8 @@
  * its input in physical names (a new object; the caller's is never touched), and functions that
  * bring the output and errors back to the caller's names.
  */
-import { CrossBackendError, NoRouteError } from "../errors.js";
-import { formatCopySource, parseCopySource } from "../mapping/copy-source.js";
+import { NoRouteError } from "../errors.js";
+import { formatCopySource, parseCopySource, type CopySource } from "../mapping/copy-source.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
 import { commandKind, operationName } from "./command-kind.js";
@@ -25,14 +25,36 @@ export interface CommandPlan {
 }
 
 /**
+ * A command that needs several backends: the router runs it as a spanning operation
+ * (src/spanning) instead of forwarding it.
+ */
+export type SpanningPlan =
+  | { readonly spanning: "list"; readonly bucket: string; readonly routes: readonly Route[] }
+  | { readonly spanning: "list-buckets" }
+  | { readonly spanning: "delete-batch"; readonly bucket: string }
+  | {
+      readonly spanning: "copy";
+      readonly source: CopySource;
+      readonly from: Route;
+      readonly to: Route;
+      readonly bucket: string;
+      readonly key: string;
+    };
+
+/** True for a plan the router must run over several backends. */
+export const isSpanning = (plan: CommandPlan | SpanningPlan): plan is SpanningPlan => "spanning" in plan;
+
+/**
  * Plans `commandName` with `input` on the route table.
  * @throws {@link CrossBackendError} when the command would need several backends;
  *   {@link NoRouteError} when its input lacks what routing needs.
  */
-export function planCommand(table: RouteTable, commandName: string, input: Input): CommandPlan {
+export function planCommand(table: RouteTable, commandName: string, input: Input): CommandPlan | SpanningPlan {
   const op = operationName(commandName);
   const bucket = input["Bucket"] as string | undefined;
   switch (commandKind(commandName, input)) {
+    case "list-buckets":
+      return { spanning: "list-buckets" };
     case "account":
       return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
     case "bucket": {
@@ -73,26 +95,18 @@ function objectPlan(route: Route, input: Input, bucket: string, key: string, ext
   };
 }
 
-function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan | SpanningPlan {
   const { bucket, key } = requireBucketAndKey(op, input);
   if (typeof input["CopySource"] !== "string") throw new NoRouteError(op, "needs a CopySource", { bucket, key });
   const source = parseCopySource(input["CopySource"], op);
   const destination = table.resolveObject(bucket, key);
   const from = table.resolveObject(source.bucket, source.key);
-  if (from.backend !== destination.backend) {
-    throw new CrossBackendError(
-      op,
-      bucket,
-      [`${source.bucket}/${source.key}`, `${bucket}/${key}`],
-      [from.name, destination.name],
-      `the source is served by client "${from.client}" and the destination by client "${destination.client}"`,
-    );
-  }
+  if (from.backend !== destination.backend) return { spanning: "copy", source, from, to: destination, bucket, key };
   const copySource = formatCopySource({ ...source, bucket: toPhysicalBucket(from, source.bucket), key: toPhysicalKey(from, source.key) });
   return objectPlan(destination, input, bucket, key, { CopySource: copySource });
 }
 
-function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPlan | SpanningPlan {
   const bucket = input["Bucket"];
   if (typeof bucket !== "string") throw new NoRouteError(op, "needs a Bucket");
   const del = input["Delete"] as { Objects?: ReadonlyArray<{ Key?: string }> } | undefined;
@@ -113,16 +127,7 @@ function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPl
   const route = first ?? home;
   const physicalBucket = toPhysicalBucket(route, bucket);
   for (const other of routes.values()) {
-    if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket) {
-      const all = [...routes.values()];
-      throw new CrossBackendError(
-        op,
-        bucket,
-        objects.map((o) => o.Key!),
-        all.map((r) => r.name),
-        `its keys live in ${new Set(all.map((r) => `${r.client}:${toPhysicalBucket(r, bucket)}`)).size} backend buckets`,
-      );
-    }
+    if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket) return { spanning: "delete-batch", bucket };
   }
   return {
     client: route.client,
@@ -135,7 +140,7 @@ function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPl
 /** Listing fields that hold a caller key (or key prefix) and gain the route's prefix on the way in. */
 const LIST_KEY_FIELDS = ["StartAfter", "Marker", "KeyMarker"] as const;
 
-function listPlan(table: RouteTable, op: string, input: Input): CommandPlan {
+function listPlan(table: RouteTable, op: string, input: Input): CommandPlan | SpanningPlan {
   const bucket = input["Bucket"];
   if (typeof bucket !== "string") throw new NoRouteError(op, "needs a Bucket");
   const prefix = (input["Prefix"] as string | undefined) ?? "";
@@ -146,15 +151,7 @@ function listPlan(table: RouteTable, op: string, input: Input): CommandPlan {
   const distinct = routes.filter(
     (r) => r.backend !== first.backend || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
   );
-  if (distinct.length > 0) {
-    throw new CrossBackendError(
-      op,
-      bucket,
-      [prefix],
-      routes.map((r) => r.name),
-      `keys under prefix "${prefix}" can live in several backends; list a narrower prefix`,
-    );
-  }
+  if (distinct.length > 0) return { spanning: "list", bucket, routes };
   const rewritten: Record<string, unknown> = { ...input, Bucket: physicalBucket };
   if (first.mappedPrefix !== "") {
     rewritten["Prefix"] = first.mappedPrefix + prefix;

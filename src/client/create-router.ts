@@ -2,7 +2,7 @@
  * @module client/create-router — the library's front door.
  */
 import type { S3RouterOptions } from "../config/router-options.js";
-import { S3Router, type RouterChecksumSetting } from "./s3-router.js";
+import { S3Router } from "./s3-router.js";
 
 /**
  * Creates one S3 client that routes every request to the right backend by bucket and key
@@ -24,7 +24,7 @@ import { S3Router, type RouterChecksumSetting } from "./s3-router.js";
  * ```
  */
 export function createS3Router(
-  options: S3RouterOptions & { readonly requestChecksumCalculation?: RouterChecksumSetting } & { readonly file?: string; readonly gateway?: unknown },
+  options: S3RouterOptions & { readonly file?: string; readonly gateway?: unknown },
 ): S3Router {
   // A loaded config file carries its path and the gateway's section: neither concerns the router.
   const { file: _file, gateway: _gateway, ...routerOptions } = options;

@@ -11,7 +11,10 @@ import { LazyClient } from "../config/client-config.js";
 import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
 import { RouterMisuseError } from "../errors.js";
 import { RouteTable } from "../routing/route-table.js";
-import { planCommand, type CommandPlan } from "./command-plan.js";
+import { isSpanning, planCommand, type CommandPlan, type SpanningPlan } from "./command-plan.js";
+import { ListingTokenCodec } from "../spanning/listing-token.js";
+import { runSpanning } from "../spanning/run-spanning.js";
+import type { SpanningContext } from "../spanning/spanning-context.js";
 import { restoreError, restoreOutput } from "./output-mapping.js";
 
 type AnyCommand = {
@@ -42,13 +45,25 @@ export class S3Router extends S3Client {
   /** Client name of the last command routed, for lib-storage's Location (see constructor). */
   #lastClient = "default";
 
-  constructor(options: S3RouterOptions & { readonly requestChecksumCalculation?: RouterChecksumSetting }) {
-    const resolved = resolveRouterOptions(options, ["requestChecksumCalculation"]);
+  readonly #spanning: Omit<SpanningContext, "sendOptions">;
+
+  constructor(options: S3RouterOptions) {
+    const resolved = resolveRouterOptions(options);
     super({ region: "us-east-1", forcePathStyle: true });
     // Names given the very same client (or settings object) are one backend.
     const sources = [...resolved.clients];
     const backendOf = (name: string) => sources.find(([, source]) => source === resolved.clients.get(name))?.[0] ?? name;
     this.routeTable = new RouteTable(resolved.routes, backendOf);
+    this.#spanning = {
+      table: this.routeTable,
+      backend: (name) => this.backend(name),
+      tokens:
+        options.listingTokenSecret !== undefined
+          ? new ListingTokenCodec(options.listingTokenSecret)
+          : ListingTokenCodec.derivedFrom(JSON.stringify(resolved.routes)),
+      crossBackendCopy: options.crossBackendCopy ?? true,
+      copyPartSize: options.copyPartSize ?? 8 * 1024 * 1024,
+    };
     this.#clients = new Map([...resolved.clients].map(([name, source]) => [name, new LazyClient(name, source)]));
     this.#checksumDefault = options.requestChecksumCalculation;
 
@@ -103,7 +118,7 @@ export class S3Router extends S3Client {
   }
 
   /** Plans a command without sending it: where it would go and with which input. */
-  plan(command: { readonly input: object }): CommandPlan {
+  plan(command: { readonly input: object }): CommandPlan | SpanningPlan {
     return planCommand(this.routeTable, command.constructor.name, command.input as Record<string, unknown>);
   }
 
@@ -114,13 +129,19 @@ export class S3Router extends S3Client {
   }
 
   #route(command: AnyCommand, options: unknown): Promise<unknown> {
-    let plan: CommandPlan;
-    let backend: S3Client;
+    // Everything up to the backend call runs synchronously: lib-storage reads `config.endpoint()`
+    // right after calling send (see the constructor).
+    let plan: CommandPlan | SpanningPlan;
+    let backend!: S3Client;
     try {
       plan = this.plan(command);
-      backend = this.backend(plan.client);
+      if (!isSpanning(plan)) backend = this.backend(plan.client);
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (isSpanning(plan)) {
+      const ctx = { ...this.#spanning, sendOptions: options as Record<string, unknown> | undefined };
+      return runSpanning(ctx, plan, command.constructor.name, command.input as Record<string, unknown>);
     }
     this.#lastClient = plan.client;
     const routed = new command.constructor(plan.input);

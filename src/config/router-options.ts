@@ -36,9 +36,32 @@ export interface S3RouterOptions {
   readonly profiles?: ProfilesInput;
   /** Alias of `profiles` in the array form. Set one of the two. */
   readonly routes?: ProfilesInput;
+  /**
+   * Secret that signs the continuation tokens of listings merged across backends. Routers (and
+   * gateway replicas) that continue each other's listings need the same secret.
+   * @default derived from the profiles: tokens are still checked for corruption and for use on
+   *   another listing, but anyone who knows the profiles can forge one — set a secret.
+   */
+  readonly listingTokenSecret?: string;
+  /**
+   * Whether CopyObject/UploadPartCopy between two backends are streamed through the router;
+   * `false` makes them fail with a {@link CrossBackendError}.
+   * @default true
+   */
+  readonly crossBackendCopy?: boolean;
+  /**
+   * Part size, in bytes, of the multipart uploads a cross-backend copy makes for large objects.
+   * @default 8 MiB
+   */
+  readonly copyPartSize?: number;
+  /**
+   * When lib-storage's `Upload`, given the router, adds checksums to multipart uploads.
+   * @default "WHEN_REQUIRED" if any backend client says so, else "WHEN_SUPPORTED"
+   */
+  readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 }
 
-const OPTION_FIELDS = ["clients", "profiles", "routes"];
+const OPTION_FIELDS = ["clients", "profiles", "routes", "listingTokenSecret", "crossBackendCopy", "copyPartSize", "requestChecksumCalculation"];
 
 /** The validated, normalised form of {@link S3RouterOptions}. */
 export interface ResolvedRouterOptions {
