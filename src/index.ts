@@ -13,11 +13,13 @@ export {
   NoRouteError,
   CrossBackendError,
   RouterMisuseError,
+  InvalidTokenError,
   isRouterError,
   isConfigError,
   isNoRouteError,
   isCrossBackendError,
   isRouterMisuseError,
+  isInvalidTokenError,
 } from "./errors.js";
 
 export type { S3RouterOptions } from "./config/router-options.js";

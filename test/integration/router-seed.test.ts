@@ -119,10 +119,10 @@ describe("seed scenario on real servers", () => {
     expect(out.Versions!.map((v) => v.Key)).toEqual(["team2/a.txt"]);
   });
 
-  it("refuses a listing whose prefix spans two backends instead of answering half", async () => {
-    const error = await router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team" })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CrossBackendError);
-    expect((error as CrossBackendError).routes).toEqual(["minio", "default"]);
+  it("lists a bucket split across two backends as one (defect 3)", async () => {
+    const out = await router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team", Delimiter: "/" }));
+    expect(out.CommonPrefixes).toEqual([{ Prefix: "team1/" }, { Prefix: "team2/" }, { Prefix: "team3/" }]);
+    expect(out.Name).toBe(example);
   });
 
   it("copies within a backend, across routes with different mappings", async () => {

@@ -86,11 +86,16 @@ describe("S3Router", () => {
     expect(out.Contents![0]!.Key).toBe("team2/a%20b");
   });
 
-  it("refuses a listing that spans backends with a typed error naming the routes", async () => {
-    const { router } = seedRouter();
-    const error = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team" })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CrossBackendError);
-    expect(error).toMatchObject({ routes: ["minio", "default"], bucket: "example-bucket" });
+  it("merges a listing that spans backends, dropping keys the router would read elsewhere", async () => {
+    const { router, minio, aws } = seedRouter(
+      () => ({ Contents: [{ Key: "data/team2/b" }], IsTruncated: false }),
+      () => ({ Contents: [{ Key: "team1/a" }, { Key: "team2/shadowed" }, { Key: "team3/c" }], IsTruncated: false }),
+    );
+    const out = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team" }));
+    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Prefix: "data/team" });
+    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Prefix: "team" });
+    expect(out.Contents!.map((c) => c.Key)).toEqual(["team1/a", "team2/b", "team3/c"]);
+    expect(out).toMatchObject({ KeyCount: 3, IsTruncated: false, Name: "example-bucket", Prefix: "team" });
   });
 
   it("keeps backend errors intact while mapping their names back", async () => {
