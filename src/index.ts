@@ -29,5 +29,5 @@ export type { RouterFileConfig, LoadOptions } from "./config/load-config.js";
 export type { Route } from "./routing/route-table.js";
 export type { Glob } from "./routing/glob.js";
 export type { ConfigIssue } from "./errors.js";
-export type { CommandPlan } from "./client/command-plan.js";
+export type { CommandPlan, SpanningPlan } from "./client/command-plan.js";
 export type { NameScope } from "./client/output-mapping.js";

@@ -19,7 +19,9 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
   const cli = new Command("s3-router")
     .description("Route S3 requests to several S3-compatible services by bucket and key pattern.")
     .showHelpAfterError()
-    .configureOutput({ writeOut: out });
+    .configureOutput({ writeOut: out })
+    // Before any subcommand exists: commander copies this setting to subcommands at creation.
+    .exitOverride();
 
   cli
     .command("validate")
@@ -48,7 +50,7 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
 /** Runs the CLI; returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   try {
-    await program().exitOverride().parseAsync(argv as string[], { from: "user" });
+    await program().parseAsync(argv as string[], { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

@@ -32,11 +32,22 @@ export const clientConfigSchema = z.strictObject({
   useDualstackEndpoint: z.boolean().optional(),
 });
 
-/** A backend client as written in a config file. */
-export type ClientFileConfig = z.infer<typeof clientConfigSchema>;
+/** A backend client as written in a config file (see {@link clientConfigSchema}). */
+export interface ClientFileConfig {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly forcePathStyle?: boolean;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly profile?: string;
+  readonly maxAttempts?: number;
+  readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  readonly responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  readonly useAccelerateEndpoint?: boolean;
+  readonly useDualstackEndpoint?: boolean;
+}
 
 /** What the library accepts per client name: a ready client, or the settings to build one lazily. */
-export type ClientSource = S3Client | S3ClientConfig;
+export type ClientSource = S3Client | S3ClientConfig | ClientFileConfig;
 
 /** True for an `S3Client` (even from another copy of the SDK: duck-typed on `send` and `config`). */
 export function isS3Client(value: unknown): value is S3Client {

@@ -71,16 +71,20 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
   if (isPlainObject(config["clients"])) {
     for (const [name, value] of Object.entries(config["clients"])) {
       const parsed = clientConfigSchema.safeParse(value ?? {});
-      if (parsed.success) clients[name] = parsed.data;
-      else issues.push(...zodIssues(parsed.error, `clients.${name}`, clientFieldsAt));
+      // A client with problems still exists for the profiles that name it: one mistake, one message.
+      clients[name] = parsed.success ? (withoutUndefined(parsed.data) as ClientFileConfig) : {};
+      if (!parsed.success) {
+        // A field whose ${VAR} is unset was reported already; its emptiness is the same problem.
+        const reported = new Set(issues.map((i) => i.path));
+        issues.push(...zodIssues(parsed.error, `clients.${name}`, clientFieldsAt).filter((i) => !reported.has(i.path)));
+      }
     }
   }
   try {
     resolveRouterOptions({ ...config, clients: isPlainObject(config["clients"]) ? clients : config["clients"] }, SECTIONS);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // Clients already reported above must not be reported twice.
-    issues.push(...error.issues.filter((i) => !(i.path.startsWith("clients.") && issues.some((j) => j.path.startsWith(i.path)))));
+    issues.push(...error.issues);
   }
   if (issues.length > 0) return fail(issues);
   const result: RouterFileConfig = {
@@ -92,6 +96,7 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
   return result;
 }
 
+const withoutUndefined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 const CLIENT_FIELDS = Object.keys(clientConfigSchema.shape);
 const CREDENTIAL_FIELDS = ["accessKeyId", "secretAccessKey", "sessionToken"];
 const clientFieldsAt = (at: readonly PropertyKey[]) => (at[0] === "credentials" ? CREDENTIAL_FIELDS : CLIENT_FIELDS);
