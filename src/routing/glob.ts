@@ -382,10 +382,6 @@ class Machine {
     return this.#len;
   }
 
-  get size(): number {
-    return this.#len;
-  }
-
   /** A copy of the current set, sorted. */
   snapshot(): Int32Array {
     return this.#cur.slice(0, this.#len).sort();

@@ -6,10 +6,7 @@
  */
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { createCipheriv } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import S3rver from 's3rver';
+import { startLocalS3 } from '../../src/embedded/local-s3.js';
 
 export interface S3rverServer {
   endpoint: string;
@@ -52,50 +49,15 @@ export function legacyCryptoAvailable(): boolean {
 }
 
 export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3rverServer> {
-  const directory = await mkdtemp(join(tmpdir(), 's3r-s3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    // Path-style only, like the RGW backends; vhost parsing would misread 127.0.0.1 hosts.
-    vhostBuckets: false,
-    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
-  });
-  let port: number;
-  try {
-    ({ port } = await server.run());
-  } catch (err) {
-    await rm(directory, { recursive: true, force: true });
-    throw err;
-  }
-  const endpoint = `http://127.0.0.1:${port}`;
-  let stopping: Promise<void> | undefined;
+  const local = await startLocalS3(options.buckets ?? []);
   return {
-    endpoint,
+    endpoint: local.endpoint,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     region: 'us-east-1',
-    clientConfig: {
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      forcePathStyle: true,
-      // s3rver would store the aws-chunked framing of trailer checksums as object data.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    },
-    directory,
+    clientConfig: local.clientConfig,
+    directory: local.directory,
     truncatedListings: legacyCryptoAvailable(),
-    stop: () => {
-      stopping ??= (async () => {
-        const closing = server.close().catch(() => undefined);
-        // close() would otherwise wait for keep-alive sockets of clients nobody destroyed.
-        server.httpServer?.closeAllConnections();
-        await closing;
-        await rm(directory, { recursive: true, force: true });
-      })();
-      return stopping;
-    },
+    stop: () => local.stop(),
   };
 }

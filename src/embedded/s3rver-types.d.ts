@@ -1,7 +1,6 @@
 /**
- * @module test/support/s3rver-types — type declarations for the untyped `s3rver` package, only
- * the parts test/support/s3rver.ts uses. (Not named s3rver.d.ts: TypeScript would ignore it as the
- * declaration output of s3rver.ts.)
+ * @module embedded/s3rver-types — type declarations for the untyped `s3rver` package, only
+ * the parts the embedded backends and the tests use.
  */
 declare module 's3rver' {
   import type { Server } from 'node:http';
