@@ -1,12 +1,156 @@
 /**
- * @module spanning/delete-batch — DeleteObjects whose keys live in several backends.
+ * @module spanning/delete-batch — DeleteObjects whose keys live in several backends: the keys are
+ * split by route into one request per backend bucket (at most 1000 keys each, S3's limit), sent in
+ * parallel, and the answers merged back into one DeleteObjects output in the caller's key names.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-import { CrossBackendError } from "../errors.js";
+import { DeleteObjectsCommand, type DeleteObjectsCommandInput, type ObjectIdentifier } from "@aws-sdk/client-s3";
+import { toLogicalKey, toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";
 
-/** Deletes across backends. (Placeholder until split batches land: refuses with a typed error.) */
+/** Most keys one DeleteObjects request may carry. */
+export const DELETE_BATCH_LIMIT = 1000;
+/** Sub-requests in flight at once: enough to overlap backends, few enough not to flood one. */
+const CONCURRENCY = 8;
+
+type Item = Record<string, unknown>;
+
+/** One caller object, placed in its backend bucket. */
+interface Entry {
+  /** Position in the caller's `Delete.Objects`: results are merged in this order. */
+  readonly index: number;
+  readonly object: ObjectIdentifier;
+  readonly physicalKey: string;
+}
+
+/** Keys that go to one physical bucket of one backend. */
+interface Group {
+  readonly route: Route;
+  readonly physicalBucket: string;
+  readonly entries: Entry[];
+}
+
+/** A result item with the caller position it answers. */
+interface Placed {
+  readonly index: number;
+  readonly item: Item;
+}
+
+/**
+ * Deletes keys of `bucket` that route to several backends, one request per backend bucket.
+ *
+ * A backend that fails as a whole (unreachable, access denied…) reports each of its keys in
+ * `Errors` with the error's name as `Code`; the other backends' deletions still happen, as they
+ * would for per-key failures within one S3 request. `Quiet` is passed to every backend, which
+ * then reports errors only. The caller's input is never modified.
+ */
 export async function deleteAcrossBackends(ctx: SpanningContext, input: Record<string, unknown>, bucket: string): Promise<unknown> {
-  const objects = ((input["Delete"] as { Objects?: Array<{ Key: string }> } | undefined)?.Objects ?? []).map((o) => o.Key);
-  const routes = [...new Set(objects.map((k) => ctx.table.resolveObject(bucket, k).name))];
-  throw new CrossBackendError("DeleteObjects", bucket, objects, routes, "its keys live in several backends");
+  const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[] } & Record<string, unknown>;
+  const groups = groupByBackendBucket(ctx, bucket, del.Objects ?? []);
+
+  const requests: Array<{ group: Group; entries: Entry[] }> = [];
+  for (const group of groups) {
+    for (let i = 0; i < group.entries.length; i += DELETE_BATCH_LIMIT) {
+      requests.push({ group, entries: group.entries.slice(i, i + DELETE_BATCH_LIMIT) });
+    }
+  }
+
+  const deleted: Placed[] = [];
+  const errors: Placed[] = [];
+  let requestCharged: unknown;
+  await forEachLimited(requests, CONCURRENCY, async ({ group, entries }) => {
+    const subInput = {
+      ...input,
+      Bucket: group.physicalBucket,
+      Delete: { ...del, Objects: entries.map((e) => ({ ...e.object, Key: e.physicalKey })) },
+    } as DeleteObjectsCommandInput;
+    let output: Item;
+    try {
+      output = (await ctx.backend(group.route.client).send(new DeleteObjectsCommand(subInput), ctx.sendOptions)) as unknown as Item;
+    } catch (error) {
+      // The caller gave up: report that, not a thousand keys "failed" with AbortError.
+      if (isAborted(ctx)) throw error;
+      for (const entry of entries) errors.push({ index: entry.index, item: failedItem(entry, error) });
+      return;
+    }
+    requestCharged ??= output["RequestCharged"];
+    const place = placer(group.route, entries);
+    for (const item of (output["Deleted"] as Item[] | undefined) ?? []) deleted.push(place(item));
+    for (const item of (output["Errors"] as Item[] | undefined) ?? []) errors.push(place(item));
+  });
+
+  // Array.prototype.sort is stable: items of one caller position keep the backend's order.
+  const byIndex = (a: Placed, b: Placed) => a.index - b.index;
+  const out: Record<string, unknown> = { $metadata: { httpStatusCode: 200 } };
+  if (deleted.length > 0) out["Deleted"] = deleted.sort(byIndex).map((p) => p.item);
+  if (errors.length > 0) out["Errors"] = errors.sort(byIndex).map((p) => p.item);
+  if (requestCharged !== undefined) out["RequestCharged"] = requestCharged;
+  return out;
+}
+
+/** Groups the caller's objects by (backend, physical bucket), in order of first appearance. */
+function groupByBackendBucket(ctx: SpanningContext, bucket: string, objects: readonly ObjectIdentifier[]): Group[] {
+  const groups = new Map<string, Group>();
+  objects.forEach((object, index) => {
+    const route = ctx.table.resolveObject(bucket, object.Key!);
+    const physicalBucket = toPhysicalBucket(route, bucket);
+    // Routes sharing one client and physical bucket (differing only in prefix) are one request.
+    const id = `${route.backend}\0${physicalBucket}`;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { route, physicalBucket, entries: [] }));
+    group.entries.push({ index, object, physicalKey: toPhysicalKey(route, object.Key!) });
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Maps one request's result items back to the caller's keys and positions. The map is exact
+ * (physical key as sent → caller key): two routes of one group may prefix differently, so
+ * stripping one route's prefix could name the wrong key. Two caller keys can even name the same
+ * physical object (a prefixed route and an unprefixed one); each answer then takes the next
+ * caller entry with that physical key and a matching VersionId.
+ */
+function placer(route: Route, entries: readonly Entry[]): (item: Item) => Placed {
+  const pending = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const list = pending.get(entry.physicalKey);
+    if (list) list.push(entry);
+    else pending.set(entry.physicalKey, [entry]);
+  }
+  return (item) => {
+    const key = item["Key"];
+    const candidates = typeof key === "string" ? pending.get(key) : undefined;
+    if (candidates && candidates.length > 0) {
+      const version = item["VersionId"];
+      let at = candidates.findIndex((e) => version === undefined || e.object.VersionId === undefined || e.object.VersionId === version);
+      if (at < 0) at = 0;
+      const [entry] = candidates.splice(at, 1) as [Entry];
+      return { index: entry.index, item: { ...item, Key: entry.object.Key } };
+    }
+    // A key the backend invented or normalised: best effort through the route's mapping, listed last.
+    const logical = typeof key === "string" ? toLogicalKey(route, key) : undefined;
+    return { index: Number.MAX_SAFE_INTEGER, item: logical === undefined ? item : { ...item, Key: logical } };
+  };
+}
+
+/** The `Errors` entry of a key whose whole request failed. */
+function failedItem(entry: Entry, error: unknown): Item {
+  const e = (typeof error === "object" && error !== null ? error : {}) as { name?: unknown; Code?: unknown; message?: unknown };
+  const code = typeof e.Code === "string" && e.Code !== "" ? e.Code : typeof e.name === "string" && e.name !== "" && e.name !== "Error" ? e.name : "InternalError";
+  const message = typeof e.message === "string" && e.message !== "" ? e.message : String(error);
+  const item: Item = { Key: entry.object.Key, Code: code, Message: message };
+  if (entry.object.VersionId !== undefined) item["VersionId"] = entry.object.VersionId;
+  return item;
+}
+
+const isAborted = (ctx: SpanningContext): boolean => (ctx.sendOptions?.["abortSignal"] as { aborted?: boolean } | undefined)?.aborted === true;
+
+/** Runs `work` over `items` with at most `limit` in flight; rejects with the first rejection. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -107,13 +107,12 @@ describe("S3Router", () => {
     expect(error).toMatchObject({ name: "NoSuchKey", Key: "team2/x", BucketName: "example-bucket", Resource: "/example-bucket/team2/x" });
   });
 
-  it("rewrites CopySource within one backend and refuses copies across backends", async () => {
+  it("rewrites CopySource within one backend; refuses copies across backends when told to", async () => {
     const { router, aws } = seedRouter();
     await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" }));
     expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" });
-    await expect(router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team2/a" }))).rejects.toThrow(
-      CrossBackendError,
-    );
+    const strict = createS3Router({ clients: { minio: fakeBackend(), default: fakeBackend() }, crossBackendCopy: false, profiles: { minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*" } } });
+    await expect(strict.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team2/a" }))).rejects.toThrow(CrossBackendError);
   });
 
   it("maps DeleteObjects keys both ways", async () => {
