@@ -44,6 +44,15 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
       const explanation = explain(table, bucket, key);
       out(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
     });
+  cli
+    .command("serve")
+    .description("run the S3 gateway: any S3 client pointed at it gets the routing (no --config: an embedded demo on two local S3 servers)")
+    .option("-c, --config <file>", "configuration file with clients, profiles and a gateway section")
+    .option("-l, --listen <host:port>", "address to listen on (overrides gateway.listen)")
+    .action(async (options: { config?: string; listen?: string }) => {
+      const { serve } = await import("./serve.js");
+      await serve(options, out);
+    });
   return cli;
 }
 

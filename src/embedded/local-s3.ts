@@ -3,7 +3,7 @@
  * the embedded demo configuration that lets a newcomer try the gateway with no S3 at hand.
  * s3rver is a loose fake: fine for trying things, never a backend for real data.
  */
-import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import type { ClientFileConfig } from "../config/client-config.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 export interface LocalS3 {
   readonly endpoint: string;
   /** Settings of an S3Client for this server. */
-  readonly clientConfig: S3ClientConfig & { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  readonly clientConfig: ClientFileConfig & { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   readonly directory: string;
   /** Stops the server and removes its files. Idempotent. */
   stop(): Promise<void>;

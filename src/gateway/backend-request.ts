@@ -1,0 +1,157 @@
+/**
+ * @module gateway/backend-request — sends one request to a backend: re-signed with the backend's
+ * own credentials (SigV4, the SDK's signer) and streamed with backpressure through a keep-alive
+ * pool. The body is never held whole: it flows from the client socket to the backend socket.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { createHash, createHmac } from "node:crypto";
+import type { Readable } from "node:stream";
+import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici";
+import { S3Error } from "./s3-error.js";
+
+/** What to send, in the backend's (physical) names. */
+export interface BackendRequest {
+  readonly method: string;
+  /** Physical bucket, or undefined for account-level requests. */
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  /** Decoded query parameters, in order. */
+  readonly query: ReadonlyArray<readonly [string, string]>;
+  /** Headers to forward (already filtered), lowercase names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readable | undefined;
+  /** `x-amz-content-sha256` to sign with: the body's hex SHA-256, or `UNSIGNED-PAYLOAD`. */
+  readonly payloadHash: string;
+}
+
+/** The parts of a backend's address and identity a request needs. */
+interface BackendAddress {
+  readonly origin: URL;
+  readonly pathStyle: boolean;
+  readonly signer: SignatureV4;
+}
+
+/** Node's crypto behind the hash interface the SDK's signer expects. */
+class Sha256 {
+  readonly #hash;
+  constructor(secret?: SourceData) {
+    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: SourceData): string | Uint8Array =>
+  typeof d === "string" ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
+
+/** RFC 3986 encoding, as SigV4 canonicalises: everything but A–Z a–z 0–9 - _ . ~ */
+export const encodeRfc3986 = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** A key as a URL path: each segment encoded, slashes kept. */
+export const encodeKeyForPath = (key: string): string => key.split("/").map(encodeRfc3986).join("/");
+
+/** Sends requests to backends; one connection pool for all of them. */
+export class BackendSender {
+  readonly #agent: Agent;
+  readonly #addresses = new WeakMap<S3Client, Promise<BackendAddress>>();
+  readonly #timeoutMs: number;
+
+  constructor(options: { timeoutMs: number }) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 256,
+      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  /**
+   * Sends `req` to the backend behind `client` and resolves when the response headers arrive.
+   * @param name - the backend's client name, for error messages.
+   * @throws {@link S3Error} ServiceUnavailable when the backend cannot be reached or is too slow.
+   */
+  async send(client: S3Client, name: string, req: BackendRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const address = await this.#address(client);
+    const virtualHost = !address.pathStyle && req.bucket !== undefined && /^[a-z0-9][a-z0-9-]*$/.test(req.bucket);
+    const host = virtualHost ? `${req.bucket}.${address.origin.host}` : address.origin.host;
+    let path = address.origin.pathname.replace(/\/$/, "");
+    if (req.bucket !== undefined && !virtualHost) path += `/${encodeRfc3986(req.bucket)}`;
+    if (req.key !== undefined) path += `/${encodeKeyForPath(req.key)}`;
+    if (path === "") path = "/";
+
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of req.query) {
+      const prior = query[k];
+      query[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+    }
+    const signed = await address.signer.sign({
+      method: req.method,
+      protocol: address.origin.protocol,
+      hostname: virtualHost ? `${req.bucket}.${address.origin.hostname}` : address.origin.hostname,
+      ...(address.origin.port && { port: Number(address.origin.port) }),
+      path,
+      query,
+      headers: { ...req.headers, host, "x-amz-content-sha256": req.payloadHash },
+    });
+    const search = req.query.map(([k, v]) => (v === "" ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)).join("&");
+    const url = `${address.origin.protocol}//${host}${path}${search ? `?${search}` : ""}`;
+    try {
+      return await request(url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: signed.headers,
+        body: req.body ?? null,
+        dispatcher: this.#agent,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw backendError(name, error, this.#timeoutMs);
+    }
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #address(client: S3Client): Promise<BackendAddress> {
+    let address = this.#addresses.get(client);
+    if (!address) {
+      address = resolveAddress(client);
+      this.#addresses.set(client, address);
+      address.catch(() => this.#addresses.delete(client));
+    }
+    return address;
+  }
+}
+
+async function resolveAddress(client: S3Client): Promise<BackendAddress> {
+  const config = client.config;
+  const region = await config.region();
+  const explicit = config.endpoint ? await config.endpoint() : undefined;
+  const origin = explicit
+    ? new URL(`${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ""}${explicit.path ?? ""}`)
+    : new URL(`https://s3.${region}.amazonaws.com`);
+  return {
+    origin,
+    // Custom endpoints (MinIO, Ceph…) are usually path-style; AWS itself prefers virtual hosts.
+    pathStyle: config.forcePathStyle === true || (explicit !== undefined && config.forcePathStyle !== false),
+    signer: new SignatureV4({ credentials: config.credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false }),
+  };
+}
+
+function backendError(name: string, error: unknown, timeoutMs: number): S3Error {
+  const slow = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+  const message = slow
+    ? `backend "${name}" did not answer within ${timeoutMs} ms`
+    : `backend "${name}" is unreachable: ${(error as Error).message ?? String(error)}`;
+  return new S3Error("ServiceUnavailable", message, {}, { cause: error });
+}

@@ -1,0 +1,104 @@
+/**
+ * @module gateway/gateway-config — the `gateway` section of the configuration file: where to
+ * listen, how requests are addressed and who may send them. Validated like the rest of the file,
+ * with every problem named by its field.
+ */
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { isPlainObject, zodIssues } from "../config/profile-schema.js";
+
+const text = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${typeof i.input}` });
+
+const userSchema = z.strictObject({
+  accessKeyId: text("accessKeyId").min(1, "accessKeyId must not be empty"),
+  secretAccessKey: text("secretAccessKey").min(1, "secretAccessKey must not be empty"),
+  buckets: z.array(text("a bucket pattern").min(1)).optional(),
+  readOnly: z.boolean().optional(),
+});
+
+const gatewaySchema = z.strictObject({
+  listen: text("listen")
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "listen must be host:port, e.g. 127.0.0.1:8333")
+    .optional(),
+  domain: text("domain").min(1).optional(),
+  publicUrl: text("publicUrl").url("publicUrl must be a URL such as https://s3.example.internal").optional(),
+  region: text("region").min(1).optional(),
+  users: z.array(userSchema).optional(),
+  anonymous: z.strictObject({ buckets: z.array(text("a bucket pattern").min(1)).optional(), readOnly: z.boolean().optional() }).optional(),
+  backendTimeoutMs: z.number().int().positive().optional(),
+  maxSkewSeconds: z.number().int().positive().optional(),
+  shutdownGraceMs: z.number().int().nonnegative().optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+});
+
+/** One access key of the gateway. */
+export interface GatewayUserConfig {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Bucket globs this user may address. @default every bucket */
+  readonly buckets?: readonly string[];
+  /** Refuse every write. @default false */
+  readonly readOnly?: boolean;
+}
+
+/** The validated `gateway` section, defaults applied. */
+export interface GatewaySettings {
+  readonly host: string;
+  readonly port: number;
+  /** Enables virtual-hosted-style addressing: `bucket.<domain>`. */
+  readonly domain: string | undefined;
+  /** The URL clients use to reach the gateway (for `Location` in responses). @default http://<listen> */
+  readonly publicUrl: string | undefined;
+  /** Region clients sign for; when set, other regions are refused. @default any */
+  readonly region: string | undefined;
+  readonly users: readonly GatewayUserConfig[];
+  /** Unsigned requests are refused unless this is set. */
+  readonly anonymous: { readonly buckets?: readonly string[]; readonly readOnly?: boolean } | undefined;
+  /** How long a backend may take to start answering. @default 30 000 */
+  readonly backendTimeoutMs: number;
+  /** Largest accepted clock difference of signed requests. @default 900 (15 min, as S3) */
+  readonly maxSkewSeconds: number;
+  /** How long in-flight requests may finish after SIGTERM. @default 25 000 */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/**
+ * Validates a `gateway` section.
+ * @throws {@link ConfigError} naming each bad field as `gateway.<field>`.
+ */
+export function parseGatewaySettings(section: unknown, file?: string): GatewaySettings {
+  const parsed = gatewaySchema.safeParse(section ?? {});
+  if (!parsed.success || !isPlainObject(section ?? {})) {
+    throw new ConfigError(parsed.success ? [{ path: "gateway", message: "must be a mapping" }] : zodIssues(parsed.error, "gateway", () => Object.keys(gatewaySchema.shape)), {
+      ...(file !== undefined && { file }),
+    });
+  }
+  const g = parsed.data;
+  const listen = g.listen ?? "127.0.0.1:8333";
+  const colon = listen.lastIndexOf(":");
+  const users: GatewayUserConfig[] = (g.users ?? []).map((u) => ({
+    accessKeyId: u.accessKeyId,
+    secretAccessKey: u.secretAccessKey,
+    ...(u.buckets && { buckets: u.buckets }),
+    ...(u.readOnly !== undefined && { readOnly: u.readOnly }),
+  }));
+  const duplicate = users.find((u, i) => users.findIndex((v) => v.accessKeyId === u.accessKeyId) !== i);
+  if (duplicate) throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], { ...(file !== undefined && { file }) });
+  return {
+    host: listen.slice(0, colon).replace(/^\[|\]$/g, ""),
+    port: Number(listen.slice(colon + 1)),
+    domain: g.domain,
+    publicUrl: g.publicUrl?.replace(/\/+$/, ""),
+    region: g.region,
+    users,
+    anonymous: g.anonymous && {
+      ...(g.anonymous.buckets && { buckets: g.anonymous.buckets }),
+      ...(g.anonymous.readOnly !== undefined && { readOnly: g.anonymous.readOnly }),
+    },
+    backendTimeoutMs: g.backendTimeoutMs ?? 30_000,
+    maxSkewSeconds: g.maxSkewSeconds ?? 900,
+    shutdownGraceMs: g.shutdownGraceMs ?? 25_000,
+    logLevel: g.logLevel ?? "info",
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * @module gateway/gateway — the S3 gateway's lifecycle: an HTTP server on the routing core, with
+ * health and metrics endpoints, configuration reload (validated first, swapped atomically, the
+ * old configuration kept on error) and graceful shutdown (drain in-flight requests).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RouterFileConfig } from "../config/load-config.js";
+import { BackendSender } from "./backend-request.js";
+import { buildState, type GatewayState } from "./gateway-state.js";
+import { GatewayMetrics, createLogger, type Logger } from "./observability.js";
+import { handleS3Request } from "./request-handler.js";
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** Where logs go. @default stdout (JSON lines) */
+  readonly logDestination?: NodeJS.WritableStream;
+  /** Overrides `gateway.listen`'s port (0 picks a free one). */
+  readonly port?: number;
+}
+
+/** A running (or ready-to-run) S3 gateway. */
+export interface Gateway {
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  /**
+   * Replaces the configuration. The new one is fully built first; on any error the old one stays
+   * and the error is thrown. Requests in flight finish on the configuration they started with.
+   */
+  reload(config: RouterFileConfig): void;
+  /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then closes. */
+  close(): Promise<void>;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** The configuration in force. */
+  readonly state: GatewayState;
+}
+
+/**
+ * Creates an S3 gateway for a loaded configuration file.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway(await loadRouterConfig("router.yaml"));
+ * const { url } = await gateway.listen();   // point any S3 client at url
+ * ```
+ */
+export function createGateway(config: RouterFileConfig, options: GatewayOptions = {}): Gateway {
+  let state = buildState(config);
+  const log = createLogger(state.settings.logLevel, options.logDestination);
+  const metrics = new GatewayMetrics();
+  const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs });
+  let ready = false;
+  let closing = false;
+  const retired: GatewayState[] = [];
+
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    const path = req.url ?? "/";
+    if (path.startsWith("/-/")) {
+      void operations(path, res);
+      return;
+    }
+    void handleS3Request({ state: () => state, sender, metrics, log }, req, res);
+  });
+
+  async function operations(path: string, res: import("node:http").ServerResponse): Promise<void> {
+    if (path === "/-/health" || path === "/-/health/ready" || path === "/-/ready") {
+      const ok = ready && !closing;
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ready" : closing ? "draining" : "starting" }));
+    } else if (path === "/-/health/live" || path === "/-/live") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "live" }));
+    } else if (path === "/-/metrics") {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body);
+    } else {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "no such endpoint", endpoints: ["/-/health", "/-/health/live", "/-/metrics"] }));
+    }
+  }
+
+  return {
+    metrics,
+    log,
+    get state() {
+      return state;
+    },
+    async listen() {
+      const port = options.port ?? state.settings.port;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, state.settings.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      ready = true;
+      const address = server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      const url = `http://${host}:${address.port}`;
+      log.info({ url, profiles: state.router.routeTable.routes.length - 1, users: state.settings.users.length }, "gateway listening");
+      return { host: address.address, port: address.port, url };
+    },
+    reload(next) {
+      const fresh = buildState(next);
+      const old = state;
+      state = fresh;
+      retired.push(old);
+      // Requests in flight still use the old backends' clients: close them once those are done.
+      setTimeout(() => {
+        retired.splice(retired.indexOf(old), 1);
+        old.router.destroy();
+      }, old.settings.shutdownGraceMs).unref();
+      log.info({ profiles: fresh.router.routeTable.routes.length - 1, users: fresh.settings.users.length }, "configuration reloaded");
+    },
+    async close() {
+      closing = true;
+      const grace = state.settings.shutdownGraceMs;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), grace);
+      await closed;
+      clearTimeout(timer);
+      await sender.close();
+      for (const s of [state, ...retired]) s.router.destroy();
+      log.info("gateway stopped");
+    },
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * @module gateway/protocol/xml-rewrite — brings a backend's XML body back into the caller's names:
+ * the gateway's counterpart of `client/output-mapping` for raw HTTP. Each function touches only
+ * the elements that carry a bucket, key, prefix, marker or location, found by their path from
+ * the root (so `<Tag><Key>` or `<Owner><ID>` are never mistaken for names), decodes and encodes
+ * entities exactly, and keeps every other byte of the body as the backend wrote it.
+ *
+ * The mapping itself is not re-implemented here: each name is passed through the library's
+ * `restoreOutput` / `restoreError` with the same {@link NameScope} the SDK router uses, so the
+ * gateway and the library cannot drift apart on what a name maps back to.
+ */
+import { restoreError, restoreOutput, type NameScope } from "../../client/output-mapping.js";
+import { S3Error, escapeXml } from "../s3-error.js";
+import { objectPath } from "./request-target.js";
+import { applyEdits, childrenNamed, parseXml, replaceText, XmlSyntaxError, type XmlEdit, type XmlElement } from "./xml-scan.js";
+
+export type { NameScope };
+export { parseDeleteRequest, rewriteDeleteRequestXml, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
+
+/** A name field: either a scalar of the output, or a member of the items of an output array. */
+type Field = { readonly scalar: string } | { readonly array: string; readonly member: string };
+
+/** Where the names of one response root lie: XML path below the root → the SDK field it fills. */
+type FieldMap = ReadonlyArray<readonly [path: readonly string[], field: Field]>;
+
+const scalar = (name: string): Field => ({ scalar: name });
+const item = (array: string, member: string): Field => ({ array, member });
+
+const COMMON_PREFIXES: FieldMap[number] = [["CommonPrefixes", "Prefix"], item("CommonPrefixes", "Prefix")];
+
+/** Listing roots (ListObjects v1 and v2 share `ListBucketResult`). */
+const LISTINGS: Readonly<Record<string, FieldMap>> = {
+  ListBucketResult: [
+    [["Name"], scalar("Name")],
+    [["Prefix"], scalar("Prefix")],
+    [["Marker"], scalar("Marker")],
+    [["NextMarker"], scalar("NextMarker")],
+    [["StartAfter"], scalar("StartAfter")],
+    [["Contents", "Key"], item("Contents", "Key")],
+    COMMON_PREFIXES,
+  ],
+  ListVersionsResult: [
+    [["Name"], scalar("Name")],
+    [["Prefix"], scalar("Prefix")],
+    [["KeyMarker"], scalar("KeyMarker")],
+    [["NextKeyMarker"], scalar("NextKeyMarker")],
+    [["Version", "Key"], item("Versions", "Key")],
+    [["DeleteMarker", "Key"], item("DeleteMarkers", "Key")],
+    COMMON_PREFIXES,
+  ],
+  ListMultipartUploadsResult: [
+    [["Bucket"], scalar("Bucket")],
+    [["Prefix"], scalar("Prefix")],
+    [["KeyMarker"], scalar("KeyMarker")],
+    [["NextKeyMarker"], scalar("NextKeyMarker")],
+    [["Upload", "Key"], item("Uploads", "Key")],
+    COMMON_PREFIXES,
+  ],
+};
+
+/** Single-object result roots. `Location` is handled apart: it must point at the gateway. */
+const OBJECT_RESULTS: Readonly<Record<string, FieldMap>> = {
+  InitiateMultipartUploadResult: [
+    [["Bucket"], scalar("Bucket")],
+    [["Key"], scalar("Key")],
+  ],
+  CompleteMultipartUploadResult: [
+    [["Bucket"], scalar("Bucket")],
+    [["Key"], scalar("Key")],
+  ],
+  ListPartsResult: [
+    [["Bucket"], scalar("Bucket")],
+    [["Key"], scalar("Key")],
+  ],
+};
+
+/**
+ * A listing body (ListObjects, ListObjectsV2, ListObjectVersions, ListMultipartUploads) in the
+ * caller's names: `Name`/`Bucket` become the caller's bucket; `Prefix`, markers, `StartAfter`,
+ * every entry's `Key` and every `CommonPrefixes/Prefix` lose the route's key prefix.
+ *
+ * Keys are taken as URL-encoded when the body says `<EncodingType>url</EncodingType>` (what the
+ * backend actually did wins over what was asked), else as `scope.encoded` says; encoded names
+ * are mapped in encoded form, as the library does. A body with another root is returned as is.
+ *
+ * @param scope - a `list` scope (other kinds only restore `Bucket`), as `planCommand` builds it.
+ * @throws {@link S3Error} `InternalError` when the body is not well-formed XML: it cannot be
+ *   mapped, and passing it on could show the caller the backend's names.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ */
+export function rewriteListingXml(xml: string, scope: NameScope): string {
+  const root = readBackendXml(xml);
+  const fields = LISTINGS[root.name];
+  if (!fields) return xml;
+  let effective = scope;
+  if (scope.kind === "list") {
+    const encodingType = childrenNamed(root, "EncodingType")[0];
+    if (encodingType) effective = { ...scope, encoded: encodingType.text.trim().toLowerCase() === "url" };
+  }
+  return applyEdits(xml, mapFields(xml, root, fields, (value, field) => restoreField(effective, field, value)));
+}
+
+/**
+ * A single-object result body in the caller's names: InitiateMultipartUploadResult,
+ * CompleteMultipartUploadResult and ListPartsResult (`Bucket`, `Key`), and the `Location` of
+ * CompleteMultipartUpload, which is made to point at the gateway: `${publicBase}/${bucket}/${key}`
+ * (path-style, encoded like an S3 path) — a backend URL would send the caller around the gateway.
+ * An `<Error>` body (CompleteMultipartUpload can fail after a 200 status) is rewritten as by
+ * {@link rewriteErrorXml}. Other roots (CopyObjectResult…) carry no names and are returned as is.
+ *
+ * @param scope - the `object` scope of the request.
+ * @param publicBase - the gateway's base URL as callers reach it (`https://s3.example.com`).
+ * @param resourceForCaller - for an `<Error>` body, the caller's resource (see {@link rewriteErrorXml}).
+ * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
+ */
+export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase: string, resourceForCaller?: string): string {
+  const root = readBackendXml(xml);
+  if (root.name === "Error") return rewriteErrorXml(xml, scope, resourceForCaller);
+  const fields = OBJECT_RESULTS[root.name];
+  if (!fields) return xml;
+  const edits = mapFields(xml, root, fields, (value, field) => restoreField(scope, field, value));
+  if (scope.kind === "object") {
+    const location = `${publicBase.replace(/\/+$/, "")}${objectPath(scope.bucket, scope.key)}`;
+    for (const element of childrenNamed(root, "Location")) {
+      if (element.children.length === 0 && element.text !== location) edits.push(replaceText(xml, element, escapeXml(location)));
+    }
+  }
+  return applyEdits(xml, edits);
+}
+
+/**
+ * A DeleteObjects result body in the caller's names: each `Deleted/Key` and `Error/Key` through
+ * the exact map of physical key as sent → caller key (two routes of one backend bucket may
+ * prefix differently, so no prefix can be stripped blindly). Keys not in the map stay.
+ *
+ * @param keys - that map, or the request's scope: a `delete-batch` scope brings its
+ *   `physicalKeys`; an `object` scope maps its one key.
+ * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+ */
+export function rewriteDeleteResultXml(xml: string, keys: ReadonlyMap<string, string> | NameScope): string {
+  const root = readBackendXml(xml);
+  if (root.name !== "DeleteResult") return xml;
+  const keyMap = toKeyMap(keys);
+  const fields: FieldMap = [
+    [["Deleted", "Key"], item("Deleted", "Key")],
+    [["Error", "Key"], item("Errors", "Key")],
+  ];
+  return applyEdits(xml, mapFields(xml, root, fields, (value) => keyMap.get(value) ?? value));
+}
+
+function toKeyMap(keys: ReadonlyMap<string, string> | NameScope): ReadonlyMap<string, string> {
+  if (!("kind" in keys)) return keys;
+  const scope: NameScope = keys;
+  if (scope.kind === "delete-batch") return scope.physicalKeys;
+  if (scope.kind === "object") return new Map([[scope.physicalKey, scope.key]]);
+  return new Map();
+}
+
+/**
+ * An S3 error body in the caller's names: `Key`, `BucketName` (and `Bucket`) mapped back as the
+ * library maps an error's fields; `Resource` replaced by `resourceForCaller` when given (the
+ * path the caller asked for — only the gateway knows it), else mapped back when it names the
+ * physical bucket or object. `Code`, `Message`, `RequestId` and the rest stay as they are.
+ *
+ * A body that is empty or not XML (a proxy's HTML page) is returned unchanged: the request
+ * failed already, and that failure is what the caller must see.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+ */
+export function rewriteErrorXml(xml: string, scope: NameScope, resourceForCaller?: string): string {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) return xml;
+    throw error;
+  }
+  if (root.name !== "Error") return xml;
+  const names = ["Key", "BucketName", "Bucket", "Resource"] as const;
+  const leaves = names.flatMap((name) => childrenNamed(root, name).filter(isLeaf).map((element) => [name, element] as const));
+  const edits: XmlEdit[] = [];
+  for (const [name, element] of leaves) {
+    // One fresh object per element, so a repeated element is mapped on its own value.
+    const fields: Record<string, unknown> = { [name]: element.text };
+    restoreError(scope, fields);
+    const mapped = name === "Resource" && resourceForCaller !== undefined ? resourceForCaller : (fields[name] as string);
+    if (mapped !== element.text) edits.push(replaceText(xml, element, escapeXml(mapped)));
+  }
+  return applyEdits(xml, edits);
+}
+
+/**
+ * The edits that replace every name element of `fields` by `map(value)`. Elements whose value
+ * does not change are left alone, so the backend's own spelling (entities, `<Prefix/>`) stays.
+ */
+function mapFields(xml: string, root: XmlElement, fields: FieldMap, map: (value: string, field: Field) => string): XmlEdit[] {
+  const edits: XmlEdit[] = [];
+  for (const [path, field] of fields) {
+    for (const element of descendants(root, path)) {
+      if (!isLeaf(element)) continue;
+      const mapped = map(element.text, field);
+      if (mapped !== element.text) edits.push(replaceText(xml, element, escapeXml(mapped)));
+    }
+  }
+  return edits;
+}
+
+/** One name through `restoreOutput`, placed where an SDK output would hold it. */
+function restoreField(scope: NameScope, field: Field, value: string): string {
+  if ("scalar" in field) {
+    const out = restoreOutput(scope, { [field.scalar]: value }) as Record<string, unknown>;
+    return out[field.scalar] as string;
+  }
+  const out = restoreOutput(scope, { [field.array]: [{ [field.member]: value }] }) as Record<string, Array<Record<string, unknown>>>;
+  return out[field.array]![0]![field.member] as string;
+}
+
+/** The elements at `path` below `root` (one step per path entry). */
+function descendants(root: XmlElement, path: readonly string[]): XmlElement[] {
+  let level = [root];
+  for (const step of path) level = level.flatMap((element) => childrenNamed(element, step));
+  return level;
+}
+
+const isLeaf = (element: XmlElement): boolean => element.children.length === 0;
+
+function readBackendXml(xml: string): XmlElement {
+  try {
+    return parseXml(xml);
+  } catch (error) {
+    if (!(error instanceof XmlSyntaxError)) throw error;
+    throw new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
+  }
+}

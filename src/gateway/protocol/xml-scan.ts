@@ -1,0 +1,203 @@
+/**
+ * @module gateway/protocol/xml-scan — a small XML reader for S3 bodies that records where every
+ * element lies in the source, so names can be rewritten in place and every other byte kept.
+ *
+ * Why not a regex over `<Key>…</Key>`: the same element name means different things at
+ * different depths (`<Key>` of an object vs. of a tag, `<ID>` of an Owner vs. an Initiator), so
+ * rewriting must know each element's path from the root. Why not an XML library: parsers build
+ * a value tree and serialise it again, which reorders, re-escapes and drops what the gateway
+ * must pass through untouched (comments, whitespace, unknown elements, entity spelling); and the
+ * SDK's bundled parser is not a public API of the packages this project depends on.
+ *
+ * Scope: elements, attributes (skipped), text, entity and character references, CDATA,
+ * comments and processing instructions. A DOCTYPE is refused: S3 never sends one, and
+ * declared entities are the door to entity-expansion attacks.
+ */
+import { unescapeXml } from "../s3-error.js";
+
+/** One element of a document, with its source positions. */
+export interface XmlElement {
+  /** Local name, without a namespace prefix (`s3:Key` → `Key`). */
+  readonly name: string;
+  /** Name as written, prefix included: used to write the element back. */
+  readonly qname: string;
+  readonly children: XmlElement[];
+  /** Decoded character data directly inside the element (text and CDATA), concatenated. */
+  text: string;
+  /** Offset of `<`. */
+  readonly start: number;
+  /** Offset just after the start tag's `>`. */
+  readonly openEnd: number;
+  /** Offset just after the end tag (or the `/>` of a self-closing element). */
+  end: number;
+  /** The content's range (between the tags); empty for a self-closing element. */
+  readonly contentStart: number;
+  contentEnd: number;
+  readonly selfClosing: boolean;
+}
+
+/** A body that is not well-formed XML (as far as this reader checks). */
+export class XmlSyntaxError extends Error {
+  override name = "XmlSyntaxError" as const;
+  /** Offset in the source where reading failed. */
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
+    super(`${message} (at offset ${offset})`);
+    this.offset = offset;
+  }
+}
+
+/**
+ * Reads a document and returns its root element.
+ * @throws {@link XmlSyntaxError} for anything that is not one well-formed element (optionally
+ *   preceded by an XML declaration, comments or whitespace).
+ */
+export function parseXml(xml: string): XmlElement {
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (i < xml.length) {
+    const lt = xml.indexOf("<", i);
+    const textEnd = lt < 0 ? xml.length : lt;
+    if (textEnd > i) {
+      const top = stack[stack.length - 1];
+      if (top) top.text += decodeText(xml, i, textEnd);
+      else if (!/^\s*$/.test(xml.slice(i, textEnd))) throw new XmlSyntaxError("text outside the root element", i);
+    }
+    if (lt < 0) break;
+    if (xml.startsWith("<?", lt)) {
+      i = skipPast(xml, "?>", lt, "processing instruction");
+    } else if (xml.startsWith("<!--", lt)) {
+      i = skipPast(xml, "-->", lt, "comment");
+    } else if (xml.startsWith("<![CDATA[", lt)) {
+      const top = stack[stack.length - 1];
+      if (!top) throw new XmlSyntaxError("CDATA outside the root element", lt);
+      const close = xml.indexOf("]]>", lt);
+      if (close < 0) throw new XmlSyntaxError("unterminated CDATA section", lt);
+      top.text += xml.slice(lt + 9, close);
+      i = close + 3;
+    } else if (xml.startsWith("<!", lt)) {
+      throw new XmlSyntaxError("DOCTYPE and declarations are not accepted", lt);
+    } else if (xml.startsWith("</", lt)) {
+      const gt = xml.indexOf(">", lt);
+      if (gt < 0) throw new XmlSyntaxError("unterminated end tag", lt);
+      const qname = xml.slice(lt + 2, gt).trimEnd();
+      const open = stack.pop();
+      if (!open || open.qname !== qname) throw new XmlSyntaxError(`end tag </${qname}> does not match ${open ? `<${open.qname}>` : "any open element"}`, lt);
+      open.contentEnd = lt;
+      open.end = gt + 1;
+      i = gt + 1;
+    } else {
+      if (root && stack.length === 0) throw new XmlSyntaxError("a second root element", lt);
+      const element = readStartTag(xml, lt);
+      const parent = stack[stack.length - 1];
+      if (parent) parent.children.push(element);
+      else root = element;
+      if (!element.selfClosing) stack.push(element);
+      i = element.openEnd;
+    }
+  }
+  const unclosed = stack[stack.length - 1];
+  if (unclosed) throw new XmlSyntaxError(`element <${unclosed.qname}> is not closed`, unclosed.start);
+  if (!root) throw new XmlSyntaxError("no root element", 0);
+  return root;
+}
+
+/** The children of `element` named `name`. */
+export const childrenNamed = (element: XmlElement, name: string): XmlElement[] => element.children.filter((c) => c.name === name);
+
+/** A text edit of the source: replace `[start, end)` with `text`. */
+export interface XmlEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/**
+ * The edit that makes a leaf element's text `escapedText` (already XML-escaped), keeping its
+ * tags as written. A self-closing `<Prefix/>` becomes `<Prefix>text</Prefix>`.
+ */
+export function replaceText(xml: string, element: XmlElement, escapedText: string): XmlEdit {
+  if (!element.selfClosing) return { start: element.contentStart, end: element.contentEnd, text: escapedText };
+  const openTag = xml.slice(element.start, element.end).replace(/\s*\/>$/, ">");
+  return { start: element.start, end: element.end, text: `${openTag}${escapedText}</${element.qname}>` };
+}
+
+/** `xml` with `edits` applied (non-overlapping, in any order); untouched bytes stay as they were. */
+export function applyEdits(xml: string, edits: readonly XmlEdit[]): string {
+  if (edits.length === 0) return xml;
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let out = "";
+  let at = 0;
+  for (const edit of sorted) {
+    out += xml.slice(at, edit.start) + edit.text;
+    at = edit.end;
+  }
+  return out + xml.slice(at);
+}
+
+function readStartTag(xml: string, lt: number): XmlElement {
+  const nameMatch = /[^\s/>]+/y;
+  nameMatch.lastIndex = lt + 1;
+  const qname = nameMatch.exec(xml)?.[0];
+  if (qname === undefined || /^[\d.-]/.test(qname) || /["'=<&]/.test(qname)) throw new XmlSyntaxError("invalid start tag", lt);
+  let i = lt + 1 + qname.length;
+  // Attributes are skipped, but read properly: a quoted value may hold `>` or `/`.
+  for (;;) {
+    while (i < xml.length && /\s/.test(xml[i]!)) i++;
+    if (i >= xml.length) throw new XmlSyntaxError("unterminated start tag", lt);
+    if (xml.startsWith("/>", i) || xml[i] === ">") break;
+    const attr = /([^\s=/>]+)\s*=\s*(["'])/y;
+    attr.lastIndex = i;
+    const m = attr.exec(xml);
+    if (!m) throw new XmlSyntaxError("malformed attribute", i);
+    const close = xml.indexOf(m[2]!, attr.lastIndex);
+    if (close < 0) throw new XmlSyntaxError("unterminated attribute value", i);
+    i = close + 1;
+  }
+  const selfClosing = xml[i] === "/";
+  const openEnd = i + (selfClosing ? 2 : 1);
+  const colon = qname.indexOf(":");
+  return {
+    name: colon < 0 ? qname : qname.slice(colon + 1),
+    qname,
+    children: [],
+    text: "",
+    start: lt,
+    openEnd,
+    end: openEnd,
+    contentStart: openEnd,
+    contentEnd: openEnd,
+    selfClosing,
+  };
+}
+
+function skipPast(xml: string, terminator: string, from: number, what: string): number {
+  const at = xml.indexOf(terminator, from + 2);
+  if (at < 0) throw new XmlSyntaxError(`unterminated ${what}`, from);
+  return at + terminator.length;
+}
+
+/** The five predefined entities and character references; anything else after `&` is an error. */
+const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
+
+/**
+ * Decodes `xml[from, to)` as character data. References are checked before
+ * {@link unescapeXml} decodes them: it would throw on an out-of-range code point and pass a
+ * stray `&` through, and a reference to a surrogate would make a key that is not Unicode text.
+ */
+function decodeText(xml: string, from: number, to: number): string {
+  let amp = xml.indexOf("&", from);
+  while (amp >= 0 && amp < to) {
+    REFERENCE.lastIndex = amp;
+    const m = REFERENCE.exec(xml);
+    if (!m || REFERENCE.lastIndex > to) throw new XmlSyntaxError("invalid entity or character reference", amp);
+    if (m[1] === undefined) {
+      const code = m[2] !== undefined ? parseInt(m[2], 10) : parseInt(m[3]!, 16);
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlSyntaxError("character reference to a non-character", amp);
+    }
+    amp = xml.indexOf("&", REFERENCE.lastIndex);
+  }
+  return unescapeXml(xml.slice(from, to));
+}

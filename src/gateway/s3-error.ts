@@ -1,0 +1,94 @@
+/**
+ * @module gateway/s3-error — errors the gateway answers itself, as S3 does: an XML body with a
+ * code, a message and the resource, and the HTTP status S3 uses for that code. Anything else
+ * becomes InternalError without leaking internals.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+ */
+
+/** HTTP status of each S3 error code the gateway produces. */
+const STATUS: Readonly<Record<string, number>> = {
+  AccessDenied: 403,
+  AuthorizationHeaderMalformed: 400,
+  AuthorizationQueryParametersError: 400,
+  BadDigest: 400,
+  EntityTooLarge: 400,
+  IncompleteBody: 400,
+  InternalError: 500,
+  InvalidAccessKeyId: 403,
+  InvalidArgument: 400,
+  InvalidBucketName: 400,
+  InvalidDigest: 400,
+  InvalidRequest: 400,
+  MalformedXML: 400,
+  MethodNotAllowed: 405,
+  MissingContentLength: 411,
+  MissingSecurityHeader: 400,
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  NotImplemented: 501,
+  PreconditionFailed: 412,
+  RequestTimeTooSkewed: 403,
+  RequestTimeout: 400,
+  ServiceUnavailable: 503,
+  SignatureDoesNotMatch: 403,
+  SlowDown: 503,
+  XAmzContentSHA256Mismatch: 400,
+};
+
+/** An S3 error response. */
+export class S3Error extends Error {
+  override name = "S3Error" as const;
+  /** S3 error code, e.g. `SignatureDoesNotMatch`. */
+  readonly code: string;
+  /** HTTP status. */
+  readonly status: number;
+  /** Extra elements of the error body (e.g. `BucketName`, `Key`). */
+  readonly detail: Readonly<Record<string, string>>;
+
+  constructor(code: string, message: string, detail: Record<string, string> = {}, options?: { cause?: unknown; status?: number }) {
+    super(message, { cause: options?.cause });
+    this.code = code;
+    this.status = options?.status ?? STATUS[code] ?? 400;
+    this.detail = detail;
+  }
+
+  /** The XML body, with `resource` and `requestId` as S3 writes them. */
+  toXML(resource: string, requestId: string): string {
+    const extra = Object.entries(this.detail)
+      .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+      .join("");
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(this.code)}</Code><Message>${escapeXml(this.message)}</Message>` +
+      `${extra}<Resource>${escapeXml(resource)}</Resource><RequestId>${escapeXml(requestId)}</RequestId></Error>`
+    );
+  }
+}
+
+/** True for an {@link S3Error} (also across module copies). */
+export const isS3Error = (error: unknown): error is S3Error =>
+  error instanceof S3Error || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "S3Error");
+
+/** Escapes text for an XML element or attribute. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"'\r]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "'" ? "&apos;" : "&#13;"));
+}
+
+/** Decodes the XML entities S3 writes (named and numeric). */
+export function unescapeXml(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e: string) => {
+    switch (e) {
+      case "amp":
+        return "&";
+      case "lt":
+        return "<";
+      case "gt":
+        return ">";
+      case "quot":
+        return '"';
+      case "apos":
+        return "'";
+      default:
+        return String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+    }
+  });
+}
