@@ -124,7 +124,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     if (isSpanning(plan)) {
       exchange.route = "*";
       exchange.backend = "*";
-      await answerSpanning(state, operation, input, auth, res, abort.signal, publicBase(state, req));
+      exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
       return;
     }
     exchange.route = plan.route.name;
@@ -261,7 +261,7 @@ const PRESIGN_PARAMS = new Set([
 /** Query parameters that carry a key or prefix, and the plan field holding their physical value. */
 const PHYSICAL_QUERY: Readonly<Record<string, string>> = { prefix: "Prefix", "start-after": "StartAfter", marker: "Marker", "key-marker": "KeyMarker" };
 
-/** Runs an operation over several backends through the library and answers in S3's XML. */
+/** Runs an operation over several backends through the library and answers in S3's XML; returns the bytes sent. */
 async function answerSpanning(
   state: GatewayState,
   operation: S3Operation,
@@ -269,8 +269,7 @@ async function answerSpanning(
   auth: AuthContext,
   res: ServerResponse,
   signal: AbortSignal,
-  _base: string,
-): Promise<void> {
+): Promise<number> {
   const Command = (sdk as unknown as Record<string, new (input: object) => never>)[`${operation.name}Command`];
   if (!Command) throw new S3Error("NotImplemented", `${operation.name} is not supported across backends`);
   const output = (await state.router.send(new Command(input) as never, { abortSignal: signal })) as unknown as Record<string, unknown>;
@@ -312,6 +311,7 @@ async function answerSpanning(
   const bytes = Buffer.from(body);
   res.writeHead(200, { ...headers, "content-length": String(bytes.length) });
   res.end(bytes);
+  return bytes.length;
 }
 
 /** Reads a whole (bounded) body as text. */
