@@ -7,6 +7,7 @@ import { loadRouterConfig } from "../config/load-config.js";
 import { resolveRouterOptions } from "../config/router-options.js";
 import { isConfigError } from "../errors.js";
 import { RouteTable } from "../routing/route-table.js";
+import { parseGatewaySettings } from "../gateway/gateway-config.js";
 import { explain, formatExplanation, parseS3Url } from "./explain.js";
 
 async function routeTableOf(file: string): Promise<RouteTable> {
@@ -28,8 +29,10 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
     .description("check a configuration file; prints OK or every problem with its field")
     .argument("<config>", "configuration file (YAML or JSON)")
     .action(async (file: string) => {
-      const table = await routeTableOf(file);
-      out(`OK: ${file} — ${table.routes.length - 1} profile(s), clients: ${[...new Set(table.routes.map((r) => r.client))].join(", ")}\n`);
+      const config = await loadRouterConfig(file);
+      const table = new RouteTable(resolveRouterOptions({ clients: config.clients, profiles: config.profiles }).routes);
+      const gateway = config.gateway === undefined ? "" : `, gateway: ${parseGatewaySettings(config.gateway, file).users.length} user(s)`;
+      out(`OK: ${file} — ${table.routes.length - 1} profile(s), clients: ${[...new Set(table.routes.map((r) => r.client))].join(", ")}${gateway}\n`);
     });
 
   cli

@@ -8,13 +8,13 @@ import { ConfigError, type ConfigIssue } from "../errors.js";
 import { clientConfigSchema, type ClientFileConfig } from "./client-config.js";
 import { interpolateEnv } from "./env-interpolation.js";
 import { isPlainObject, zodIssues, type ProfilesInput } from "./profile-schema.js";
-import { resolveRouterOptions } from "./router-options.js";
+import { resolveRouterOptions, type S3RouterOptions } from "./router-options.js";
 
 /** Top-level sections other parts of s3-router own; the loader passes them through. */
 const SECTIONS = ["gateway"] as const;
 
 /** A parsed, validated configuration file: ready for `createS3Router`. */
-export interface RouterFileConfig {
+export interface RouterFileConfig extends Omit<S3RouterOptions, "clients" | "profiles" | "routes"> {
   readonly clients: Readonly<Record<string, ClientFileConfig>>;
   readonly profiles: ProfilesInput;
   /** The `gateway` section, validated by the gateway itself. */
@@ -87,7 +87,10 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
     issues.push(...error.issues);
   }
   if (issues.length > 0) return fail(issues);
+  // The router's other options (listingTokenSecret, crossBackendCopy…) were validated above.
+  const { clients: _c, profiles: _p, routes: _r, gateway: _g, ...routerOptions } = config;
   const result: RouterFileConfig = {
+    ...(routerOptions as Omit<S3RouterOptions, "clients" | "profiles" | "routes">),
     clients,
     profiles: (config["routes"] ?? config["profiles"] ?? {}) as ProfilesInput,
     ...(config["gateway"] !== undefined && { gateway: config["gateway"] }),

@@ -97,6 +97,15 @@ export function resolveRouterOptions(options: unknown, extraFields: readonly str
     }
   }
 
+  const check = (field: string, ok: (v: unknown) => boolean, expected: string) => {
+    const value = options[field];
+    if (value !== undefined && !ok(value)) issues.push({ path: field, message: `must be ${expected}, got ${describe(value)}` });
+  };
+  check("listingTokenSecret", (v) => typeof v === "string" && v.length > 0, "a non-empty string");
+  check("crossBackendCopy", (v) => typeof v === "boolean", "true or false");
+  check("copyPartSize", (v) => Number.isInteger(v) && (v as number) > 0, "a positive whole number of bytes");
+  check("requestChecksumCalculation", (v) => v === "WHEN_SUPPORTED" || v === "WHEN_REQUIRED", '"WHEN_SUPPORTED" or "WHEN_REQUIRED"');
+
   if (options["profiles"] !== undefined && options["routes"] !== undefined) {
     issues.push({ path: "routes", message: `both "profiles" and "routes" are set; use one` });
   }

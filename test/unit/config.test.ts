@@ -119,6 +119,12 @@ profiles:
     expect(issues[0]).toMatchObject({ path: "clients.default.endpont", message: expect.stringMatching(/did you mean "endpoint"/) });
   });
 
+  it("carries the router's other options, validated", () => {
+    const config = parseRouterConfig("listingTokenSecret: s3cret\ncrossBackendCopy: false\nclients: { default: {} }\n");
+    expect(config).toMatchObject({ listingTokenSecret: "s3cret", crossBackendCopy: false });
+    expect(issuesOf(() => parseRouterConfig("copyPartSize: -1\nclients: { default: {} }\n"))[0]).toMatchObject({ path: "copyPartSize", message: expect.stringMatching(/positive/) });
+  });
+
   it("names the file and the YAML error", async () => {
     await expect(loadRouterConfig("/nonexistent/router.yaml")).rejects.toThrow(/router\.yaml/);
     expect(issuesOf(() => parseRouterConfig("clients: [unclosed"))[0]!.message).toMatch(/not valid YAML/);
