@@ -65,6 +65,7 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
     case "object": {
       const key = input["Key"] as string;
       const route = table.resolveObject(bucket!, key);
+      if (commandName === "RenameObjectCommand") checkRename(table, route, bucket!, key, input);
       return objectPlan(route, input, bucket!, key);
     }
     case "copy":
@@ -93,6 +94,25 @@ function objectPlan(route: Route, input: Input, bucket: string, key: string, ext
     input: { ...input, ...extra, Bucket: physicalBucket, Key: physicalKey },
     scope: { kind: "object", route, bucket, physicalBucket, key, physicalKey },
   };
+}
+
+/**
+ * RenameObject names its source in `RenameSource`, which the router does not rewrite: it is
+ * forwarded only where no rewriting is needed — source and destination on one route that keeps
+ * names as they are.
+ */
+function checkRename(table: RouteTable, route: Route, bucket: string, key: string, input: Input): void {
+  const raw = typeof input["RenameSource"] === "string" ? input["RenameSource"] : "";
+  let source = raw.replace(/^\//, "");
+  try {
+    source = decodeURIComponent(source);
+  } catch {
+    // Left as sent: the backend judges it.
+  }
+  if (source.startsWith(`${bucket}/`)) source = source.slice(bucket.length + 1);
+  if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || table.resolveObject(bucket, source) !== route) {
+    throw new NoRouteError("RenameObject", `cannot rename to "${key}": only within one route that keeps bucket and key names (use CopyObject and DeleteObject)`, { bucket, key });
+  }
 }
 
 function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan | SpanningPlan {

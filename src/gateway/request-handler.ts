@@ -105,6 +105,11 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     });
     const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, req.headers);
     exchange.operation = operation.name;
+    if (operation.name === "PostObject") {
+      // A browser form upload carries its key and a policy signed for the gateway inside the
+      // body: it cannot be routed by key nor re-signed for a backend.
+      throw new S3Error("NotImplemented", "POST form uploads (PostObject) are not supported by the gateway; use PUT or a presigned PUT URL");
+    }
     state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
 
     const input = sdkInput(target.bucket, target.key, target.query, req.headers);
@@ -116,7 +121,17 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     if (operation.name === "DeleteObjects") {
       const text = await readAll(body ?? Readable.from([]), MAX_DELETE_BODY, "MalformedXML");
       const parsed = parseDeleteRequest(text);
-      input["Delete"] = { Quiet: parsed.quiet, Objects: parsed.objects.map((o) => ({ Key: o.key, ...(o.versionId !== undefined && { VersionId: o.versionId }) })) };
+      input["Delete"] = {
+        Quiet: parsed.quiet,
+        Objects: parsed.objects.map((o) => ({
+          Key: o.key,
+          ...(o.versionId !== undefined && { VersionId: o.versionId }),
+          // Conditional deletes keep their conditions.
+          ...(o.etag !== undefined && { ETag: o.etag }),
+          ...(o.lastModifiedTime !== undefined && { LastModifiedTime: new Date(o.lastModifiedTime) }),
+          ...(o.size !== undefined && { Size: o.size }),
+        })),
+      };
       body = undefined;
     }
 
@@ -129,7 +144,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
     exchange.route = plan.route.name;
     exchange.backend = plan.client;
-    await proxy(services, state, operation, plan, req, res, auth, body, target.query, abort.signal, publicBase(state, req), exchange);
+    await proxy(services, state, operation, plan, req, res, auth, body, target.query, abort.signal, publicBase(state, req), exchange, resource);
   } catch (error) {
     sendError(services, res, error, resource, exchange);
   }
@@ -153,6 +168,7 @@ async function proxy(
   signal: AbortSignal,
   base: string,
   exchange: Exchange,
+  resource: string,
 ): Promise<void> {
   const physical = plan.input;
   const headers: Record<string, string> = {};
@@ -223,7 +239,7 @@ async function proxy(
     const out =
       rewrite === "error"
         ? text.length > 0
-          ? xml.rewriteErrorXml(text, scope)
+          ? xml.rewriteErrorXml(text, scope, resource)
           : text
         : rewrite === "listing"
           ? xml.rewriteListingXml(text, scope)

@@ -28,6 +28,7 @@ const NUMERIC_QUERY: Readonly<Record<string, string>> = { "max-keys": "MaxKeys",
 /** Headers → SDK input fields of the operations the gateway may run through the library (copies). */
 const HEADER_FIELDS: Readonly<Record<string, string>> = {
   "x-amz-copy-source": "CopySource",
+  "x-amz-rename-source": "RenameSource",
   "x-amz-copy-source-range": "CopySourceRange",
   "x-amz-copy-source-if-match": "CopySourceIfMatch",
   "x-amz-copy-source-if-none-match": "CopySourceIfNoneMatch",

@@ -264,7 +264,7 @@ export class AwsChunkedDecoder extends Transform {
     const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${this.#previous}\n${EMPTY_SHA256}\n${dataSha256}`;
     const expected = signString(signing.signingKey, toSign);
     if (!signaturesEqual(this.#chunkSignature, expected)) {
-      throw new S3Error("SignatureDoesNotMatch", "The chunk signature we calculated does not match the signature you provided (aws-chunked body, after " + `${this.#decoded} payload bytes).`, {
+      throw new S3Error("SignatureDoesNotMatch", `The chunk signature we calculated does not match the signature you provided (the chunk ending at payload byte ${this.#decoded}).`, {
         StringToSign: toSign,
         SignatureProvided: this.#chunkSignature,
       });
@@ -290,9 +290,9 @@ export class AwsChunkedDecoder extends Transform {
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === "x-amz-trailer-signature") {
-      // Unsigned trailers have nothing to check it against; it is dropped, not passed on.
-      if (this.#signing) this.#trailerSignature = value;
-      else this.#trailerSignature = "";
+      // Kept (to check at the end) when the body is signed; an unsigned body has nothing to check
+      // it against, so it is only dropped. Either way it must be the last trailer.
+      this.#trailerSignature = this.#signing ? value : "";
       return;
     }
     if (this.#received.some(([n]) => n === name)) throw framingError(`the trailer ${name} appears twice`);

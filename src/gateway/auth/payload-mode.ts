@@ -15,7 +15,11 @@ export const STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 /** What a streamed, signed upload needs to verify its chunk signatures. */
 export interface ChunkSigning {
-  /** The SigV4 signing key of the request's credential scope. */
+  /**
+   * The SigV4 signing key of the request's credential scope. authenticate() makes it
+   * non-enumerable, so that logging or serializing an auth context does not leak it; pass the
+   * object itself on (a spread copy would lose the key).
+   */
   readonly signingKey: Uint8Array;
   /** The request time, `YYYYMMDDTHHMMSSZ`, as in the request's string to sign. */
   readonly amzDate: string;

@@ -7,9 +7,9 @@
  * - the path is used as received: S3 clients sign the already percent-encoded path once (they
  *   sign with "do not escape the path again"), so decoding and re-encoding it could only
  *   introduce differences (`%2B` vs `+`, lowercase hex, an encoded `~`);
- * - the query is parsed into pairs and every name and value is re-encoded with the RFC 3986
- *   unreserved set, because clients disagree on how they *send* a query (which characters they
- *   leave bare) but all sign that normal form;
+ * - the query is parsed into pairs (`+` read as a space, as S3 reads it) and every name and value
+ *   is re-encoded with the RFC 3986 unreserved set, because clients disagree on how they *send*
+ *   a query (which characters they leave bare) but all sign that normal form;
  * - header values are trimmed with inner whitespace runs collapsed, and repeated headers are
  *   joined with `,`.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
@@ -20,7 +20,7 @@ import { SIGV4_ALGORITHM, sha256Hex } from "./sigv4-crypto.js";
 
 /** One query parameter, decoded and in its canonical form. */
 export interface QueryParameter {
-  /** The name, percent-decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /** The name, percent-decoded as UTF-8 (`+` is a space; invalid sequences become U+FFFD). */
   readonly name: string;
   /** The value, percent-decoded as UTF-8; `""` for a bare name such as `?uploads`. */
   readonly value: string;
@@ -41,11 +41,12 @@ const isUnreserved = (b: number): boolean =>
   (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
 
 /**
- * The bytes a raw query component stands for: each valid `%XX` is one byte, any other character
- * is its UTF-8 encoding. A `+` is a literal plus (RFC 3986), not a space: S3 clients send spaces
- * as `%20` and a plus as `%2B`, and they sign that reading. A `%` not followed by two hex digits
- * is a literal `%`, which keeps this total (a malformed query cannot throw; it just fails to
- * match the client's signature).
+ * The bytes a raw query component stands for: each valid `%XX` is one byte, a `+` is a space
+ * (S3 reads query strings form-encoded, and so does the gateway's own query parser: what the
+ * signature is checked against must be what the gateway then executes), any other character is
+ * its UTF-8 encoding. SDKs never send a bare `+` (a plus goes as `%2B`, a space as `%20`), so for
+ * them the choice is moot. A `%` not followed by two hex digits is a literal `%`, which keeps
+ * this total: a malformed query cannot throw here, it just fails to match the signature.
  */
 function componentBytes(raw: string): Buffer {
   // Node's HTTP parser refuses non-ASCII request targets, so in practice each character is a byte.
@@ -56,6 +57,8 @@ function componentBytes(raw: string): Buffer {
     if (c === 0x25 && i + 2 < raw.length && isHexDigit(raw.charCodeAt(i + 1)) && isHexDigit(raw.charCodeAt(i + 2))) {
       out[n++] = (hexValue(raw.charCodeAt(i + 1)) << 4) | hexValue(raw.charCodeAt(i + 2));
       i += 2;
+    } else if (c === 0x2b) {
+      out[n++] = 0x20;
     } else if (c < 0x80) {
       out[n++] = c;
     } else {

@@ -22,6 +22,7 @@ import {
   isPayloadHashValue,
   parseDeclaredTrailers,
   parseDecodedLength,
+  type ChunkSigning,
   type PayloadMode,
 } from "./payload-mode.js";
 import { canonicalRequest, parseQuery, stringToSign, type QueryParameter } from "./sigv4-canonical.js";
@@ -319,7 +320,7 @@ function headerAuth(request: SignedRequest, query: readonly QueryParameter[], au
         : {
             kind: "streaming-signed",
             trailer: declared === STREAMING_SIGNED_TRAILER,
-            signing: { signingKey, amzDate, scope: credential.scope, seedSignature: signature.toLowerCase() },
+            signing: chunkSigning(signingKey, amzDate, credential.scope, signature.toLowerCase()),
             ...facts,
           };
   }
@@ -328,8 +329,8 @@ function headerAuth(request: SignedRequest, query: readonly QueryParameter[], au
 
 /** `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…&X-Amz-Date=…&X-Amz-Expires=…&X-Amz-SignedHeaders=…&X-Amz-Signature=…` */
 function presignedAuth(request: SignedRequest, query: readonly QueryParameter[], users: UserDirectory, options: AuthenticateOptions): AuthContext {
-  const single = (name: string): string | undefined => {
-    const found = query.filter((p) => p.name === name);
+  const single = (name: string, anyCase = false): string | undefined => {
+    const found = query.filter((p) => p.name === name || (anyCase && p.name.toLowerCase() === name.toLowerCase()));
     if (found.length > 1) throw queryMalformed(`The query parameter ${name} may appear only once.`);
     return found[0]?.value;
   };
@@ -339,7 +340,8 @@ function presignedAuth(request: SignedRequest, query: readonly QueryParameter[],
   const expiresText = single(Q_EXPIRES);
   const signedText = single(Q_SIGNED_HEADERS);
   const signature = single(Q_SIGNATURE);
-  const contentSha256 = single(Q_CONTENT_SHA256);
+  // The SDK's presigner hoists its x-amz-content-sha256 header into the query in lowercase.
+  const contentSha256 = single(Q_CONTENT_SHA256, true);
   if (algorithm === undefined || credentialText === undefined || amzDate === undefined || expiresText === undefined || signedText === undefined || signature === undefined) {
     throw queryMalformed(
       "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
@@ -401,6 +403,16 @@ function unsignedPayloadMode(headers: IncomingHttpHeaders): PayloadMode {
     throw new S3Error("InvalidRequest", `x-amz-content-sha256 ${declared} needs a request signed with the Authorization header`);
   }
   throw invalidPayloadHash(declared);
+}
+
+/**
+ * The chunk-verification facts, with the signing key kept out of enumeration: an auth context is
+ * the kind of object that ends up in a log line, and the key signs anything for its scope all day.
+ */
+function chunkSigning(signingKey: Uint8Array, amzDate: string, scope: string, seedSignature: string): ChunkSigning {
+  const signing = { amzDate, scope, seedSignature } as ChunkSigning;
+  Object.defineProperty(signing, "signingKey", { value: signingKey, enumerable: false });
+  return signing;
 }
 
 function decodedLengthOf(payload: PayloadMode, headers: IncomingHttpHeaders): number | undefined {

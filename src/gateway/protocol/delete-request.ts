@@ -49,6 +49,31 @@ const OBJECT_FIELDS = {
  *   non-empty `<Key>`, or an unknown element or invalid value.
  */
 export function parseDeleteRequest(xml: string): DeleteRequest {
+  return readRequest(xml).request;
+}
+
+/**
+ * The request body with each `Delete/Object/Key` replaced by `mapKey(key)` (decoded in,
+ * escaped out); every other byte stays. The body is validated as by {@link parseDeleteRequest}
+ * first, so a request the gateway could not read is never forwarded half-rewritten.
+ *
+ * A rewritten body no longer matches the caller's `Content-MD5` or `x-amz-checksum-*` header:
+ * the sender must compute them again (S3 requires one of them on DeleteObjects).
+ * @throws {@link S3Error} `MalformedXML` as {@link parseDeleteRequest}.
+ */
+export function rewriteDeleteRequestXml(xml: string, mapKey: (key: string) => string): string {
+  const { root } = readRequest(xml);
+  const edits: XmlEdit[] = [];
+  for (const object of childrenNamed(root, "Object")) {
+    for (const key of childrenNamed(object, "Key")) {
+      const mapped = mapKey(key.text);
+      if (mapped !== key.text) edits.push(replaceText(xml, key, escapeXml(mapped)));
+    }
+  }
+  return applyEdits(xml, edits);
+}
+
+function readRequest(xml: string): { root: XmlElement; request: DeleteRequest } {
   const root = readDelete(xml);
   let quiet = false;
   const objects: DeleteRequestObject[] = [];
@@ -66,35 +91,14 @@ export function parseDeleteRequest(xml: string): DeleteRequest {
     }
   }
   if (objects.length === 0) malformed("no <Object> to delete");
-  return { quiet, objects };
-}
-
-/**
- * The request body with each `Delete/Object/Key` replaced by `mapKey(key)` (decoded in,
- * escaped out); every other byte stays. The body is validated as by {@link parseDeleteRequest}
- * first, so a request the gateway could not read is never forwarded half-rewritten.
- *
- * A rewritten body no longer matches the caller's `Content-MD5` or `x-amz-checksum-*` header:
- * the sender must compute them again (S3 requires one of them on DeleteObjects).
- * @throws {@link S3Error} `MalformedXML` as {@link parseDeleteRequest}.
- */
-export function rewriteDeleteRequestXml(xml: string, mapKey: (key: string) => string): string {
-  parseDeleteRequest(xml);
-  const root = readDelete(xml);
-  const edits: XmlEdit[] = [];
-  for (const object of childrenNamed(root, "Object")) {
-    for (const key of childrenNamed(object, "Key")) {
-      const mapped = mapKey(key.text);
-      if (mapped !== key.text) edits.push(replaceText(xml, key, escapeXml(mapped)));
-    }
-  }
-  return applyEdits(xml, edits);
+  return { root, request: { quiet, objects } };
 }
 
 function parseObject(element: XmlElement): DeleteRequestObject {
   const out: { -readonly [K in keyof DeleteRequestObject]?: DeleteRequestObject[K] } = {};
   for (const child of element.children) {
-    const field = OBJECT_FIELDS[child.name as keyof typeof OBJECT_FIELDS];
+    // hasOwn: the body is the caller's, and `<constructor>` must not reach Object.prototype.
+    const field = Object.hasOwn(OBJECT_FIELDS, child.name) ? OBJECT_FIELDS[child.name as keyof typeof OBJECT_FIELDS] : undefined;
     if (field === undefined) malformed(`unexpected element <${child.qname}> in <Object>`);
     if (out[field] !== undefined) malformed(`more than one <${child.qname}> in <Object>`);
     const text = leafText(child);

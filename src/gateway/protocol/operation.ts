@@ -200,7 +200,7 @@ const READS = new Set(["CreateSession", "SelectObjectContent"]);
  * Classifies a request.
  *
  * @param method - HTTP method (any case).
- * @param bucket - the bucket the request names ({@link parseTarget}), undefined at service level.
+ * @param bucket - the bucket the request names (as `parseTarget` reads it), undefined at service level.
  * @param key - the key it names, undefined at bucket level.
  * @param query - its decoded query.
  * @param headers - its headers (lowercase names); only `x-amz-copy-source` is read, to tell
@@ -300,7 +300,7 @@ function objectOperation(verb: string, query: Query, copy: boolean): string | un
 function subresource(table: ReadonlyArray<readonly [string, ByMethod]>, verb: string, query: Query): string | undefined | null {
   for (const [name, methods] of table) {
     if (!queryHas(query, name)) continue;
-    const op = methods[verb as Method];
+    const op = Object.hasOwn(methods, verb) ? methods[verb as Method] : undefined;
     if (op === undefined) {
       // uploadId with PUT is UploadPart(Copy): not a subresource match, decided by the caller.
       if (name === "uploadId" && verb === "PUT") return null;

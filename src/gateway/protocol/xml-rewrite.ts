@@ -90,7 +90,7 @@ const OBJECT_RESULTS: Readonly<Record<string, FieldMap>> = {
  */
 export function rewriteListingXml(xml: string, scope: NameScope): string {
   const root = readBackendXml(xml);
-  const fields = LISTINGS[root.name];
+  const fields = ownEntry(LISTINGS, root.name);
   if (!fields) return xml;
   let effective = scope;
   if (scope.kind === "list") {
@@ -116,7 +116,7 @@ export function rewriteListingXml(xml: string, scope: NameScope): string {
 export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase: string, resourceForCaller?: string): string {
   const root = readBackendXml(xml);
   if (root.name === "Error") return rewriteErrorXml(xml, scope, resourceForCaller);
-  const fields = OBJECT_RESULTS[root.name];
+  const fields = ownEntry(OBJECT_RESULTS, root.name);
   if (!fields) return xml;
   const edits = mapFields(xml, root, fields, (value, field) => restoreField(scope, field, value));
   if (scope.kind === "object") {
@@ -223,6 +223,9 @@ function descendants(root: XmlElement, path: readonly string[]): XmlElement[] {
 }
 
 const isLeaf = (element: XmlElement): boolean => element.children.length === 0;
+
+/** `table[name]` if `name` is the table's own entry (a root named `constructor` is not). */
+const ownEntry = <T>(table: Readonly<Record<string, T>>, name: string): T | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
 
 function readBackendXml(xml: string): XmlElement {
   try {

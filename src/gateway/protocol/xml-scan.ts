@@ -75,7 +75,7 @@ export function parseXml(xml: string): XmlElement {
       if (!top) throw new XmlSyntaxError("CDATA outside the root element", lt);
       const close = xml.indexOf("]]>", lt);
       if (close < 0) throw new XmlSyntaxError("unterminated CDATA section", lt);
-      top.text += xml.slice(lt + 9, close);
+      top.text += normalizeNewlines(xml.slice(lt + 9, close));
       i = close + 3;
     } else if (xml.startsWith("<!", lt)) {
       throw new XmlSyntaxError("DOCTYPE and declarations are not accepted", lt);
@@ -199,5 +199,12 @@ function decodeText(xml: string, from: number, to: number): string {
     }
     amp = xml.indexOf("&", REFERENCE.lastIndex);
   }
-  return unescapeXml(xml.slice(from, to));
+  return unescapeXml(normalizeNewlines(xml.slice(from, to)));
 }
+
+/**
+ * XML's end-of-line handling: a literal CR LF or CR reads as LF (a CR that is data arrives as
+ * `&#13;`, which is decoded after this). Conforming parsers (the SDKs') do the same, so a name
+ * means here what it means to them.
+ */
+const normalizeNewlines = (text: string): string => (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);

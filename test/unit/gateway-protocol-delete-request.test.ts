@@ -1,0 +1,114 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DELETE_REQUEST_LIMIT, parseDeleteRequest, rewriteDeleteRequestXml } from "../../src/gateway/protocol/delete-request.js";
+import { deleteRequestXml } from "../../src/gateway/protocol/xml-serialize.js";
+import { S3Error } from "../../src/gateway/s3-error.js";
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof S3Error) return error.code;
+    throw error;
+  }
+  return undefined;
+};
+
+// As the AWS SDK for JavaScript v3 sends it (no declaration, xmlns on the root).
+const SDK_BODY =
+  `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>team2/a&amp;b</Key></Object>` +
+  `<Object><Key>team2/&lt;c&gt; &quot;d&quot; &apos;e&apos;&#13;</Key><VersionId>v1</VersionId></Object><Quiet>true</Quiet></Delete>`;
+
+describe("parseDeleteRequest", () => {
+  it("reads keys, version ids and Quiet, decoding entities", () => {
+    expect(parseDeleteRequest(SDK_BODY)).toEqual({
+      quiet: true,
+      objects: [{ key: "team2/a&b" }, { key: "team2/<c> \"d\" 'e'\r", versionId: "v1" }],
+    });
+  });
+
+  it("reads botocore's pretty-printed style and conditional fields", () => {
+    const body = `<?xml version="1.0" encoding="UTF-8"?>
+<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Object>
+    <Key> spaced key </Key>
+    <ETag>"abc"</ETag>
+    <LastModifiedTime>2024-01-01T00:00:00.000Z</LastModifiedTime>
+    <Size>12</Size>
+  </Object>
+  <Quiet>false</Quiet>
+</Delete>`;
+    expect(parseDeleteRequest(body)).toEqual({
+      quiet: false,
+      objects: [{ key: " spaced key ", etag: '"abc"', lastModifiedTime: "2024-01-01T00:00:00.000Z", size: 12 }],
+    });
+  });
+
+  it("reads unicode keys and character references", () => {
+    expect(parseDeleteRequest("<Delete><Object><Key>d&#xE9;j&#224; 😀</Key></Object></Delete>").objects).toEqual([{ key: "déjà 😀" }]);
+  });
+
+  it("refuses what does not validate with MalformedXML", () => {
+    const bad = [
+      "",
+      "not xml",
+      "<Delete>",
+      "<Delete></Delete>",
+      "<Delete><Quiet>true</Quiet></Delete>",
+      "<Remove><Object><Key>a</Key></Object></Remove>",
+      "<Delete><Object><VersionId>v</VersionId></Object></Delete>",
+      "<Delete><Object><Key></Key></Object></Delete>",
+      "<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>",
+      "<Delete><Object><Key>a</Key><IfMatch>x</IfMatch></Object></Delete>",
+      "<Delete><Object><Key><b>a</b></Key></Object></Delete>",
+      "<Delete><Object><Key>a</Key></Object><Quiet>maybe</Quiet></Delete>",
+      "<Delete><Object><Key>a</Key><Size>-1</Size></Object></Delete>",
+      "<Delete><Object><Key>a &nbsp; b</Key></Object></Delete>",
+      "<Delete><Object><Key>a&#xD800;</Key></Object></Delete>",
+      "<Delete><Object><Key>a&#0;</Key></Object></Delete>",
+      "<Delete><Object><Key>a&#x110000;</Key></Object></Delete>",
+      '<!DOCTYPE Delete [<!ENTITY x "team2/">]><Delete><Object><Key>&x;a</Key></Object></Delete>',
+      "<Delete><Object><Key>a</Key></Object></Delete><Delete/>",
+      "<Delete><Object><Key>a</Key><constructor>x</constructor></Object></Delete>",
+      "<Delete><Object><Key>a</Key><__proto__>x</__proto__></Object></Delete>",
+    ];
+    for (const body of bad) expect(code(() => parseDeleteRequest(body)), body).toBe("MalformedXML");
+  });
+
+  it("accepts 1000 objects and refuses 1001", () => {
+    const body = (n: number) => `<Delete>${"<Object><Key>k</Key></Object>".repeat(n)}</Delete>`;
+    expect(parseDeleteRequest(body(DELETE_REQUEST_LIMIT)).objects).toHaveLength(1000);
+    expect(code(() => parseDeleteRequest(body(DELETE_REQUEST_LIMIT + 1)))).toBe("MalformedXML");
+  });
+});
+
+describe("rewriteDeleteRequestXml", () => {
+  it("replaces keys only, every other byte kept", () => {
+    const out = rewriteDeleteRequestXml(SDK_BODY, (key) => `data/${key}`);
+    expect(out).toBe(
+      `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>data/team2/a&amp;b</Key></Object>` +
+        `<Object><Key>data/team2/&lt;c&gt; &quot;d&quot; &apos;e&apos;&#13;</Key><VersionId>v1</VersionId></Object><Quiet>true</Quiet></Delete>`,
+    );
+  });
+
+  it("leaves keys that do not change as the caller wrote them", () => {
+    const body = "<Delete>\n  <Object><Key>a&#x26;b</Key></Object>\n</Delete>";
+    expect(rewriteDeleteRequestXml(body, (k) => k)).toBe(body);
+  });
+
+  it("refuses a body it could not read", () => {
+    expect(code(() => rewriteDeleteRequestXml("<Delete><Object/></Delete>", (k) => k))).toBe("MalformedXML");
+  });
+
+  it("round-trips any keys: serialize, rewrite, parse", () => {
+    const key = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
+    fc.assert(
+      fc.property(fc.array(fc.record({ key, versionId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: undefined }) }), { minLength: 1, maxLength: 5 }), fc.boolean(), (objects, quiet) => {
+        const body = deleteRequestXml({ Quiet: quiet, Objects: objects.map((o) => ({ Key: o.key, VersionId: o.versionId })) });
+        const parsed = parseDeleteRequest(rewriteDeleteRequestXml(body, (k) => `data/${k}`));
+        expect(parsed.quiet).toBe(quiet);
+        expect(parsed.objects).toEqual(objects.map((o) => ({ key: `data/${o.key}`, ...(o.versionId !== undefined && { versionId: o.versionId }) })));
+      }),
+    );
+  });
+});
