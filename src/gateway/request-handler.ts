@@ -146,6 +146,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     exchange.backend = plan.client;
     await proxy(services, state, operation, plan, req, res, auth, body, target.query, abort.signal, publicBase(state, req), exchange, resource);
   } catch (error) {
+    // An unread request body would be drained before the socket is reused: close it instead.
+    if (!req.complete) res.setHeader("connection", "close");
     sendError(services, res, error, resource, exchange);
   }
 }
