@@ -17,7 +17,7 @@ import type { GatewayState } from "./gateway-state.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
 import { classifyOperation, parseDeleteRequest, parseTarget, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
-import { S3Error, isS3Error } from "./s3-error.js";
+import { S3Error, escapeXml, isS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
 
 /** Headers that describe one hop, or the client's own signature: never forwarded. */
@@ -42,6 +42,8 @@ const DROP_REQUEST = new Set([
   "x-amz-sdk-checksum-algorithm",
 ]);
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "x-amz-request-id", "x-amz-id-2", "content-length"]);
+
+const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
 
 /** Operations whose successful XML answer names buckets or keys. */
 const REWRITES: Readonly<Record<string, "listing" | "object-result" | "delete-result">> = {
@@ -187,7 +189,9 @@ async function proxy(
   if (typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
   let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
   const length = auth.decodedLength;
-  if (length !== undefined) headers["content-length"] = String(length);
+  // A zero length on a method without a body is dropped by the HTTP client, so it must not be
+  // signed either (botocore sends `Content-Length: 0` on DELETE).
+  if (length !== undefined && (length > 0 || BODY_METHODS.has(req.method ?? ""))) headers["content-length"] = String(length);
 
   if (operation.name === "DeleteObjects") {
     const text = xml.deleteRequestXml(physical["Delete"] as { Quiet?: boolean; Objects: Array<{ Key: string; VersionId?: string }> });
@@ -241,7 +245,7 @@ async function proxy(
     const out =
       rewrite === "error"
         ? text.length > 0
-          ? xml.rewriteErrorXml(text, scope, resource)
+          ? withMessage(xml.rewriteErrorXml(text, scope, resource))
           : text
         : rewrite === "listing"
           ? xml.rewriteListingXml(text, scope)
@@ -331,6 +335,30 @@ async function answerSpanning(
   res.end(bytes);
   return bytes.length;
 }
+
+/**
+ * Some backends (Ceph RGW) send errors with an empty `<Message>`; clients such as the aws cli
+ * then fail on the missing text instead of reporting the code. Fill it with the code's meaning.
+ */
+function withMessage(body: string): string {
+  return body.replace(/<Code>([^<]*)<\/Code>(\s*)<Message\s*(?:\/>|><\/Message>)/, (_, code: string, space: string) =>
+    `<Code>${code}</Code>${space}<Message>${escapeXml(ERROR_MESSAGES[code] ?? code)}</Message>`,
+  );
+}
+
+const ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  NoSuchKey: "The specified key does not exist.",
+  NoSuchBucket: "The specified bucket does not exist.",
+  NoSuchUpload: "The specified multipart upload does not exist.",
+  AccessDenied: "Access Denied",
+  BucketAlreadyExists: "The requested bucket name is not available.",
+  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
+  BucketNotEmpty: "The bucket you tried to delete is not empty.",
+  InvalidPart: "One or more of the specified parts could not be found.",
+  InvalidRange: "The requested range is not satisfiable.",
+  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
+  SignatureDoesNotMatch: "The request signature the backend calculated does not match the gateway's signature.",
+};
 
 /** Reads a whole (bounded) body as text. */
 async function readAll(stream: Readable | NodeJS.ReadableStream, limit: number, code: string): Promise<string> {

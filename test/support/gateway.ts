@@ -45,7 +45,9 @@ export async function startGateway(config: RouterFileConfig): Promise<RunningGat
     url,
     logs,
     client({ user = GATEWAY_USER, ...extra } = {}) {
-      const client = new S3Client({ endpoint: url, region: "us-east-1", forcePathStyle: true, credentials: user, ...extra });
+      // A copy: the SDK annotates the credentials object it is given.
+      const credentials = { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey };
+      const client = new S3Client({ endpoint: url, region: "us-east-1", forcePathStyle: true, credentials, ...extra });
       clients.push(client);
       return client;
     },
