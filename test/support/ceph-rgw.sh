@@ -92,7 +92,7 @@ exec_dir = $DIR/run
 
 [client.rgw.gw]
 ms_mon_client_mode = crc
-rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw_data = $DIR/rgw
 # Deleted objects are only reclaimed by garbage collection (default: after 2 h); reclaim within
 # a minute so a long test run does not fill the in-memory store, which would make requests hang.
