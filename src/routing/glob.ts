@@ -22,6 +22,19 @@
  * and `prefix*` patterns); the prefix predicates simulate the tokens as an NFA over the prefix.
  */
 
+/** A pattern without wildcards or sets: it matches itself only. */
+function literalGlob(literal: string): Glob {
+  return Object.freeze({
+    source: literal,
+    literal,
+    prefix: literal,
+    prefixStar: false,
+    matches: (s: string) => s === literal,
+    canMatchExtensionOf: (p: string) => literal.startsWith(p),
+    matchesAllExtensionsOf: () => false,
+  });
+}
+
 /** A compiled fnmatch pattern. Obtain one with {@link compileGlob}. */
 export interface Glob {
   /** The pattern as written. */
@@ -500,6 +513,8 @@ const pairRange = (h: number): [number, number] => {
  * documentation). Compile once and reuse: all parsing happens here.
  */
 export function compileGlob(pattern: string): Glob {
+  // Most profiles name literal buckets: no parsing, no automaton, three small closures.
+  if (!/[*?[]/.test(pattern)) return literalGlob(pattern);
   const tokens = parsePattern(codePoints(pattern));
   const n = tokens.length;
 
@@ -525,7 +540,10 @@ export function compileGlob(pattern: string): Glob {
 
   const never = tokens.some((t) => t.kind !== KIND_STAR && t.ranges.length === 0);
   const re = literal === undefined && !prefixStar && suffix === undefined && !never ? buildRegExp(tokens) : undefined;
-  const machine = new Machine(tokens);
+  // The prefix automaton serves only listings' route questions: built on first use, so that a
+  // table of many literal or prefix patterns compiles fast and stays small.
+  let lazyMachine: Machine | undefined;
+  const machineOf = (): Machine => (lazyMachine ??= new Machine(tokens));
 
   const matches = (s: string): boolean => {
     if (literal !== undefined) return s === literal;
@@ -538,6 +556,7 @@ export function compileGlob(pattern: string): Glob {
     if (literal !== undefined) return literal.startsWith(p);
     if (prefixStar) return prefix.startsWith(p) || p.startsWith(prefix);
     if (never) return false;
+    const machine = machineOf();
     const last = p.length - 1;
     if (last < 0 || !isHighSurrogate(p.charCodeAt(last))) return machine.run(p, p.length, false) > 0;
     // p ends with a lone high surrogate h: a continuation either pairs it with a low surrogate
@@ -557,6 +576,7 @@ export function compileGlob(pattern: string): Glob {
   const matchesAllExtensionsOf = (p: string): boolean => {
     if (literal !== undefined || never) return false;
     if (prefixStar) return p.startsWith(prefix);
+    const machine = machineOf();
     const last = p.length - 1;
     if (last < 0 || !isHighSurrogate(p.charCodeAt(last))) {
       const r = machine.run(p, p.length, true);
