@@ -226,7 +226,9 @@ async function proxy(
   try {
     response = await services.sender.send(client, plan.client, request, signal);
   } catch (error) {
-    throw bodyError ?? error;
+    // A body that failed verification explains the failure; a body torn down because the
+    // backend connection failed does not.
+    throw isS3Error(bodyError) ? bodyError : error;
   }
   if (bodyError) {
     response.body.destroy();
