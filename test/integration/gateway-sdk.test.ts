@@ -17,7 +17,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createHash } from "node:crypto";
+import { Agent } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuckets, emptyAndDeleteBucket, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
@@ -126,6 +128,35 @@ describe("gateway with the AWS SDK's default settings", () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("two");
+  });
+
+  it("serves virtual-hosted-style requests (bucket.<domain>)", async () => {
+    const domainGw = await startGateway({
+      clients: { default: backendConfig(rgwA), minio: backendConfig(rgwB) },
+      profiles: { minio: { source_bucket_pattern: example, source_key_pattern: "team2/*", mapped_bucket_name: minioBucket, mapped_prefix: "data/" } },
+      gateway: { domain: "s3.test", users: [{ accessKeyId: "GWUSERKEY", secretAccessKey: "gw-user-secret-0123456789" }] },
+    });
+    // Every *.s3.test name resolves to the gateway on loopback, as DNS would in production.
+    const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+      options.all ? callback(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4);
+    const port = new URL(domainGw.url).port;
+    const virtual = new S3Client({
+      endpoint: `http://s3.test:${port}`,
+      region: "us-east-1",
+      forcePathStyle: false,
+      credentials: { accessKeyId: "GWUSERKEY", secretAccessKey: "gw-user-secret-0123456789" },
+      requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup: lookup as never }) }),
+    });
+    try {
+      await virtual.send(new PutObjectCommand({ Bucket: example, Key: "team2/virtual.txt", Body: "vhost" }));
+      expect(await physical(b, minioBucket)).toContain("data/team2/virtual.txt");
+      expect(await readBody(await virtual.send(new GetObjectCommand({ Bucket: example, Key: "team2/virtual.txt" })), "utf8")).toBe("vhost");
+      const listed = await virtual.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team2/v" }));
+      expect(listed.Contents!.map((c) => c.Key)).toEqual(["team2/virtual.txt"]);
+    } finally {
+      virtual.destroy();
+      await domainGw.stop();
+    }
   });
 
   it("exposes health and Prometheus metrics", async () => {
