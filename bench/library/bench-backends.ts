@@ -32,13 +32,12 @@ export interface BackendSet {
 }
 
 /**
- * Starts `count` independent servers of `kind`. RGW that fails to start falls back to s3rver,
- * with the reason in `fallback`. Set S3R_NO_AUTO_INSTALL=0 to let test/support/rgw.ts install
- * Ceph with apt-get (as root) instead of falling back; the benchmark does not install by default.
+ * Starts `count` independent servers of `kind`. Like the tests, a root run on Debian installs
+ * Ceph with apt-get when it is missing (S3R_NO_AUTO_INSTALL=1 forbids it); RGW that still cannot
+ * start falls back to s3rver, with the reason in `fallback`.
  */
 export async function startBackends(kind: BackendKind, count: number, log: (msg: string) => void): Promise<BackendSet> {
   if (kind === "rgw") {
-    process.env["S3R_NO_AUTO_INSTALL"] ??= "1";
     const started = Date.now();
     const attempts = await Promise.allSettled(
       Array.from({ length: count }, (_, i) => {

@@ -521,7 +521,7 @@ function outcome(
   ];
 
   const notes: string[] = [];
-  if (backends.fallback) notes.push(`**Fallback:** ${backends.fallback}. To measure against RGW, install Ceph (as root: \`apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl\`) or run with S3R_NO_AUTO_INSTALL=0 as root to let the harness install it.`);
+  if (backends.fallback) notes.push(`**Fallback:** ${backends.fallback}. To measure against RGW, install Ceph (as root: \`apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl\`) or run the benchmark as root, which installs it.`);
   if (backends.kind === "s3rver") notes.push("s3rver runs inside the benchmark's own Node process, so its request handling shares the event loop with both paths; it is much slower than a real server, which makes the router's share of each call look smaller than against RGW.");
   if (!listing.available) notes.push(`Merged listing not available: ${listing.unavailableReason}`);
   const get = ops.results.find((r) => r.op === "GetObject")!;
