@@ -76,7 +76,7 @@ const SCRIPT = fileURLToPath(new URL('./ceph-rgw.sh', import.meta.url));
 export const RGW_STATE_FILE = join(ROOT, '.tmp', 'rgw.json');
 
 const REGION = 'us-east-1';
-const APT_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'uuid-runtime', 'curl'] as const;
+const APT_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'uuid-runtime', 'curl', 'awscli'] as const;
 const REQUIRED_COMMANDS = ['radosgw', 'radosgw-admin', 'ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'curl'];
 const INSTALL_HINT = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
 const SCRIPT_TIMEOUT_MS = 180_000;
@@ -106,7 +106,7 @@ export function ensureRgwInstalled(): Promise<void> {
       if (missing.length === 0) return;
     }
     throw new Error(
-      `Ceph's S3 gateway is needed by the integration tests, but ${missing.join(', ')} ` +
+      `The integration tests need Ceph's S3 gateway and the aws cli, but ${missing.join(', ')} ` +
         `${missing.length === 1 ? 'is' : 'are'} not installed. On Debian/Ubuntu, as root: ${INSTALL_HINT}`,
     );
   })();
@@ -122,7 +122,10 @@ function hasCommand(cmd: string): boolean {
 }
 
 function missingCommands(): string[] {
-  return REQUIRED_COMMANDS.filter((cmd) => !hasCommand(cmd));
+  const missing = REQUIRED_COMMANDS.filter((cmd) => !hasCommand(cmd));
+  // The gateway's tests drive Debian's aws cli v2 by its path: an `aws` on PATH may be a 1.x.
+  if (!existsSync('/usr/bin/aws')) missing.push('/usr/bin/aws');
+  return missing;
 }
 
 // ---------------------------------------------------------------------------------------------
