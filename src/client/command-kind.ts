@@ -3,6 +3,8 @@
  * decides how its input names buckets and keys and how its output names them back.
  */
 
+import * as sdk from "@aws-sdk/client-s3";
+
 /**
  * - `object`: one key of one bucket (`Bucket` + `Key`): GetObject, PutObject, UploadPart, ListParts…
  * - `bucket`: the bucket itself (`Bucket`, no `Key`): HeadBucket, CreateBucket, Get/PutBucket*…
@@ -26,6 +28,17 @@ export function commandKind(name: string, input: Readonly<Record<string, unknown
   if (typeof input["Bucket"] !== "string") return "account";
   return typeof input["Key"] === "string" ? "object" : "bucket";
 }
+
+/**
+ * The class name of an SDK command, by identity with the SDK's exports: bundlers that minify
+ * rename classes, and routing must not depend on `constructor.name`.
+ */
+export function commandName(command: object): string {
+  const ctor = command.constructor as (new (...args: never[]) => object) & { name: string };
+  return COMMAND_NAMES.get(ctor) ?? ctor.name;
+}
+
+const COMMAND_NAMES = new Map<unknown, string>(Object.entries(sdk).filter(([name, value]) => name.endsWith("Command") && typeof value === "function").map(([name, value]) => [value, name]));
 
 /** The operation name of a command class (`GetObjectCommand` → `GetObject`), for messages. */
 export const operationName = (commandName: string): string => commandName.replace(/Command$/, "");

@@ -59,6 +59,15 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
     case "bucket": {
       const route = table.resolveBucket(bucket!);
+      if (CHANGES_BUCKET.test(commandName) && sharesBackendBucket(route)) {
+        // Bucket settings (lifecycle, policy, versioning…) and DeleteBucket act on the whole
+        // backend bucket, which this route shares with keys the caller does not own here.
+        throw new NoRouteError(
+          op,
+          `bucket "${bucket}" is served by profile "${route.name}", which keeps only part of backend bucket "${toPhysicalBucket(route, bucket!)}" (a mapped prefix, or several buckets in one): changing that bucket would change it for all of them`,
+          { bucket: bucket! },
+        );
+      }
       const physicalBucket = toPhysicalBucket(route, bucket!);
       return { client: route.client, route, input: { ...input, Bucket: physicalBucket }, scope: { kind: "bucket", route, bucket: bucket!, physicalBucket } };
     }
@@ -76,6 +85,13 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return listPlan(table, op, input);
   }
 }
+
+/** Bucket-level commands that change the bucket (gateway names of unknown ones included). */
+const CHANGES_BUCKET = /^(Put|Delete|Create|Restore|UnknownPut|UnknownPost|UnknownDelete)/;
+
+/** Whether a route's backend bucket holds more than the caller's one bucket. */
+const sharesBackendBucket = (route: Route): boolean =>
+  route.mappedPrefix !== "" || (route.mappedBucket !== undefined && route.bucketPattern?.literal === undefined);
 
 function requireBucketAndKey(op: string, input: Input): { bucket: string; key: string } {
   const { Bucket: bucket, Key: key } = input;
@@ -108,6 +124,10 @@ function checkRename(table: RouteTable, route: Route, bucket: string, key: strin
     source = decodeURIComponent(source);
   } catch {
     // Left as sent: the backend judges it.
+  }
+  // RenameObject stays within one bucket: a source naming another bucket is refused, not guessed.
+  if (!source.startsWith(`${bucket}/`) && source.includes("/") && raw.startsWith("/")) {
+    throw new NoRouteError("RenameObject", `the rename source "${raw}" is not in bucket "${bucket}"`, { bucket, key });
   }
   if (source.startsWith(`${bucket}/`)) source = source.slice(bucket.length + 1);
   if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || table.resolveObject(bucket, source) !== route) {

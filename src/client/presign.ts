@@ -5,6 +5,7 @@
  */
 import type { RequestPresigningArguments } from "@smithy/types";
 import { RouterMisuseError } from "../errors.js";
+import { commandName, operationName } from "./command-kind.js";
 import { isSpanning } from "./command-plan.js";
 import type { S3Router } from "./s3-router.js";
 
@@ -23,7 +24,7 @@ type PresignableCommand = { readonly input: object };
 export async function presignUrl(router: S3Router, command: PresignableCommand, options: RequestPresigningArguments = {}): Promise<string> {
   const plan = router.plan(command);
   if (isSpanning(plan)) {
-    throw new RouterMisuseError(`cannot presign ${command.constructor.name.replace(/Command$/, "")}: it spans several backends, and a URL reaches one`);
+    throw new RouterMisuseError(`cannot presign ${operationName(commandName(command))}: it spans several backends, and a URL reaches one`);
   }
   let getSignedUrl: typeof import("@aws-sdk/s3-request-presigner").getSignedUrl;
   try {

@@ -11,6 +11,7 @@ import { LazyClient } from "../config/client-config.js";
 import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
 import { RouterMisuseError } from "../errors.js";
 import { RouteTable } from "../routing/route-table.js";
+import { commandName } from "./command-kind.js";
 import { isSpanning, planCommand, type CommandPlan, type SpanningPlan } from "./command-plan.js";
 import { ListingTokenCodec } from "../spanning/listing-token.js";
 import { runSpanning } from "../spanning/run-spanning.js";
@@ -119,7 +120,7 @@ export class S3Router extends S3Client {
 
   /** Plans a command without sending it: where it would go and with which input. */
   plan(command: { readonly input: object }): CommandPlan | SpanningPlan {
-    return planCommand(this.routeTable, command.constructor.name, command.input as Record<string, unknown>);
+    return planCommand(this.routeTable, commandName(command), command.input as Record<string, unknown>);
   }
 
   /** Closes the backend clients the router built itself; clients passed in stay the caller's. */
@@ -141,7 +142,7 @@ export class S3Router extends S3Client {
     }
     if (isSpanning(plan)) {
       const ctx = { ...this.#spanning, sendOptions: options as Record<string, unknown> | undefined };
-      return runSpanning(ctx, plan, command.constructor.name, command.input as Record<string, unknown>);
+      return runSpanning(ctx, plan, commandName(command), command.input as Record<string, unknown>);
     }
     this.#lastClient = plan.client;
     const routed = new command.constructor(plan.input);

@@ -60,7 +60,11 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       void operations(path, res);
       return;
     }
-    void handleS3Request({ state: () => state, sender, metrics, log }, req, res);
+    handleS3Request({ state: () => state, sender, metrics, log }, req, res).catch((error: unknown) => {
+      // The handler answers its own errors; this is the last guard of the process.
+      log.error({ err: error }, "request handler failed");
+      res.destroy();
+    });
   });
 
   async function operations(path: string, res: import("node:http").ServerResponse): Promise<void> {
@@ -122,6 +126,7 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       await sender.close();
       for (const s of [state, ...retired]) s.router.destroy();
       log.info("gateway stopped");
+      log.flush();
     },
   };
 }

@@ -40,9 +40,9 @@ export class GatewayMetrics {
   }
 }
 
-/** A JSON-lines logger; `destination` defaults to stdout. */
+/** A JSON-lines logger; `destination` defaults to stdout, written asynchronously so a slow log pipe never blocks requests (flushed at shutdown). */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, base: { service: "s3-router" }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination(1));
+  return pino({ level, base: { service: "s3-router" }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export type { Logger };

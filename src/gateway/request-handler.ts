@@ -107,6 +107,16 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     });
     const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, req.headers);
     exchange.operation = operation.name;
+    if (operation.name === "CreateSession") {
+      // Its answer is the backend's own session credentials for the physical bucket: a way
+      // around the gateway's scopes and mapping.
+      throw new S3Error("NotImplemented", "CreateSession is not supported by the gateway");
+    }
+    if (operation.kind === "account" && operation.name !== "ListBuckets") {
+      // Only ListBuckets is answered in the caller's names and filtered to the user's scope;
+      // anything else at the service level would show a backend's own buckets.
+      throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway`);
+    }
     if (operation.name === "PostObject") {
       // A browser form upload carries its key and a policy signed for the gateway inside the
       // body: it cannot be routed by key nor re-signed for a backend.
@@ -149,7 +159,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     await proxy(services, state, operation, plan, req, res, auth, body, target.query, abort.signal, publicBase(state, req), exchange, resource);
   } catch (error) {
     // An unread request body would be drained before the socket is reused: close it instead.
-    if (!req.complete) res.setHeader("connection", "close");
+    if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
     sendError(services, res, error, resource, exchange);
   }
 }
@@ -186,7 +196,11 @@ async function proxy(
     if (rest.length > 0) headers["content-encoding"] = rest.join(",");
     else delete headers["content-encoding"];
   }
+  // Names that point at other objects go on only as the plan mapped them, never as the caller sent them.
+  delete headers["x-amz-copy-source"];
+  delete headers["x-amz-rename-source"];
   if (typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
+  if (typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
   let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
   const length = auth.decodedLength;
   // A zero length on a method without a body is dropped by the HTTP client, so it must not be
@@ -203,13 +217,18 @@ async function proxy(
     payloadHash = createHash("sha256").update(text).digest("hex");
   }
 
-  const backendQuery = query
+  const backendQuery: Array<readonly [string, string]> = query
     // A presigned request's own signature is the client's, not the backend's.
     .filter(([name]) => !PRESIGN_PARAMS.has(name.toLowerCase()))
     .map(([name, value]): readonly [string, string] => {
       const field = PHYSICAL_QUERY[name];
       return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
     });
+  // The plan may add what the caller left out: above all the route's prefix on a listing sent
+  // without one, which must never list the whole backend bucket.
+  for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
+    if (typeof physical[field] === "string" && !backendQuery.some(([n]) => n === name)) backendQuery.push([name, physical[field]]);
+  }
   const request: BackendRequest = {
     method: req.method ?? "GET",
     bucket: physical["Bucket"] as string | undefined,

@@ -41,7 +41,8 @@ interface Entry {
   readonly item: Item;
   /** Version or upload id, for the markers of versions and uploads. */
   readonly id: string | undefined;
-  /** Within one key: newest first (versions), then the backend's own order. */
+  /** Within one key: the latest version first, then newest first, then the backend's order. */
+  readonly latest: boolean;
   readonly time: number;
   readonly seq: number;
 }
@@ -60,6 +61,9 @@ const SHAPES = {
   ListObjectVersions: { limit: "MaxKeys", arrays: ["Versions", "DeleteMarkers"] as Bucket[], marker: "KeyMarker", idMarker: "VersionIdMarker" },
   ListMultipartUploads: { limit: "MaxUploads", arrays: ["Uploads"] as Bucket[], marker: "KeyMarker", idMarker: "UploadIdMarker" },
 } as const;
+
+/** How many backend pages may be read to learn whether a common prefix holds a key served here. */
+const MAX_PREFIX_PROBE_PAGES = 5;
 
 /** Backends return at most this many entries per request. */
 const BACKEND_PAGE = 1000;
@@ -186,7 +190,9 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
  * into two arrays, and their dates put them back in the backend's order.
  */
 function compareEntries(a: Entry, b: Entry): number {
-  return compareUtf8(a.name, b.name) || b.time - a.time || a.seq - b.seq;
+  // Dates are whole seconds on AWS: a delete marker written in the second of its version ties
+  // with it, and only IsLatest still says which came last.
+  return compareUtf8(a.name, b.name) || Number(b.latest) - Number(a.latest) || b.time - a.time || a.seq - b.seq;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -315,7 +321,8 @@ class TargetStream {
     if (isPrefix ? !(await this.#servesUnder(name)) : !this.options.isMember(name)) return undefined;
     const id = str(item["VersionId"]) ?? str(item["UploadId"]);
     const time = this.op === "ListObjectVersions" && item["LastModified"] instanceof Date ? item["LastModified"].getTime() : 0;
-    return { name, isPrefix, into, item: { ...item, [member]: outName(name, this.options.encoded) }, id, time, seq: this.#seq++ };
+    const latest = item["IsLatest"] === true;
+    return { name, isPrefix, into, item: { ...item, [member]: outName(name, this.options.encoded) }, id, latest, time, seq: this.#seq++ };
   }
 
   /** Whether an entry lies at or before where this listing starts (listed already, or skipped). */
@@ -339,7 +346,11 @@ class TargetStream {
     if (reachable.size === 1) return true;
     const { route, physicalBucket } = this.target;
     let continuation: Record<string, string> | undefined;
+    let pages = 0;
     do {
+      // Bounded: past this many pages of keys the router would read elsewhere, the prefix is
+      // listed anyway — an extra (possibly empty) common prefix, never a hidden one.
+      if (++pages > MAX_PREFIX_PROBE_PAGES) return true;
       const request = { ...pick(this.input, PASS_THROUGH), Bucket: physicalBucket, Prefix: route.mappedPrefix + prefix, [SHAPES[this.op].limit]: BACKEND_PAGE, ...continuation };
       const out = (await this.target.client.send(new this.#Command(request) as never, this.ctx.sendOptions as never)) as unknown as Output;
       for (const array of SHAPES[this.op].arrays) {

@@ -133,6 +133,8 @@ export interface SignedRequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Signed by its SHA-256. @default empty */
   readonly body?: Buffer | string;
+  /** A query string already in canonical form (encoded, sorted), e.g. `foo=1`. @default none */
+  readonly query?: string;
 }
 
 /** A plain SigV4 header-signed request (signed payload hash), ready for {@link sendRaw}. */
@@ -147,11 +149,11 @@ export function signedRequest(options: SignedRequestOptions): { url: string; met
   const payloadHash = sha256Hex(body);
   const headers: Record<string, string> = { host: origin.host, "x-amz-content-sha256": payloadHash, "x-amz-date": time, ...options.headers };
   const names = Object.keys(headers).sort();
-  const canonical = [options.method, path, "", ...names.map((n) => `${n}:${headers[n]!.trim()}`), "", names.join(";"), payloadHash].join("\n");
+  const canonical = [options.method, path, options.query ?? "", ...names.map((n) => `${n}:${headers[n]!.trim()}`), "", names.join(";"), payloadHash].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", time, scope, sha256Hex(canonical)].join("\n");
   const signature = createHmac("sha256", signingKey(options.secretAccessKey, time.slice(0, 8), region)).update(toSign).digest("hex");
   headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
-  return { url: `${origin.origin}${path}`, method: options.method, headers, body };
+  return { url: `${origin.origin}${path}${options.query ? `?${options.query}` : ""}`, method: options.method, headers, body };
 }
 
 /** A copy of the upload's body with one payload byte of data chunk `index` (0-based) flipped. */

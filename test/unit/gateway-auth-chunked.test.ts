@@ -19,6 +19,7 @@ import {
   type StreamingPayloadMode,
 } from "../../src/gateway/auth/index.js";
 import { isS3Error, type S3Error } from "../../src/gateway/s3-error.js";
+import { Crc64Nvme } from "../../src/gateway/auth/crc64nvme.js";
 
 const EMPTY = createHash("sha256").digest("hex");
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
@@ -284,11 +285,27 @@ describe("AwsChunkedDecoder: STREAMING-UNSIGNED-PAYLOAD-TRAILER", () => {
     expect((await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32c"])), [body])).error?.code).toBe("BadDigest");
   });
 
-  it("passes an unchecked checksum (crc64nvme) through, and ignores chunk extensions", async () => {
+  it("checks a CRC-64/NVME trailer, and ignores chunk extensions", async () => {
+    const crc = new Crc64Nvme();
+    for (const chunk of chunks) crc.update(chunk);
+    const right = crc.digest().toString("base64");
+    const encode = (value: string) =>
+      Buffer.from(encodeUnsigned(chunks, [["x-amz-checksum-crc64nvme", value]]).toString("latin1").replace(/^10000\r\n/, "10000;ext=1\r\n"), "latin1");
     const decoder = new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc64nvme"]));
-    const body = Buffer.from(encodeUnsigned(chunks, [["x-amz-checksum-crc64nvme", "AAAAAAAAAAA="]]).toString("latin1").replace(/^10000\r\n/, "10000;ext=1\r\n"), "latin1");
-    expect((await run(decoder, [body])).error).toBeUndefined();
-    expect(await decoder.trailers).toEqual({ "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" });
+    expect((await run(decoder, [encode(right)])).error).toBeUndefined();
+    expect(await decoder.trailers).toEqual({ "x-amz-checksum-crc64nvme": right });
+    const wrong = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc64nvme"])), [encode("AAAAAAAAAAA=")]);
+    expect(wrong.error?.code).toBe("BadDigest");
+  });
+
+  it("refuses a checksum trailer it cannot verify", () => {
+    expect(() => new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-md6"]))).toThrow(/not supported/);
+  });
+
+  it("computes CRC-64/NVME's check value", () => {
+    const crc = new Crc64Nvme();
+    crc.update(Buffer.from("123456789"));
+    expect(crc.digest().toString("hex")).toBe("ae8b14860a799888");
   });
 
   it("holds chunks of any size without a limit (they stream through)", async () => {

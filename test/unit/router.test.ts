@@ -1,9 +1,12 @@
 import {
   CopyObjectCommand,
+  DeleteBucketCommand,
+  PutBucketPolicyCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchKey,
   PutObjectCommand,
   S3,
@@ -12,7 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
-import { createS3Router, CrossBackendError, RouterMisuseError } from "../../src/index.js";
+import { createS3Router, CrossBackendError, NoRouteError, RouterMisuseError } from "../../src/index.js";
 import { fakeBackend, type Recorded } from "../support/fake-backend.js";
 
 function seedRouter(respondMinio?: (c: Recorded) => unknown, respondAws?: (c: Recorded) => unknown) {
@@ -125,6 +128,65 @@ describe("S3Router", () => {
     expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Delete: { Objects: [{ Key: "data/team2/a" }, { Key: "data/team2/b" }] } });
     expect(out.Deleted).toEqual([{ Key: "team2/a" }]);
     expect(out.Errors).toEqual([{ Key: "team2/b", Code: "AccessDenied" }]);
+  });
+
+  it("refuses bucket settings on a route that keeps only part of a backend bucket", async () => {
+    const shared = fakeBackend();
+    const router = createS3Router({
+      clients: { default: shared },
+      profiles: { a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: "shared", mapped_prefix: "a/" } },
+    });
+    await expect(router.send(new PutBucketPolicyCommand({ Bucket: "tenant-a", Policy: "{}" }))).rejects.toThrow(/keeps only part of backend bucket "shared"/);
+    await expect(router.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(NoRouteError);
+    await router.send(new HeadBucketCommand({ Bucket: "tenant-a" }));
+    expect(shared.calls.map((c) => c.command)).toEqual(["HeadBucketCommand"]);
+  });
+
+  it("routes by the command's class, not its (minifiable) name", async () => {
+    const { router, minio } = seedRouter();
+    const command = new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/" });
+    // What a minifier does to the class name.
+    Object.defineProperty(ListObjectsV2Command, "name", { value: "a", configurable: true });
+    try {
+      await router.send(command);
+      expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Prefix: "data/team2/" });
+    } finally {
+      Object.defineProperty(ListObjectsV2Command, "name", { value: "ListObjectsV2Command", configurable: true });
+    }
+  });
+
+  it("pages merged versions in the backend's order when dates tie", async () => {
+    const when = new Date("2024-01-01T00:00:00Z"); // whole seconds: the delete marker ties with its version
+    const native = [
+      { kind: "DeleteMarkers", Key: "data/team2/x", VersionId: "dm1", IsLatest: true, LastModified: when },
+      { kind: "Versions", Key: "data/team2/x", VersionId: "v1", IsLatest: false, LastModified: when },
+    ];
+    const { router } = seedRouter(
+      (call) => {
+        const after = call.input["VersionIdMarker"];
+        const rest = after ? native.slice(native.findIndex((e) => e.VersionId === after) + 1) : native;
+        const page = rest.slice(0, call.input["MaxKeys"] as number);
+        const truncated = page.length < rest.length;
+        const last = page[page.length - 1];
+        return {
+          Versions: page.filter((e) => e.kind === "Versions").map(({ kind: _k, ...e }) => e),
+          DeleteMarkers: page.filter((e) => e.kind === "DeleteMarkers").map(({ kind: _k, ...e }) => e),
+          IsTruncated: truncated,
+          ...(truncated && last && { NextKeyMarker: last.Key, NextVersionIdMarker: last.VersionId }),
+        };
+      },
+      () => ({ IsTruncated: false }),
+    );
+    const seen: string[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const out = await router.send(new ListObjectVersionsCommand({ Bucket: "example-bucket", MaxKeys: 1, KeyMarker, VersionIdMarker }));
+      seen.push(...(out.DeleteMarkers ?? []).map((d) => `marker ${d.VersionId}`), ...(out.Versions ?? []).map((v) => `version ${v.VersionId}`));
+      if (!out.IsTruncated) break;
+      ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = out);
+    }
+    expect(seen).toEqual(["marker dm1", "version v1"]);
   });
 
   it("supports the callback form of send", async () => {

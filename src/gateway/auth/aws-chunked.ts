@@ -118,6 +118,10 @@ export class AwsChunkedDecoder extends Transform {
     for (const name of this.#declared) {
       const checksum = checksumForTrailer(name);
       if (checksum) this.#checksums.set(name, checksum);
+      else if (name.startsWith("x-amz-checksum-")) {
+        // A checksum nobody verifies would pass corrupted data as checked.
+        throw new S3Error("InvalidRequest", `The checksum trailer ${name} is not supported`);
+      }
     }
     this.trailers = new Promise<Trailers>((resolve, reject) => {
       this.#resolve = resolve;

@@ -3,13 +3,14 @@
  * trailer can carry, computed incrementally over the decoded payload so that the trailer's value
  * can be checked when it arrives. Values are base64 of the big-endian digest, as S3 writes them.
  *
- * CRC-64/NVME (`x-amz-checksum-crc64nvme`) is not computed here: it is passed on untouched, and
- * the backend (which gets it forwarded) is the one to check it.
+ * Every algorithm S3 defines is checked here, because the trailer is not forwarded: a value no
+ * one checked would be a silent hole.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
 import { createHash, type Hash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { crc32c } from "./crc32c.js";
+import { Crc64Nvme } from "./crc64nvme.js";
 
 /** A running checksum. */
 export interface RunningChecksum {
@@ -49,7 +50,7 @@ function hashChecksum(algorithm: string, name: "sha1" | "sha256"): RunningChecks
 }
 
 /**
- * A running checksum for a trailer name (`x-amz-checksum-crc32`, `-crc32c`, `-sha1`, `-sha256`),
+ * A running checksum for a trailer name (`x-amz-checksum-crc32`, `-crc32c`, `-crc64nvme`, `-sha1`, `-sha256`),
  * or `undefined` for a name whose value this gateway does not check.
  */
 export function checksumForTrailer(name: string): RunningChecksum | undefined {
@@ -62,6 +63,10 @@ export function checksumForTrailer(name: string): RunningChecksum | undefined {
       return hashChecksum("SHA1", "sha1");
     case "x-amz-checksum-sha256":
       return hashChecksum("SHA256", "sha256");
+    case "x-amz-checksum-crc64nvme": {
+      const crc = new Crc64Nvme();
+      return { algorithm: "CRC64NVME", update: (data) => crc.update(data), digest: () => crc.digest().toString("base64") };
+    }
     default:
       return undefined;
   }

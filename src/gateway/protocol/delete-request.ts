@@ -105,6 +105,12 @@ function parseObject(element: XmlElement): DeleteRequestObject {
     if (field === "size") {
       if (!/^\s*\d{1,16}\s*$/.test(text)) malformed("<Size> is not a non-negative integer");
       out.size = Number(text);
+    } else if (field === "lastModifiedTime") {
+      // A condition that cannot be read must fail the request, not vanish from it.
+      if (!/^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\s*$/.test(text) || Number.isNaN(Date.parse(text))) {
+        malformed("<LastModifiedTime> is not an ISO 8601 timestamp");
+      }
+      out.lastModifiedTime = text.trim();
     } else {
       out[field] = text;
     }

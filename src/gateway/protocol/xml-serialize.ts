@@ -334,7 +334,9 @@ function mergeVersions(versions: readonly ObjectVersion[], markers: readonly Del
     else if (marker === undefined) takeMarker = false;
     else {
       const order = compareUtf8(keyOf(marker.Key), keyOf(version.Key));
-      takeMarker = order < 0 || (order === 0 && time(marker.LastModified) > time(version.LastModified));
+      // Within a key the latest entry leads; dates (whole seconds on AWS) order the rest.
+      const latest = Number(marker.IsLatest === true) - Number(version.IsLatest === true);
+      takeMarker = order < 0 || (order === 0 && (latest > 0 || (latest === 0 && time(marker.LastModified) > time(version.LastModified))));
     }
     if (takeMarker) out.push({ marker: markers[m++]! });
     else out.push({ version: versions[v++]! });
