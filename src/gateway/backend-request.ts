@@ -109,6 +109,9 @@ export class BackendSender {
         headers: signed.headers,
         body: req.body ?? null,
         dispatcher: this.#agent,
+        // undici drops the connection after a HEAD unless told the server sends no body after
+        // one (S3 servers do not): without this every HEAD pays a new TCP connection.
+        reset: false,
         signal,
       });
     } catch (error) {
