@@ -14,6 +14,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gatewaySection } from "./gateway/gateway-section.js";
 import { librarySection } from "./library/library-section.js";
 import { machineInfo } from "./harness/machine-info.js";
 import { loadResults, mergeResults, writeReport } from "./harness/report-writer.js";
@@ -21,8 +22,8 @@ import type { BenchContext, BenchMode, BenchSection, SectionRecord } from "./har
 import { tableToText } from "./harness/text-table.js";
 import { RoutingMismatchError, routingSection } from "./routing/routing-section.js";
 
-/** Every section, in report order. The gateway section goes here when it exists. */
-const SECTIONS: readonly BenchSection[] = [routingSection, librarySection];
+/** Every section, in report order. */
+const SECTIONS: readonly BenchSection[] = [routingSection, librarySection, gatewaySection];
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT_DIR = resolve(ROOT, "docs/benchmarks");
