@@ -209,7 +209,7 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
 /**
  * Wraps the record of a running cluster (from `startRgw` or `.tmp/rgw.json`) with a `stop()`.
  * Servers adopted here are killed if this process exits without stopping them, unless passed to
- * `keepAfterExit`.
+ * `keepAfterProcessEnds`.
  */
 export function adoptRgw(info: RgwProcessInfo): RgwServer {
   let stopping: Promise<void> | undefined;
@@ -220,7 +220,7 @@ export function adoptRgw(info: RgwProcessInfo): RgwServer {
       stopping ??= (async () => {
         live.delete(server);
         killOwned(server);
-        await waitForExit(server.pids, 10_000);
+        await waitUntilGone(server.pids, 10_000);
         await rm(server.dir, { recursive: true, force: true });
       })();
       return stopping;
@@ -232,7 +232,7 @@ export function adoptRgw(info: RgwProcessInfo): RgwServer {
 }
 
 /** Leaves a server running when this process exits (for `--keep`). */
-export function keepAfterExit(server: RgwServer): void {
+export function keepAfterProcessEnds(server: RgwServer): void {
   live.delete(server);
 }
 
@@ -295,7 +295,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
+async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);
 }
@@ -435,8 +435,8 @@ export async function findRunningRgwPair(file = RGW_STATE_FILE): Promise<RgwPair
   const answers = await Promise.all([rgwAnswers(state.rgwA), rgwAnswers(state.rgwB)]);
   if (!answers.every(Boolean)) return undefined;
   const pair = { rgwA: adoptRgw(state.rgwA), rgwB: adoptRgw(state.rgwB) };
-  keepAfterExit(pair.rgwA);
-  keepAfterExit(pair.rgwB);
+  keepAfterProcessEnds(pair.rgwA);
+  keepAfterProcessEnds(pair.rgwB);
   return pair;
 }
 
@@ -562,8 +562,8 @@ async function main(argv: string[]): Promise<void> {
     }
     const started = Date.now();
     const pair = await startRgwPair();
-    keepAfterExit(pair.rgwA);
-    keepAfterExit(pair.rgwB);
+    keepAfterProcessEnds(pair.rgwA);
+    keepAfterProcessEnds(pair.rgwB);
     await writeRgwState(pair);
     process.stdout.write(`started in ${((Date.now() - started) / 1000).toFixed(1)} s, recorded in ${RGW_STATE_FILE}\n`);
     print(pair);
