@@ -616,7 +616,7 @@ async function profileGateway(
   const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
   if (files.length === 0) throw new Error(`the profiled gateway wrote no .cpuprofile (exit ${exit.code ?? exit.signal}): ${gw.stderr().trim()}`);
   const profile = await readProfile(join(dir, files[0]!));
-  const summary = summarizeProfile(profile, 15, window);
+  const summary = summarizeProfile(profile, 60, window);
   let flameGraph: string | undefined;
   try {
     const file = `gateway-${name}-flame.svg`;
@@ -830,7 +830,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
     {
       title: `Gateway CPU profile, ${p.workload}: top self time by function (main thread; ${formatMs(p.summary.busyMs)} busy in ${formatMs(p.summary.wallMs)} of workload; the process used ${p.gatewayCpuS.toFixed(2)} CPU s in all threads)`,
       columns: [{ header: "function (file:line)", align: "left" }, { header: "area", align: "left" }, { header: "self" }, { header: "share of busy" }],
-      rows: p.summary.top.map((f) => [f.frame, f.group, formatMs(f.selfMs), formatPercent(f.share)]),
+      rows: p.summary.top.slice(0, 15).map((f) => [f.frame, f.group, formatMs(f.selfMs), formatPercent(f.share)]),
     },
     {
       title: `Gateway CPU profile, ${p.workload}: self time by area`,
@@ -908,6 +908,13 @@ function outcome(o: OutcomeInput): SectionOutcome {
   const notes: string[] = [];
   if (o.backend.fallback) notes.push(`**Fallback:** ${o.backend.fallback}.`);
   if (o.nginxUnavailable) notes.push(`**nginx floor not available:** ${o.nginxUnavailable}.`);
+  const spread = large.flatMap((r) => roundRatios(r, "gateway", "direct"));
+  if (spread.length > 1) {
+    notes.push(
+      `**Noise.** Client, proxies and RGW share ${availableCores()} cores, and other work on the machine comes and goes: the gateway ÷ direct throughput of single rounds ranged from ${formatPercent(Math.min(...spread))} to ${formatPercent(Math.max(...spread))} in this run, wider than the margins the targets draw. ` +
+        "The medians of per-round ratios are the best single figures, but a target met or missed by a few points here is not a verdict. CPU time per GiB and per call (read from /proc) does not count time spent waiting for a core, so the following notes lean on it; it varies too on a busy machine (between runs on this machine the gateway's CPU per GiB has varied by up to 3×, nginx's by about 1.5×), but in every run the gateway spent more per GiB than nginx, nearly all of the excess in user space.",
+    );
+  }
   notes.push(...boundNotes(o));
   if (o.nginx) {
     notes.push(
@@ -985,7 +992,7 @@ function boundNotes(o: OutcomeInput): string[] {
       `The gateway spends ${proxyCpu(put, "gateway").toFixed(2)} CPU s per GiB on PUT and ${proxyCpu(get, "gateway").toFixed(2)} on GET (${formatPercent(kernelShare(put, "gateway"))} / ${formatPercent(kernelShare(get, "gateway"))} of it in the kernel${o.nginx ? `; nginx ${formatPercent(kernelShare(put, "nginx"))} / ${formatPercent(kernelShare(get, "nginx"))}` : ""})` +
       (o.nginx
         ? `, ${formatRatio(proxyCpu(put, "gateway") / proxyCpu(put, "nginx"))} and ${formatRatio(proxyCpu(get, "gateway") / proxyCpu(get, "nginx"))} what nginx spends (${proxyCpu(put, "nginx").toFixed(2)} / ${proxyCpu(get, "nginx").toFixed(2)}). ` +
-          `Kernel time (the same bytes through the same sockets): ${kernelS(put, "gateway").toFixed(2)} / ${kernelS(get, "gateway").toFixed(2)} s per GiB for the gateway, ${kernelS(put, "nginx").toFixed(2)} / ${kernelS(get, "nginx").toFixed(2)} for nginx; ` +
+          `Kernel time: ${kernelS(put, "gateway").toFixed(2)} / ${kernelS(get, "gateway").toFixed(2)} s per GiB for the gateway, ${kernelS(put, "nginx").toFixed(2)} / ${kernelS(get, "nginx").toFixed(2)} for nginx; ` +
           `user time: ${userS(put, "gateway").toFixed(2)} / ${userS(get, "gateway").toFixed(2)} against nginx's ${userS(put, "nginx").toFixed(2)} / ${userS(get, "nginx").toFixed(2)}` +
           (userS(put, "gateway") + userS(get, "gateway") - userS(put, "nginx") - userS(get, "nginx") > kernelS(put, "gateway") + kernelS(get, "gateway") - kernelS(put, "nginx") - kernelS(get, "nginx")
             ? " — most of the difference is user space: JavaScript streams, undici's parser and V8's garbage collector"
@@ -1012,9 +1019,9 @@ function boundNotes(o: OutcomeInput): string[] {
       (o.nginx ? ` (nginx: ${formatMs(c1.byPath.nginx!.cpuMsPerOp["nginx"] ?? Number.NaN)})` : "") +
       `, against an added p50 of ${signedMs(addedC1)}` +
       (addedC1 <= cpuC1
-        ? ": the added latency is the gateway computing, not waiting — and not all of its CPU is on the request's path (metrics, the log check, socket clean-up and GC run after the response is sent)"
+        ? ": the added latency is the gateway computing, not waiting; not all of its CPU is even on the request's path, since metrics, the log check, socket clean-up and GC run after the response is sent"
         : ": beyond the gateway's own CPU, the rest of the added latency is the extra hop (two more loopback sockets, two more wake-ups)") +
-      ` (for comparison, the SDK client used ${formatMs(c1.byPath.direct!.cpuMsPerOp["client"] ?? Number.NaN)} per call on the direct path). ` +
+      `. For comparison, the SDK client used ${formatMs(c1.byPath.direct!.cpuMsPerOp["client"] ?? Number.NaN)} per call on the direct path. ` +
       `At concurrency 64 the gateway used ${formatMs(gwC64.cpuMsPerOp["gateway"] ?? Number.NaN)} per call at ${formatNumber(gwC64.opsPerSec)} calls/s, i.e. ${(((gwC64.cpuMsPerOp["gateway"] ?? 0) * gwC64.opsPerSec) / 1000).toFixed(2)} cores: with the client and RGW on the same ${cores} cores, requests queue for CPU, which is the added p50 under load.` +
       (smallProfile
         ? ` In its profile s3-router's own request handling (handleS3Request and what it calls: authentication, routing, re-signing, undici's request set-up) is ${formatPercent(handler?.share ?? Number.NaN)} of the busy time; the rest is Node's HTTP server and undici's HTTP client (parsing, socket writes — writeLatin1String/writev are the header and body writes, ${formatPercent(share(smallProfile.summary, (_g, f) => /^(writeLatin1String|writev|writeBuffer|writeUtf8String)\b/.test(f)))}), timers, promises and GC.`
@@ -1038,14 +1045,17 @@ function boundNotes(o: OutcomeInput): string[] {
     );
   }
   notes.push(
-    "**Changes in src/gateway that would help** (not applied: this benchmark does not change src/). " +
+    "**Changes in src/gateway that would help** (this benchmark does not change src/): " +
       (headChurn >= 0.5
         ? "(1) backend-request.ts: `reset: false` on HEAD (above). "
         : "(1) Done already: src/gateway/backend-request.ts passes `reset: false`, and the connections table shows HEAD keeping its backend connection. ") +
-      "(2) request-handler.ts, GET bodies: `await pipeline(response.body, res)` from node:stream/promises allocates an AbortController per call and aborts it when done, which in Node 20 builds a DOMException with a stack trace (createAbortSignal, DOMException and defaultPrepareStackTrace in the small-object profile); undici's `stream()` API writing straight into `res` (or `response.body.pipe(res)` plus one `finished()` callback) avoids that and the intermediate Readable. " +
-      "(3) auth/request-body.ts: the `ByteCounter` Transform puts a whole extra Readable+Writable hop on every chunk of every upload only to count bytes (Node's stream machinery is a large share of the gateway's user-space time in the large-object profile); count in a `data` listener on the request or from `req.socket.bytesRead`, and hand undici the request itself when no decoding or verification is needed. " +
+      `(2) request-handler.ts, GET bodies: \`await pipeline(response.body, res)\` from node:stream/promises allocates an AbortController per call and aborts it when done, which in Node 20 builds a DOMException with a stack trace (createAbortSignal, DOMException and defaultPrepareStackTrace: ${formatPercent(share(smallProfile?.summary, (_g, f) => /^(DOMException|createAbortSignal|defaultPrepareStackTrace|AbortController|abortSignal) /.test(f)))} of the small-object profile, with the per-request AbortController of the handler); ` +
+      "undici's `stream()` API writing straight into `res` (or `response.body.pipe(res)` plus one `finished()` callback) avoids that and the intermediate Readable. " +
+      `(3) auth/request-body.ts: the \`ByteCounter\` Transform puts a whole extra Readable+Writable hop on every chunk of every upload only to count bytes (Node's stream code is ${formatPercent(groupShare(largeProfile?.summary, (g) => g === "node: streams"))} of the large-object profile's busy time); ` +
+      "count in a `data` listener on the request or from `req.socket.bytesRead`, and hand undici the request itself when no decoding or verification is needed. " +
       "(4) Signed small bodies (x-amz-content-sha256 = hex, known Content-Length of a few KiB): read them whole, check the hash, and send a Buffer — undici then writes header and body in one corked write instead of a stream write loop, and small PUTs are the slowest call through the gateway. " +
-      "(5) Per-request work that is not needed at logLevel warn: the request id from `randomBytes(8)` (randomFillSync in the profile; a process prefix plus a counter is as unique), and the log record object built in `record()` before pino checks the level. " +
+      `(5) Per-request work that is not needed at logLevel warn: the request id from \`randomBytes(8)\` (randomFillSync: ${formatPercent(share(smallProfile?.summary, (_g, f) => /^randomFillSync /.test(f)))} of the small-object profile; a process prefix plus a counter is as unique), ` +
+      "and the log record object built in `record()` before pino checks the level. " +
       "None of these changes what bounds large transfers on this machine — the CPU shared by client, proxy and RGW — but each takes CPU off every request.",
   );
   return notes;
