@@ -6,8 +6,7 @@
 import * as sdk from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable, finished } from "node:stream";
 import { isSpanning, planCommand, type CommandPlan } from "../client/command-plan.js";
 import { isRouterError } from "../errors.js";
 import { parseCopySource } from "../mapping/copy-source.js";
@@ -81,9 +80,14 @@ interface Exchange {
   bytesOut: number;
 }
 
+/** Request ids: unique per process start, cheaper than random bytes per request. */
+const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
+let requestCounter = 0;
+const nextRequestId = () => `${ID_PREFIX}${(++requestCounter).toString(16).toUpperCase().padStart(8, "0")}`;
+
 /** Handles one request; never throws (errors become S3 error responses). */
 export async function handleS3Request(services: HandlerServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const exchange: Exchange = { id: randomBytes(8).toString("hex").toUpperCase(), started: performance.now(), operation: "Unknown", route: "-", backend: "-", bytesIn: 0, bytesOut: 0 };
+  const exchange: Exchange = { id: nextRequestId(), started: performance.now(), operation: "Unknown", route: "-", backend: "-", bytesIn: 0, bytesOut: 0 };
   res.setHeader("x-amz-request-id", exchange.id);
   res.setHeader("server", "s3-router");
   const abort = new AbortController();
@@ -287,7 +291,26 @@ async function proxy(
     return;
   }
   response.body.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
-  await pipeline(response.body, res);
+  await relay(response.body, res);
+}
+
+/**
+ * Streams a backend body to the client with backpressure. Not `stream.pipeline`: it makes and
+ * aborts an AbortController (an exception with a stack trace) for every response.
+ */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    body.once("error", (error) => {
+      res.destroy(error);
+      reject(error);
+    });
+    // A client gone mid-response: stop reading the backend.
+    res.once("close", () => {
+      if (!res.writableFinished) body.destroy();
+    });
+    finished(res, (error) => (error ? reject(error) : resolve()));
+    body.pipe(res);
+  });
 }
 
 const PRESIGN_PARAMS = new Set([
@@ -426,6 +449,7 @@ function record(services: HandlerServices, exchange: Exchange, req: IncomingMess
   metrics.duration.observe({ operation: exchange.operation, backend: exchange.backend }, seconds);
   if (exchange.bytesIn) metrics.bytesIn.inc({ backend: exchange.backend }, exchange.bytesIn);
   if (exchange.bytesOut) metrics.bytesOut.inc({ backend: exchange.backend }, exchange.bytesOut);
+  if (!services.log.isLevelEnabled("info")) return;
   services.log.info(
     {
       reqId: exchange.id,
