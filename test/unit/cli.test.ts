@@ -293,11 +293,7 @@ describe("s3-router command line", () => {
     expect(unknown.stdout).toBe("");
   });
 
-  // Known bug in src/cli/program.ts: run() calls exitOverride() on the root command after the
-  // subcommands exist, and commander copies that setting to a subcommand only when it is created,
-  // so a subcommand's usage error or --help calls process.exit() instead of returning a code
-  // (vitest turns that call into an error, which run() reports with code 2). The bin still exits
-  // right; run() as a library call does not. Drop `.fails` once program() sets exitOverride first.
+  // program() sets exitOverride before creating subcommands, so they return codes too.
   it("returns 1 on a subcommand's usage error and 0 on its --help, without process.exit", async () => {
     const missing = await cli("explain", seed);
     expect(missing.stderr).toContain("error: missing required argument 'address'");
