@@ -6,24 +6,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GATEWAY_BIN = join(ROOT, "dist/cli/bin.js");
 
-/** A free loopback port (probed, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, ko) => {
-    server.once("error", ko);
-    server.listen(0, "127.0.0.1", ok);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
+export { freePort } from "../../test/support/ports.js";
 
 // ---------------------------------------------------------------------------------------------
 // Build

@@ -8,6 +8,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "node:crypto";
 import type { Readable } from "node:stream";
 import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici";
+import { encodeKeyPath, encodeRfc3986 } from "./protocol/index.js";
 import { S3Error } from "./s3-error.js";
 
 /** What to send, in the backend's (physical) names. */
@@ -50,11 +51,6 @@ type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: SourceData): string | Uint8Array =>
   typeof d === "string" ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
 
-/** RFC 3986 encoding, as SigV4 canonicalises: everything but A–Z a–z 0–9 - _ . ~ */
-export const encodeRfc3986 = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** A key as a URL path: each segment encoded, slashes kept. */
-export const encodeKeyForPath = (key: string): string => key.split("/").map(encodeRfc3986).join("/");
 
 /** Sends requests to backends; one connection pool for all of them. */
 export class BackendSender {
@@ -84,7 +80,7 @@ export class BackendSender {
     const host = virtualHost ? `${req.bucket}.${address.origin.host}` : address.origin.host;
     let path = address.origin.pathname.replace(/\/$/, "");
     if (req.bucket !== undefined && !virtualHost) path += `/${encodeRfc3986(req.bucket)}`;
-    if (req.key !== undefined) path += `/${encodeKeyForPath(req.key)}`;
+    if (req.key !== undefined) path += `/${encodeKeyPath(req.key)}`;
     if (path === "") path = "/";
 
     const query: Record<string, string | string[]> = {};

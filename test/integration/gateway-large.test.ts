@@ -7,11 +7,11 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 import { startRgw, type RgwServer } from "../support/rgw.js";
 
 const GiB = 1024 * 1024 * 1024;
@@ -22,15 +22,6 @@ let rgw: RgwServer;
 let gateway: ChildProcess;
 let dir: string;
 let url: string;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 
 /** The gateway's resident memory now and at its peak, in bytes. */
 async function memory(pid: number): Promise<{ rss: number; peak: number }> {

@@ -24,11 +24,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 import { stringify } from "yaml";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
 import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
@@ -180,17 +180,6 @@ describe("two gateways in this process, same listingTokenSecret", () => {
 // ---------------------------------------------------------------------------------------------
 // A gateway in its own process
 
-/** A free loopback port (released before returning: a small race, fine on a test machine). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, ko) => {
-    server.once("error", ko);
-    server.listen(0, "127.0.0.1", ok);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /** Parent pid of every process, from /proc. */
 function parents(): Map<number, number> {
