@@ -80,13 +80,63 @@ export class RouterMisuseError extends RouterError {
   override name = "RouterMisuseError" as const;
 }
 
+/** What one store holds after a mirrored write that did not reach every store. */
+export interface StoreState {
+  /** Role of the store in the route. */
+  readonly role: "primary" | "mirror";
+  /** Its client name. */
+  readonly client: string;
+  /** The bucket and key there (physical names). */
+  readonly bucket: string;
+  readonly key: string;
+  /** `written`/`deleted`: the operation took effect there; `failed`: it did not. */
+  readonly state: "written" | "deleted" | "failed";
+  /** Version or ETag written there, when known. */
+  readonly etag?: string | undefined;
+  readonly versionId?: string | undefined;
+}
+
+/**
+ * A write to a route with a mirror reached the primary but not the mirror: the two stores now
+ * differ for this key until it is written again. `stores` says what each holds; `cause` is the
+ * mirror's error. The router counts and reports every such divergence.
+ */
+export class MirrorWriteError extends RouterError {
+  override name = "MirrorWriteError" as const;
+  readonly operation: string;
+  /** The caller's bucket and key. */
+  readonly bucket: string;
+  readonly key: string;
+  /** The profile whose mirror failed. */
+  readonly route: string;
+  readonly stores: readonly StoreState[];
+
+  constructor(operation: string, bucket: string, key: string, route: string, stores: readonly StoreState[], cause: unknown) {
+    const says = (s: StoreState) =>
+      `${s.role} "${s.client}" (${s.bucket}/${s.key}) ${s.state}${s.etag ? ` ETag ${s.etag}` : ""}${s.versionId ? ` version ${s.versionId}` : ""}`;
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `${operation} of "${bucket}/${key}" (profile "${route}") did not reach mirror "${stores.find((s) => s.role === "mirror")?.client}": ${reason}. State: ${stores.map(says).join("; ")}. The mirror differs for this key until it is written again.`,
+      { cause },
+    );
+    this.operation = operation;
+    this.bucket = bucket;
+    this.key = key;
+    this.route = route;
+    this.stores = stores;
+  }
+}
+
+/** True for a {@link MirrorWriteError}. */
+export const isMirrorWriteError = (error: unknown): error is MirrorWriteError => hasName(error, "MirrorWriteError");
+
 const hasName = (error: unknown, name: string): boolean =>
   typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
 
 /** True for any error raised by s3-router itself. */
 export const isRouterError = (error: unknown): error is RouterError =>
   error instanceof RouterError ||
-  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "RouterError"].some((n) => hasName(error, n));
+  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "MirrorWriteError", "RouterError"].some((n) => hasName(error, n));
 /** True for a {@link ConfigError}, even from another copy of the package. */
 export const isConfigError = (error: unknown): error is ConfigError => hasName(error, "ConfigError");
 /** True for a {@link NoRouteError}. */

@@ -75,6 +75,9 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       const key = input["Key"] as string;
       const route = table.resolveObject(bucket!, key);
       if (commandName === "RenameObjectCommand") checkRename(table, route, bucket!, key, input);
+      if (route.mirror && UNMIRRORED_WRITES.has(op)) {
+        throw new NoRouteError(op, `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`, { bucket: bucket!, key });
+      }
       return objectPlan(route, input, bucket!, key);
     }
     case "copy":
@@ -85,6 +88,9 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return listPlan(table, op, input);
   }
 }
+
+/** Object writes a mirror cannot follow (they set what a copy does not carry). */
+const UNMIRRORED_WRITES = new Set(["PutObjectAcl", "PutObjectRetention", "PutObjectLegalHold", "RestoreObject", "RenameObject"]);
 
 /** Bucket-level commands that change the bucket (gateway names of unknown ones included). */
 const CHANGES_BUCKET = /^(Put|Delete|Create|Restore|UnknownPut|UnknownPost|UnknownDelete)/;
@@ -101,7 +107,8 @@ function requireBucketAndKey(op: string, input: Input): { bucket: string; key: s
   return { bucket, key };
 }
 
-function objectPlan(route: Route, input: Input, bucket: string, key: string, extra: Input = {}): CommandPlan {
+/** The plan of an object command on one given route (also a fallback or mirror). */
+export function objectPlan(route: Route, input: Input, bucket: string, key: string, extra: Input = {}): CommandPlan {
   const physicalBucket = toPhysicalBucket(route, bucket);
   const physicalKey = toPhysicalKey(route, key);
   return {
@@ -130,7 +137,7 @@ function checkRename(table: RouteTable, route: Route, bucket: string, key: strin
     throw new NoRouteError("RenameObject", `the rename source "${raw}" is not in bucket "${bucket}"`, { bucket, key });
   }
   if (source.startsWith(`${bucket}/`)) source = source.slice(bucket.length + 1);
-  if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || table.resolveObject(bucket, source) !== route) {
+  if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || route.fallback || table.resolveObject(bucket, source) !== route) {
     throw new NoRouteError("RenameObject", `cannot rename to "${key}": only within one route that keeps bucket and key names (use CopyObject and DeleteObject)`, { bucket, key });
   }
 }
@@ -167,6 +174,8 @@ function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPl
   const route = first ?? home;
   const physicalBucket = toPhysicalBucket(route, bucket);
   for (const other of routes.values()) {
+    // Keys of a migrating route are deleted from the fallback and mirror too.
+    if (other.fallback || other.mirror) return { spanning: "delete-batch", bucket };
     if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket) return { spanning: "delete-batch", bucket };
   }
   return {
@@ -191,7 +200,8 @@ function listPlan(table: RouteTable, op: string, input: Input): CommandPlan | Sp
   const distinct = routes.filter(
     (r) => r.backend !== first.backend || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
   );
-  if (distinct.length > 0) return { spanning: "list", bucket, routes };
+  // A route with a fallback lists both stores, merged.
+  if (distinct.length > 0 || routes.some((r) => r.fallback)) return { spanning: "list", bucket, routes };
   const rewritten: Record<string, unknown> = { ...input, Bucket: physicalBucket };
   if (first.mappedPrefix !== "") {
     rewritten["Prefix"] = first.mappedPrefix + prefix;

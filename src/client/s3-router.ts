@@ -11,7 +11,9 @@ import { LazyClient } from "../config/client-config.js";
 import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
 import { RouterMisuseError } from "../errors.js";
 import { RouteTable } from "../routing/route-table.js";
-import { commandName } from "./command-kind.js";
+import { commandName, operationName } from "./command-kind.js";
+import { Migration } from "../migration/migration.js";
+import { copyMigrates, isMigrating, runMigrating, runMigratingCopy } from "../migration/run-migrating.js";
 import { isSpanning, planCommand, type CommandPlan, type SpanningPlan } from "./command-plan.js";
 import { ListingTokenCodec } from "../spanning/listing-token.js";
 import { runSpanning } from "../spanning/run-spanning.js";
@@ -47,6 +49,8 @@ export class S3Router extends S3Client {
   #lastClient = "default";
 
   readonly #spanning: Omit<SpanningContext, "sendOptions">;
+  /** Read fallback, copy-on-read and mirrored writes: their events, counters and background copies. */
+  readonly migration: Migration;
 
   constructor(options: S3RouterOptions) {
     const resolved = resolveRouterOptions(options);
@@ -65,6 +69,8 @@ export class S3Router extends S3Client {
       crossBackendCopy: options.crossBackendCopy ?? true,
       copyPartSize: options.copyPartSize ?? 8 * 1024 * 1024,
     };
+    this.migration = new Migration(this.#spanning);
+    this.#spanning = { ...this.#spanning, migration: this.migration };
     this.#clients = new Map([...resolved.clients].map(([name, source]) => [name, new LazyClient(name, source)]));
     this.#checksumDefault = options.requestChecksumCalculation;
 
@@ -140,21 +146,35 @@ export class S3Router extends S3Client {
     } catch (error) {
       return Promise.reject(error);
     }
+    const name = commandName(command);
+    const input = command.input as Record<string, unknown>;
+    const sendOptions = options as Record<string, unknown> | undefined;
+    const ctx = { ...this.#spanning, sendOptions };
+    const operation = operationName(name);
+    const isCopy = operation === "CopyObject" || operation === "UploadPartCopy";
     if (isSpanning(plan)) {
-      const ctx = { ...this.#spanning, sendOptions: options as Record<string, unknown> | undefined };
-      return runSpanning(ctx, plan, commandName(command), command.input as Record<string, unknown>);
+      const run = () => runSpanning(ctx, plan, name, input);
+      return isCopy && copyMigrates(this.routeTable, operation, input) ? runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, run) : run();
     }
     this.#lastClient = plan.client;
-    const routed = new command.constructor(plan.input);
-    routed.middlewareStack.use(command.middlewareStack);
-    if (this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
-    const scope = plan.scope;
-    return (backend.send(routed as never, options as never) as Promise<unknown>).then(
-      (output) => restoreOutput(scope, output),
-      (error: unknown) => {
-        throw restoreError(scope, error);
-      },
-    );
+    const send = (p: CommandPlan) => {
+      const routed = new command.constructor(p.input);
+      routed.middlewareStack.use(command.middlewareStack);
+      if (this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
+      const scope = p.scope;
+      const client = p.client === plan.client ? backend : this.backend(p.client);
+      return (client.send(routed as never, options as never) as Promise<unknown>).then(
+        (output) => restoreOutput(scope, output),
+        (error: unknown) => {
+          throw restoreError(scope, error);
+        },
+      );
+    };
+    if (isCopy && copyMigrates(this.routeTable, operation, input)) {
+      return runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, () => send(plan));
+    }
+    if (isMigrating(plan.route)) return runMigrating({ migration: this.migration, operation, input, plan, send, sendOptions });
+    return send(plan);
   }
 
   async #endpointOf(name: string): Promise<Endpoint> {

@@ -22,6 +22,25 @@ export interface RouteSpec {
   readonly mappedBucket: string | undefined;
   /** Prepended to every key (and listing prefix) on the backend; "" for none. */
   readonly mappedPrefix: string;
+  /** Where reads that miss go, while data moves to this route's client (see {@link FallbackSpec}). */
+  readonly fallback?: FallbackSpec | undefined;
+  /** A second backend every write also goes to (see {@link TargetSpec}). */
+  readonly mirror?: TargetSpec | undefined;
+}
+
+/** Another backend place for a route's keys: a client, with its own bucket name and key prefix. */
+export interface TargetSpec {
+  readonly client: string;
+  /** Bucket on that backend; undefined keeps the caller's bucket name. */
+  readonly mappedBucket: string | undefined;
+  /** Prepended to keys on that backend; "" for none. */
+  readonly mappedPrefix: string;
+}
+
+/** A route's fallback: the store its keys are moving away from. */
+export interface FallbackSpec extends TargetSpec {
+  /** Whether an object read from the fallback is also copied to the route's own client. */
+  readonly copyOnRead: boolean;
 }
 
 /** Field spellings: Python (snake_case, canonical) → camelCase alias. */
@@ -43,8 +62,28 @@ const fieldSchemas = {
   mapped_prefix: text("the mapped prefix"),
 };
 
+const clientName = text("the client name").min(1, "the client name must not be empty");
+
+/** Fields of a `fallback` or `mirror` block: (snake_case, camelCase, schema). */
+const TARGET_FIELDS = [
+  ["mapped_bucket_name", "mappedBucketName", fieldSchemas.mapped_bucket_name],
+  ["mapped_prefix", "mappedPrefix", fieldSchemas.mapped_prefix],
+] as const;
+const COPY_ON_READ = ["copy_on_read", "copyOnRead", z.boolean({ error: (i) => `copy_on_read must be true or false, got ${describe(i.input)}` })] as const;
+
+const targetSchema = (what: string, extra: ReadonlyArray<readonly [string, string, z.ZodType]>) =>
+  z.strictObject(
+    {
+      client: clientName,
+      ...Object.fromEntries([...TARGET_FIELDS, ...extra].flatMap(([snake, camel, schema]) => [[snake, schema.optional()], [camel, schema.optional()]])),
+    },
+    { error: (i) => (i.code === "invalid_type" ? `${what} must be an object with a "client", got ${describe(i.input)}` : undefined) },
+  );
+
 const profileShape = {
-  client: text("the client name").min(1, "the client name must not be empty").optional(),
+  client: clientName.optional(),
+  fallback: targetSchema("a fallback", [COPY_ON_READ]).optional(),
+  mirror: targetSchema("a mirror", []).optional(),
   ...Object.fromEntries(
     Object.entries(FIELDS).flatMap(([snake, camel]) => [
       [snake, fieldSchemas[snake as SnakeField].optional()],
@@ -69,6 +108,22 @@ export type ProfileInput = {
   sourceBucketPattern?: string;
   source_key_pattern?: string;
   sourceKeyPattern?: string;
+  mapped_bucket_name?: string;
+  mappedBucketName?: string;
+  mapped_prefix?: string;
+  mappedPrefix?: string;
+  /**
+   * While data moves to this profile's client: reads that miss there (404) are answered from
+   * this backend, listings merge both (this profile's client wins on a key), deletes remove the
+   * key from both. With `copy_on_read`, an object read from the fallback is copied over.
+   */
+  fallback?: TargetInput & { copy_on_read?: boolean; copyOnRead?: boolean };
+  /** Every write (put, copy, multipart completion, delete) also goes to this backend. */
+  mirror?: TargetInput;
+};
+/** Input type of a `fallback` or `mirror` block. */
+export type TargetInput = {
+  client: string;
   mapped_bucket_name?: string;
   mappedBucketName?: string;
   mapped_prefix?: string;
@@ -144,11 +199,50 @@ export function normalizeProfiles(
           : { path: `${where}.client`, message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}` },
       );
     }
+    const spec: RouteSpec = { name, client, bucketPattern: bucketPattern!, keyPattern, mappedBucket, mappedPrefix };
+    const fallback = target(fields["fallback"], `${where}.fallback`, spec, clientNames, own);
+    const mirror = target(fields["mirror"], `${where}.mirror`, spec, clientNames, own);
+    if (fallback && mirror && sameTarget(fallback, mirror)) {
+      own.push({ path: `${where}.mirror`, message: "the mirror is the fallback itself: a store cannot be both the one data leaves and a copy of the new one" });
+    }
     issues.push(...own);
-    if (own.length === 0 && bucketPattern !== undefined) specs.push({ name, client, bucketPattern, keyPattern, mappedBucket, mappedPrefix });
+    if (own.length === 0 && bucketPattern !== undefined) {
+      specs.push({
+        ...spec,
+        ...(fallback && { fallback: { ...fallback, copyOnRead: readBoth(fields["fallback"], COPY_ON_READ[0], COPY_ON_READ[1]) === true } }),
+        ...(mirror && { mirror }),
+      });
+    }
   }
   return specs;
 }
+
+/** A `fallback`/`mirror` block normalised, or undefined when absent or malformed (issues recorded by the schema). */
+function target(raw: unknown, where: string, primary: RouteSpec, clientNames: ReadonlySet<string>, own: ConfigIssue[]): TargetSpec | undefined {
+  if (!isPlainObject(raw) || typeof raw["client"] !== "string") return undefined;
+  const client = raw["client"];
+  if (!clientNames.has(client)) {
+    own.push({ path: `${where}.client`, message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}` });
+    return undefined;
+  }
+  const [bucketSnake, bucketCamel] = TARGET_FIELDS[0];
+  const [prefixSnake, prefixCamel] = TARGET_FIELDS[1];
+  for (const [snake, camel] of [...TARGET_FIELDS, COPY_ON_READ]) {
+    if (raw[snake] !== undefined && raw[camel] !== undefined) own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
+  }
+  const mappedBucket = readBoth(raw, bucketSnake, bucketCamel);
+  const mappedPrefix = readBoth(raw, prefixSnake, prefixCamel) ?? "";
+  const spec: TargetSpec = { client, mappedBucket: typeof mappedBucket === "string" ? mappedBucket : undefined, mappedPrefix: typeof mappedPrefix === "string" ? mappedPrefix : "" };
+  if (sameTarget(spec, primary)) {
+    own.push({ path: where, message: `names the profile's own client, bucket and prefix: it must be another store (another client, bucket or mapped prefix)` });
+  }
+  return spec;
+}
+
+/** Whether two places are the same client, bucket and prefix (client names compared as written). */
+const sameTarget = (a: TargetSpec, b: TargetSpec): boolean => a.client === b.client && a.mappedBucket === b.mappedBucket && a.mappedPrefix === b.mappedPrefix;
+
+const readBoth = (raw: unknown, snake: string, camel: string): unknown => (isPlainObject(raw) ? (raw[snake] ?? raw[camel]) : undefined);
 
 /** Converts zod issues into ours, with dotted paths and "did you mean" hints for unknown fields. */
 export function zodIssues(
@@ -171,10 +265,14 @@ export function zodIssues(
   });
 }
 
-const ALL_PROFILE_FIELDS = ["client", "name", ...Object.keys(FIELDS), ...Object.values(FIELDS)];
-/** Known fields of the profile at `at`: only array-form routes may carry a `name`. */
+const ALL_PROFILE_FIELDS = ["client", "name", ...Object.keys(FIELDS), ...Object.values(FIELDS), "fallback", "mirror"];
+const TARGET_FIELD_NAMES = ["client", ...TARGET_FIELDS.flatMap(([snake, camel]) => [snake, camel])];
+/** Known fields of the profile (or fallback/mirror block) at `at`: only array-form routes may carry a `name`. */
 function profileFieldsAt(at: readonly PropertyKey[]): readonly string[] {
-  return typeof at[at.length - 1] === "number" ? ALL_PROFILE_FIELDS : ALL_PROFILE_FIELDS.filter((f) => f !== "name");
+  const last = at[at.length - 1];
+  if (last === "fallback") return [...TARGET_FIELD_NAMES, COPY_ON_READ[0], COPY_ON_READ[1]];
+  if (last === "mirror") return TARGET_FIELD_NAMES;
+  return typeof last === "number" ? ALL_PROFILE_FIELDS : ALL_PROFILE_FIELDS.filter((f) => f !== "name");
 }
 
 /** "unknown field" with the closest known spelling when the name looks like a typo. */

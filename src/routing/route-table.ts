@@ -4,7 +4,7 @@
  * which route serves an object, which route is a bucket's home, which routes can hold the keys
  * under a prefix. First matching profile wins, in declaration order.
  */
-import type { RouteSpec } from "../config/profile-schema.js";
+import type { RouteSpec, TargetSpec } from "../config/profile-schema.js";
 import { compileGlob, type Glob } from "./glob.js";
 import { PrefixTrie } from "./prefix-trie.js";
 
@@ -27,6 +27,17 @@ export interface Route {
   readonly mappedBucket: string | undefined;
   /** Prepended to keys on the backend. */
   readonly mappedPrefix: string;
+  /**
+   * The store this route's keys are moving away from: same patterns, its own client and
+   * mapping. Reads that miss here are answered there (see src/migration).
+   */
+  readonly fallback?: Route | undefined;
+  /** Whether objects read from the fallback are copied here. */
+  readonly copyOnRead?: boolean;
+  /** A second store every write to this route also goes to. */
+  readonly mirror?: Route | undefined;
+  /** For a fallback or mirror: the route it serves. */
+  readonly primary?: Route | undefined;
 }
 
 /** Profiles sharing one bucket pattern, with their key patterns indexed by literal prefix. */
@@ -66,7 +77,7 @@ export class RouteTable {
   constructor(specs: readonly RouteSpec[], backendOf: (client: string) => string = (client) => client) {
     const groups = new Map<string, BucketGroup>();
     this.routes = specs.map((spec, index) => {
-      const route: Route = {
+      const base = {
         index,
         name: spec.name,
         client: spec.client,
@@ -76,6 +87,20 @@ export class RouteTable {
         mappedBucket: spec.mappedBucket,
         mappedPrefix: spec.mappedPrefix,
       };
+      const route: Route = { ...base };
+      // A fallback or mirror is a route of its own (same patterns, its own place) so that every
+      // mapping function applies to it unchanged.
+      const place = (role: string, target: TargetSpec): Route => ({
+        ...base,
+        name: `${spec.name} (${role})`,
+        client: target.client,
+        backend: backendOf(target.client),
+        mappedBucket: target.mappedBucket,
+        mappedPrefix: target.mappedPrefix,
+        primary: route,
+      });
+      if (spec.fallback) Object.assign(route, { fallback: place("fallback", spec.fallback), copyOnRead: spec.fallback.copyOnRead });
+      if (spec.mirror) Object.assign(route, { mirror: place("mirror", spec.mirror) });
       let group = groups.get(spec.bucketPattern);
       if (!group) {
         group = { bucket: route.bucketPattern!, keys: new PrefixTrie(), home: undefined };

@@ -1,0 +1,111 @@
+/**
+ * @module migration/copy-to-primary — moves one object from a route's fallback to the route's
+ * own store, safely while the caller keeps reading, writing and deleting it.
+ *
+ * Two rules keep a copy from ever undoing the caller's work:
+ * - it only creates: the write is conditional (`If-None-Match: *`) and preceded by a check, so an
+ *   object already on the primary — an earlier copy or a newer write — is never overwritten;
+ * - it is taken back if its source went away meanwhile: a delete removes the key from the
+ *   fallback first and the primary second, so a copy finishing after that delete's first step
+ *   finds the source gone when it checks, and deletes what it wrote (only if that is still its
+ *   own bytes; the check and delete run under the key's lock, which the router's writes take).
+ */
+import { DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
+import { RouterError } from "../errors.js";
+import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import type { Route } from "../routing/route-table.js";
+import { copyAcrossBackends } from "../spanning/cross-copy.js";
+import type { SpanningContext } from "../spanning/spanning-context.js";
+import type { KeyLock } from "./key-lock.js";
+import { isMiss, isPreconditionFailed } from "./s3-outcomes.js";
+
+/** What a copy found and did. */
+export type CopyOutcome =
+  /** The object was copied; `size` bytes. */
+  | { readonly outcome: "copied"; readonly size: number; readonly etag: string | undefined }
+  /** The primary holds the key already (an earlier copy, or a newer write): nothing was written. */
+  | { readonly outcome: "present"; readonly size: number; readonly etag: string | undefined }
+  /** The fallback does not hold the key (any more): nothing stays written. */
+  | { readonly outcome: "gone" };
+
+/** How often a copy starts over when the source changes under it. */
+const ATTEMPTS = 3;
+
+/** The lock key of one caller object on one route. */
+export const lockKey = (route: Route, bucket: string, key: string): string => `${route.index}\n${bucket}\n${key}`;
+
+/**
+ * Copies `bucket/key` (caller names) from `route`'s fallback to `route`'s store unless the store
+ * has it already. Streams; memory is bounded by the copy part size.
+ * @throws the backend's error when a store fails; a {@link RouterError} when the source keeps
+ *   changing while it is copied.
+ */
+export async function copyToPrimary(
+  ctx: SpanningContext,
+  lock: KeyLock,
+  route: Route,
+  bucket: string,
+  key: string,
+): Promise<CopyOutcome> {
+  const fallback = route.fallback;
+  if (!fallback) throw new RouterError(`profile "${route.name}" has no fallback to copy from`);
+  const primaryStore = store(ctx, route, bucket, key);
+  const fallbackStore = store(ctx, fallback, bucket, key);
+  const options = ctx.sendOptions;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const existing = await head(primaryStore, options);
+    if (existing) return { outcome: "present", size: existing.ContentLength ?? 0, etag: existing.ETag };
+    const source = await head(fallbackStore, options);
+    if (!source) return { outcome: "gone" };
+    let copied: { CopyObjectResult?: { ETag?: string } };
+    try {
+      copied = (await copyAcrossBackends(
+        { ...ctx, crossBackendCopy: true },
+        "CopyObject",
+        // The bytes of the version just looked at, written only where nothing is.
+        { ...(source.ETag !== undefined && { CopySourceIfMatch: source.ETag }), IfNoneMatch: "*" },
+        { spanning: "copy", source: { bucket, key, versionId: undefined }, from: fallback, to: route, bucket, key },
+      )) as typeof copied;
+    } catch (error) {
+      // 412: the primary got the key meanwhile, or the source changed; 404: the source went.
+      // Either way, look again.
+      if (isPreconditionFailed(error) || isMiss(error)) continue;
+      throw error;
+    }
+    const etag = copied.CopyObjectResult?.ETag;
+    return lock.run(lockKey(route, bucket, key), async () => {
+      const now = await head(fallbackStore, options);
+      if (now && now.ETag === source.ETag) return { outcome: "copied" as const, size: source.ContentLength ?? 0, etag };
+      // Deleted or replaced on the fallback while copying: what was copied is stale.
+      const there = await head(primaryStore, options);
+      if (there && etag !== undefined && there.ETag === etag) {
+        await primaryStore.client.send(new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }), options as never);
+      }
+      return { outcome: "gone" as const };
+    });
+  }
+  throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the object kept changing; tried ${ATTEMPTS} times`);
+}
+
+/** One store's physical place of a caller object. */
+interface Store {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+const store = (ctx: SpanningContext, route: Route, bucket: string, key: string): Store => ({
+  client: ctx.backend(route.client),
+  bucket: toPhysicalBucket(route, bucket),
+  key: toPhysicalKey(route, key),
+});
+
+/** HeadObject, or undefined when the store has no such object. */
+async function head(target: Store, options: Record<string, unknown> | undefined): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), options as never);
+  } catch (error) {
+    if (isMiss(error)) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * @module migration/migration — the router's migration services, shared by the library and the
+ * gateway: copy-on-read in the background, the key lock, mirrored writes and deletes, and the
+ * events (divergences, copies) that make every difference between stores visible.
+ */
+import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { MirrorWriteError, type StoreState } from "../errors.js";
+import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import type { Route } from "../routing/route-table.js";
+import { copyAcrossBackends } from "../spanning/cross-copy.js";
+import type { SpanningContext } from "../spanning/spanning-context.js";
+import { copyToPrimary, lockKey, type CopyOutcome } from "./copy-to-primary.js";
+import { KeyLock } from "./key-lock.js";
+import { isNotFound } from "./s3-outcomes.js";
+
+/** Something the migration modes did that an operator should see. */
+export type MigrationEvent =
+  | {
+      /** A write reached the primary but not the mirror: the stores differ for this key. */
+      readonly type: "mirror-divergence";
+      readonly operation: string;
+      readonly route: string;
+      readonly bucket: string;
+      readonly key: string;
+      readonly stores: readonly StoreState[];
+      readonly error: unknown;
+    }
+  | {
+      /** A copy-on-read finished (or failed: `outcome` "failed" with the error). */
+      readonly type: "copy-on-read";
+      readonly route: string;
+      readonly bucket: string;
+      readonly key: string;
+      readonly outcome: CopyOutcome["outcome"] | "failed";
+      readonly error?: unknown;
+    };
+
+/** Counters of the migration modes since the router was built. */
+export interface MigrationStats {
+  /** Writes and deletes that reached the primary but not the mirror. */
+  mirrorDivergences: number;
+  /** Copy-on-read results. `skipped`: not started because too many were running. */
+  copyOnRead: { copied: number; present: number; gone: number; failed: number; skipped: number };
+}
+
+/** Background copy-on-read copies at once; past this, reads are served without starting one. */
+const MAX_BACKGROUND_COPIES = 8;
+
+type Context = Omit<SpanningContext, "sendOptions">;
+type Options = Record<string, unknown> | undefined;
+
+/**
+ * Migration services of one router. Reach it as `router.migration`.
+ *
+ * @example
+ * ```ts
+ * router.migration.on((event) => {
+ *   if (event.type === "mirror-divergence") alert(`${event.bucket}/${event.key} differs on the mirror`);
+ * });
+ * await router.migration.settled(); // background copy-on-read copies are done
+ * ```
+ */
+export class Migration {
+  /** Counters since the router was built. */
+  readonly stats: MigrationStats = { mirrorDivergences: 0, copyOnRead: { copied: 0, present: 0, gone: 0, failed: 0, skipped: 0 } };
+  readonly #ctx: Context;
+  readonly #lock = new KeyLock();
+  readonly #listeners = new Set<(event: MigrationEvent) => void>();
+  readonly #copies = new Map<string, Promise<void>>();
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Calls `listener` for every migration event; returns the function that stops it. While no
+   * listener is set, mirror divergences are written to stderr, so none goes unseen.
+   */
+  on(listener: (event: MigrationEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Resolves once every background copy started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.#copies.size > 0) await Promise.all(this.#copies.values());
+  }
+
+  /**
+   * Copies one object from `route`'s fallback to `route`'s own store unless it is there already
+   * (see {@link copyToPrimary}).
+   */
+  copyToPrimary(route: Route, bucket: string, key: string, sendOptions?: Options): Promise<CopyOutcome> {
+    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key);
+  }
+
+  /** Starts a background copy-on-read of a key just read from `route`'s fallback. */
+  scheduleCopy(route: Route, bucket: string, key: string): void {
+    const id = lockKey(route, bucket, key);
+    if (this.#copies.has(id)) return;
+    if (this.#copies.size >= MAX_BACKGROUND_COPIES) {
+      this.stats.copyOnRead.skipped++;
+      return;
+    }
+    const done = this.copyToPrimary(route, bucket, key).then(
+      (result) => {
+        this.stats.copyOnRead[result.outcome]++;
+        this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: result.outcome });
+      },
+      (error: unknown) => {
+        this.stats.copyOnRead.failed++;
+        this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "failed", error });
+      },
+    );
+    this.#copies.set(id, done.finally(() => this.#copies.delete(id)));
+  }
+
+  /**
+   * Runs a caller's write to a key of `route`. On a route with a fallback it holds the key's lock,
+   * so a copy from the fallback never takes back (deletes) a write it raced with.
+   */
+  write<T>(route: Route, bucket: string, key: string, write: () => Promise<T>): Promise<T> {
+    return route.fallback ? this.#lock.run(lockKey(route, bucket, key), write) : write();
+  }
+
+  /**
+   * Deletes a key from `route`'s fallback, before the primary (the order copy-to-primary relies
+   * on). A key the fallback does not hold is deleted already.
+   */
+  async deleteFromFallback(route: Route, bucket: string, key: string, versionId: string | undefined, sendOptions?: Options): Promise<void> {
+    const fallback = route.fallback!;
+    try {
+      await this.#client(fallback).send(new DeleteObjectCommand({ ...place(fallback, bucket, key), ...(versionId !== undefined && { VersionId: versionId }) }), sendOptions as never);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /**
+   * Brings `route`'s mirror in line with the primary for one key, after a write there: the object
+   * as the primary now stores it (bytes, metadata, tags) is streamed to the mirror.
+   * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
+   */
+  async mirrorWrite(operation: string, route: Route, bucket: string, key: string, written: { ETag?: unknown; VersionId?: unknown }, sendOptions?: Options): Promise<void> {
+    const mirror = route.mirror!;
+    try {
+      await copyAcrossBackends({ ...this.#ctx, crossBackendCopy: true, sendOptions }, "CopyObject", {}, {
+        spanning: "copy",
+        source: { bucket, key, versionId: undefined },
+        from: route,
+        to: mirror,
+        bucket,
+        key,
+      });
+    } catch (error) {
+      throw this.divergence(operation, route, bucket, key, "written", written, error);
+    }
+  }
+
+  /**
+   * Deletes a key from `route`'s mirror after the primary deleted it.
+   * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
+   */
+  async mirrorDelete(operation: string, route: Route, bucket: string, key: string, versionId: string | undefined, sendOptions?: Options): Promise<void> {
+    const mirror = route.mirror!;
+    try {
+      // A version id names a version of the primary: the mirror's copy has its own, so the
+      // mirror deletes its current object.
+      await this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw this.divergence(operation, route, bucket, key, "deleted", { VersionId: versionId }, error);
+    }
+  }
+
+  /**
+   * Counts and reports a write that reached the primary but not the mirror, and returns the
+   * error for the caller.
+   */
+  divergence(
+    operation: string,
+    route: Route,
+    bucket: string,
+    key: string,
+    primaryState: "written" | "deleted",
+    written: { ETag?: unknown; VersionId?: unknown },
+    error: unknown,
+  ): MirrorWriteError {
+    const mirror = route.mirror!;
+    const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+    const stores: StoreState[] = [
+      { role: "primary", client: route.client, ...where(route, bucket, key), state: primaryState, etag: str(written.ETag), versionId: str(written.VersionId) },
+      { role: "mirror", client: mirror.client, ...where(mirror, bucket, key), state: "failed" },
+    ];
+    this.stats.mirrorDivergences++;
+    const failure = new MirrorWriteError(operation, bucket, key, route.name, stores, error);
+    const event: MigrationEvent = { type: "mirror-divergence", operation, route: route.name, bucket, key, stores, error };
+    if (this.#listeners.size === 0) {
+      process.stderr.write(`${JSON.stringify({ level: "warn", msg: "mirror divergence", operation, route: route.name, bucket, key, stores, error: failure.message })}\n`);
+    }
+    this.#emit(event);
+    return failure;
+  }
+
+  #emit(event: MigrationEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener must not fail the request that raised the event.
+      }
+    }
+  }
+
+  #client(route: Route): S3Client {
+    return this.#ctx.backend(route.client);
+  }
+}
+
+/** A caller object's physical bucket and key on a route. */
+const place = (route: Route, bucket: string, key: string) => ({ Bucket: toPhysicalBucket(route, bucket), Key: toPhysicalKey(route, key) });
+const where = (route: Route, bucket: string, key: string) => ({ bucket: toPhysicalBucket(route, bucket), key: toPhysicalKey(route, key) });

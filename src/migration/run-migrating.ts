@@ -1,0 +1,128 @@
+/**
+ * @module migration/run-migrating — the library's side of the migration modes: one command on a
+ * route with a fallback or a mirror, or a copy whose source or destination has one.
+ *
+ * - Reads that miss on the primary (404 NoSuchKey/NotFound/NoSuchVersion, nothing else) are
+ *   answered from the fallback; a GetObject so answered starts a copy-on-read when the profile asks.
+ * - Writes go to the primary (under the key's lock, see copy-to-primary), then to the mirror.
+ * - Deletes remove the key from the fallback, the primary, then the mirror.
+ */
+import { parseCopySource } from "../mapping/copy-source.js";
+import { objectPlan, type CommandPlan } from "../client/command-plan.js";
+import type { Route, RouteTable } from "../routing/route-table.js";
+import { copyAcrossBackends } from "../spanning/cross-copy.js";
+import type { SpanningContext } from "../spanning/spanning-context.js";
+import type { Migration } from "./migration.js";
+import { isMiss } from "./s3-outcomes.js";
+
+type Input = Readonly<Record<string, unknown>>;
+
+/** Reads answered from the fallback when the primary does not have the object. */
+export const FALLBACK_READS: ReadonlySet<string> = new Set([
+  "GetObject",
+  "HeadObject",
+  "GetObjectAttributes",
+  "GetObjectTagging",
+  "GetObjectAcl",
+  "GetObjectRetention",
+  "GetObjectLegalHold",
+]);
+
+/** Writes after which the mirror gets the object as the primary stores it. */
+export const MIRRORED_WRITES: ReadonlySet<string> = new Set(["PutObject", "CopyObject", "CompleteMultipartUpload", "PutObjectTagging", "DeleteObjectTagging"]);
+
+/** Whether a plan's route takes part in a migration (has a fallback or a mirror). */
+export const isMigrating = (route: Route): boolean => route.fallback !== undefined || route.mirror !== undefined;
+
+/** One object command on a migrating route. */
+export interface MigratingCall {
+  readonly migration: Migration;
+  readonly operation: string;
+  readonly input: Input;
+  readonly plan: CommandPlan;
+  /** Sends one plan to its backend and answers in the caller's names. */
+  readonly send: (plan: CommandPlan) => Promise<unknown>;
+  readonly sendOptions: Record<string, unknown> | undefined;
+}
+
+/** Runs an object command (not a copy) on a route with a fallback or a mirror. */
+export async function runMigrating(call: MigratingCall): Promise<unknown> {
+  const { migration, operation, input, plan, send, sendOptions } = call;
+  const { route } = plan;
+  const bucket = input["Bucket"] as string;
+  const key = input["Key"] as string;
+
+  if (FALLBACK_READS.has(operation) && route.fallback) {
+    try {
+      return await send(plan);
+    } catch (error) {
+      if (!isMiss(error)) throw error;
+      let output: unknown;
+      try {
+        output = await send(objectPlan(route.fallback, input, bucket, key));
+      } catch (fallbackError) {
+        // Missing from both: the primary's answer, as if there were no fallback.
+        throw isMiss(fallbackError) ? error : fallbackError;
+      }
+      if (operation === "GetObject" && route.copyOnRead && input["VersionId"] === undefined) migration.scheduleCopy(route, bucket, key);
+      return output;
+    }
+  }
+
+  if (operation === "DeleteObject") {
+    const versionId = input["VersionId"] as string | undefined;
+    if (route.fallback) await migration.deleteFromFallback(route, bucket, key, versionId, sendOptions);
+    const output = await send(plan);
+    if (route.mirror) await migration.mirrorDelete(operation, route, bucket, key, versionId, sendOptions);
+    return output;
+  }
+
+  if (MIRRORED_WRITES.has(operation)) {
+    const output = await migration.write(route, bucket, key, () => send(plan));
+    if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions);
+    return output;
+  }
+  return send(plan);
+}
+
+/**
+ * Runs a copy (CopyObject, UploadPartCopy) whose source or destination route migrates: `run`
+ * performs it as planned; a source missing on the primary is read from its fallback; a
+ * CopyObject's result is mirrored.
+ */
+export async function runMigratingCopy(
+  migration: Migration,
+  ctx: SpanningContext,
+  table: RouteTable,
+  operation: string,
+  input: Input,
+  run: () => Promise<unknown>,
+): Promise<unknown> {
+  const bucket = input["Bucket"] as string;
+  const key = input["Key"] as string;
+  const source = parseCopySource(input["CopySource"] as string, operation);
+  const destination = table.resolveObject(bucket, key);
+  const from = table.resolveObject(source.bucket, source.key);
+  const copy = async () => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!from.fallback || !isMiss(error)) throw error;
+      return copyAcrossBackends({ ...ctx, crossBackendCopy: true }, operation, input, { spanning: "copy", source, from: from.fallback, to: destination, bucket, key });
+    }
+  };
+  const output = operation === "CopyObject" ? await migration.write(destination, bucket, key, copy) : await copy();
+  if (operation === "CopyObject" && destination.mirror) {
+    const result = output as { CopyObjectResult?: { ETag?: unknown }; VersionId?: unknown };
+    await migration.mirrorWrite(operation, destination, bucket, key, { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId }, ctx.sendOptions);
+  }
+  return output;
+}
+
+/** Whether a copy's source or destination route migrates. */
+export function copyMigrates(table: RouteTable, operation: string, input: Input): boolean {
+  if (typeof input["CopySource"] !== "string" || typeof input["Bucket"] !== "string" || typeof input["Key"] !== "string") return false;
+  const source = parseCopySource(input["CopySource"], operation);
+  const destination = table.resolveObject(input["Bucket"], input["Key"]);
+  return table.resolveObject(source.bucket, source.key).fallback !== undefined || (operation === "CopyObject" && destination.mirror !== undefined) || destination.fallback !== undefined;
+}
