@@ -114,7 +114,7 @@ export class MirrorWriteError extends RouterError {
   constructor(operation: string, bucket: string, key: string, route: string, stores: readonly StoreState[], cause: unknown) {
     const says = (s: StoreState) =>
       `${s.role} "${s.client}" (${s.bucket}/${s.key}) ${s.state}${s.etag ? ` ETag ${s.etag}` : ""}${s.versionId ? ` version ${s.versionId}` : ""}`;
-    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const reason = (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)).replace(/\.\s*$/, "");
     super(
       `${operation} of "${bucket}/${key}" (profile "${route}") did not reach mirror "${stores.find((s) => s.role === "mirror")?.client}": ${reason}. State: ${stores.map(says).join("; ")}. The mirror differs for this key until it is written again.`,
       { cause },

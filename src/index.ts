@@ -15,16 +15,22 @@ export {
   CrossBackendError,
   RouterMisuseError,
   InvalidTokenError,
+  MirrorWriteError,
   isRouterError,
   isConfigError,
   isNoRouteError,
   isCrossBackendError,
   isRouterMisuseError,
   isInvalidTokenError,
+  isMirrorWriteError,
 } from "./errors.js";
+export { Migration } from "./migration/migration.js";
+export type { MigrationEvent, MigrationStats } from "./migration/migration.js";
+export type { CopyOutcome } from "./migration/copy-to-primary.js";
+export type { StoreState } from "./errors.js";
 
 export type { S3RouterOptions } from "./config/router-options.js";
-export type { RouteSpec, ProfileInput, ProfilesInput } from "./config/profile-schema.js";
+export type { RouteSpec, ProfileInput, ProfilesInput, TargetSpec, FallbackSpec, TargetInput } from "./config/profile-schema.js";
 export type { ClientFileConfig, ClientSource } from "./config/client-config.js";
 export type { RouterFileConfig, LoadOptions } from "./config/load-config.js";
 export type { Route } from "./routing/route-table.js";

@@ -42,13 +42,86 @@ interface Placed {
  *
  * A backend that fails as a whole (unreachable, access denied…) reports each of its keys in
  * `Errors` with the error's name as `Code`; the other backends' deletions still happen, as they
- * would for per-key failures within one S3 request. `Quiet` is passed to every backend, which
- * then reports errors only. The caller's input is never modified.
+ * would for per-key failures within one S3 request. The caller's input is never modified.
+ *
+ * Keys of a migrating route are deleted from its fallback first (a key the fallback fails to
+ * delete is reported and kept on the primary, so it cannot reappear from the fallback later),
+ * then from the primary, then from its mirror (a mirror failure reports the key in `Errors` with
+ * code `MirrorWriteFailed`, and counts as a divergence).
  */
 export async function deleteAcrossBackends(ctx: SpanningContext, input: Record<string, unknown>, bucket: string): Promise<unknown> {
-  const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[] } & Record<string, unknown>;
-  const groups = groupByBackendBucket(ctx, bucket, del.Objects ?? []);
+  const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[]; Quiet?: boolean } & Record<string, unknown>;
+  const all = (del.Objects ?? []).map((object, index) => ({ index, object, route: ctx.table.resolveObject(bucket, object.Key!) }));
+  // A mirror round deletes what the primary deleted: it needs the deleted keys even when Quiet.
+  const sub = del.Quiet === true && all.some((e) => e.route.mirror) ? { ...input, Delete: { ...del, Quiet: false } } : input;
+  const errors: Placed[] = [];
 
+  const failedOnFallback = new Set<number>();
+  const onFallback = all.filter((e) => e.route.fallback);
+  if (onFallback.length > 0) {
+    const round = await deleteRound(ctx, sub, bucket, onFallback, (route) => route.fallback!);
+    for (const placed of round.errors) {
+      if (placed.item["Code"] === "NoSuchKey") continue;
+      failedOnFallback.add(placed.index);
+      errors.push(placed);
+    }
+  }
+
+  const primary = await deleteRound(ctx, sub, bucket, failedOnFallback.size > 0 ? all.filter((e) => !failedOnFallback.has(e.index)) : all, (route) => route);
+  errors.push(...primary.errors);
+  let deleted = primary.deleted;
+
+  const toMirror = deleted.filter((p) => all[p.index]?.route.mirror).map((p) => all[p.index]!);
+  if (toMirror.length > 0) {
+    // The mirror's versions are its own: it deletes its current object.
+    const round = await deleteRound(ctx, sub, bucket, toMirror.map((e) => ({ ...e, object: { Key: e.object.Key } })), (route) => route.mirror!);
+    const diverged = new Set<number>();
+    for (const placed of round.errors) {
+      if (placed.item["Code"] === "NoSuchKey") continue;
+      const entry = all[placed.index]!;
+      const failure = ctx.migration?.divergence("DeleteObjects", entry.route, bucket, entry.object.Key!, "deleted", { VersionId: entry.object.VersionId }, mirrorError(placed.item));
+      diverged.add(placed.index);
+      errors.push({ index: placed.index, item: { Key: entry.object.Key, ...(entry.object.VersionId !== undefined && { VersionId: entry.object.VersionId }), Code: "MirrorWriteFailed", Message: failure?.message ?? String(placed.item["Message"]) } });
+    }
+    if (diverged.size > 0) deleted = deleted.filter((p) => !diverged.has(p.index));
+  }
+
+  // Array.prototype.sort is stable: items of one caller position keep the backend's order.
+  const byIndex = (a: Placed, b: Placed) => a.index - b.index;
+  const out: Record<string, unknown> = { $metadata: { httpStatusCode: 200 } };
+  if (deleted.length > 0 && del.Quiet !== true) out["Deleted"] = deleted.sort(byIndex).map((p) => p.item);
+  if (errors.length > 0) out["Errors"] = errors.sort(byIndex).map((p) => p.item);
+  if (primary.requestCharged !== undefined) out["RequestCharged"] = primary.requestCharged;
+  return out;
+}
+
+/** A caller object and the route it resolves to. */
+interface Resolved {
+  readonly index: number;
+  readonly object: ObjectIdentifier;
+  readonly route: Route;
+}
+
+/** The error a mirror's per-key `Errors` item stands for. */
+function mirrorError(item: Item): Error {
+  const error = new Error(typeof item["Message"] === "string" ? item["Message"] : "");
+  error.name = typeof item["Code"] === "string" ? item["Code"] : "Error";
+  return error;
+}
+
+/**
+ * Deletes `entries` from the store `storeOf` picks for each route (the route itself, its fallback
+ * or its mirror), one request per backend bucket, at most {@link DELETE_BATCH_LIMIT} keys each.
+ */
+async function deleteRound(
+  ctx: SpanningContext,
+  input: Record<string, unknown>,
+  bucket: string,
+  entries: readonly Resolved[],
+  storeOf: (route: Route) => Route,
+): Promise<{ deleted: Placed[]; errors: Placed[]; requestCharged: unknown }> {
+  const del = input["Delete"] as Record<string, unknown>;
+  const groups = groupByBackendBucket(bucket, entries, storeOf);
   const requests: Array<{ group: Group; entries: Entry[] }> = [];
   for (const group of groups) {
     for (let i = 0; i < group.entries.length; i += DELETE_BATCH_LIMIT) {
@@ -79,28 +152,21 @@ export async function deleteAcrossBackends(ctx: SpanningContext, input: Record<s
     for (const item of (output["Deleted"] as Item[] | undefined) ?? []) deleted.push(place(item));
     for (const item of (output["Errors"] as Item[] | undefined) ?? []) errors.push(place(item));
   });
-
-  // Array.prototype.sort is stable: items of one caller position keep the backend's order.
-  const byIndex = (a: Placed, b: Placed) => a.index - b.index;
-  const out: Record<string, unknown> = { $metadata: { httpStatusCode: 200 } };
-  if (deleted.length > 0) out["Deleted"] = deleted.sort(byIndex).map((p) => p.item);
-  if (errors.length > 0) out["Errors"] = errors.sort(byIndex).map((p) => p.item);
-  if (requestCharged !== undefined) out["RequestCharged"] = requestCharged;
-  return out;
+  return { deleted, errors, requestCharged };
 }
 
-/** Groups the caller's objects by (backend, physical bucket), in order of first appearance. */
-function groupByBackendBucket(ctx: SpanningContext, bucket: string, objects: readonly ObjectIdentifier[]): Group[] {
+/** Groups the caller's objects by (backend, physical bucket) of their store, in order of first appearance. */
+function groupByBackendBucket(bucket: string, entries: readonly Resolved[], storeOf: (route: Route) => Route): Group[] {
   const groups = new Map<string, Group>();
-  objects.forEach((object, index) => {
-    const route = ctx.table.resolveObject(bucket, object.Key!);
+  for (const { index, object, route: resolved } of entries) {
+    const route = storeOf(resolved);
     const physicalBucket = toPhysicalBucket(route, bucket);
     // Routes sharing one client and physical bucket (differing only in prefix) are one request.
     const id = `${route.backend}\0${physicalBucket}`;
     let group = groups.get(id);
     if (!group) groups.set(id, (group = { route, physicalBucket, entries: [] }));
     group.entries.push({ index, object, physicalKey: toPhysicalKey(route, object.Key!) });
-  });
+  }
   return [...groups.values()];
 }
 
