@@ -2,13 +2,16 @@
  * @module migration/copy-to-primary — moves one object from a route's fallback to the route's
  * own store, safely while the caller keeps reading, writing and deleting it.
  *
- * Two rules keep a copy from ever undoing the caller's work:
- * - it only creates: the write is conditional (`If-None-Match: *`) and preceded by a check, so an
- *   object already on the primary — an earlier copy or a newer write — is never overwritten;
- * - it is taken back if its source went away meanwhile: a delete removes the key from the
- *   fallback first and the primary second, so a copy finishing after that delete's first step
- *   finds the source gone when it checks, and deletes what it wrote (only if that is still its
- *   own bytes; the check and delete run under the key's lock, which the router's writes take).
+ * - A copy only creates: its write is conditional (`If-None-Match: *`) and preceded by a check,
+ *   so an object already on the primary — an earlier copy or a newer write — is never
+ *   overwritten, whoever wrote it.
+ * - Within one process (one router: a library user, a gateway), a copy and the router's
+ *   deletes of the same key take turns under the key's lock: a deleted object cannot come back.
+ * - Across processes (a `migrate` run next to a gateway), a delete may land while a copy of the
+ *   key streams. Deletes remove the key from the fallback first, so the copy, checking its
+ *   source once written, finds it gone and takes the copy back (if the primary still holds the
+ *   very bytes it wrote). Between the copy's write and that check — a few round trips — a read
+ *   may still see the deleted object; at rest it is gone.
  */
 import { DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { RouterError } from "../errors.js";
@@ -52,39 +55,40 @@ export async function copyToPrimary(
   const primaryStore = store(ctx, route, bucket, key);
   const fallbackStore = store(ctx, fallback, bucket, key);
   const options = ctx.sendOptions;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const existing = await head(primaryStore, options);
-    if (existing) return { outcome: "present", size: existing.ContentLength ?? 0, etag: existing.ETag };
-    const source = await head(fallbackStore, options);
-    if (!source) return { outcome: "gone" };
-    let copied: { CopyObjectResult?: { ETag?: string } };
-    try {
-      copied = (await copyAcrossBackends(
-        { ...ctx, crossBackendCopy: true },
-        "CopyObject",
-        // The bytes of the version just looked at, written only where nothing is.
-        { ...(source.ETag !== undefined && { CopySourceIfMatch: source.ETag }), IfNoneMatch: "*" },
-        { spanning: "copy", source: { bucket, key, versionId: undefined }, from: fallback, to: route, bucket, key },
-      )) as typeof copied;
-    } catch (error) {
-      // 412: the primary got the key meanwhile, or the source changed; 404: the source went.
-      // Either way, look again.
-      if (isPreconditionFailed(error) || isMiss(error)) continue;
-      throw error;
-    }
-    const etag = copied.CopyObjectResult?.ETag;
-    return lock.run(lockKey(route, bucket, key), async () => {
+  return lock.run(lockKey(route, bucket, key), async () => {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const existing = await head(primaryStore, options);
+      if (existing) return { outcome: "present", size: existing.ContentLength ?? 0, etag: existing.ETag };
+      const source = await head(fallbackStore, options);
+      if (!source) return { outcome: "gone" };
+      let copied: { CopyObjectResult?: { ETag?: string } };
+      try {
+        copied = (await copyAcrossBackends(
+          { ...ctx, crossBackendCopy: true },
+          "CopyObject",
+          // The bytes of the version just looked at, written only where nothing is.
+          { ...(source.ETag !== undefined && { CopySourceIfMatch: source.ETag }), IfNoneMatch: "*" },
+          { spanning: "copy", source: { bucket, key, versionId: undefined }, from: fallback, to: route, bucket, key },
+        )) as typeof copied;
+      } catch (error) {
+        // 412: the primary got the key meanwhile, or the source changed; 404: the source went.
+        // Either way, look again.
+        if (isPreconditionFailed(error) || isMiss(error)) continue;
+        throw error;
+      }
+      const etag = copied.CopyObjectResult?.ETag;
       const now = await head(fallbackStore, options);
       if (now && now.ETag === source.ETag) return { outcome: "copied" as const, size: source.ContentLength ?? 0, etag };
-      // Deleted or replaced on the fallback while copying: what was copied is stale.
+      // Deleted or replaced on the fallback while copying (by another process): the copy is stale.
       const there = await head(primaryStore, options);
       if (there && etag !== undefined && there.ETag === etag) {
+        // If-Match: where the backend honours it, a write landing since the check survives.
         await primaryStore.client.send(new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }), options as never);
       }
       return { outcome: "gone" as const };
-    });
-  }
-  throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the object kept changing; tried ${ATTEMPTS} times`);
+    }
+    throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the object kept changing; tried ${ATTEMPTS} times`);
+  });
 }
 
 /** One store's physical place of a caller object. */

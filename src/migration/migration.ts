@@ -116,11 +116,15 @@ export class Migration {
   }
 
   /**
-   * Runs a caller's write to a key of `route`. On a route with a fallback it holds the key's lock,
-   * so a copy from the fallback never takes back (deletes) a write it raced with.
+   * Runs a caller's delete of keys of `bucket` once no copy of them from a fallback runs in this
+   * process, and keeps new copies waiting until it is done: a copy finishing after the delete
+   * would bring the object back. Keys of routes without a fallback are not locked.
    */
-  write<T>(route: Route, bucket: string, key: string, write: () => Promise<T>): Promise<T> {
-    return route.fallback ? this.#lock.run(lockKey(route, bucket, key), write) : write();
+  async deleting<T>(bucket: string, keys: ReadonlyArray<readonly [route: Route, key: string]>, run: () => Promise<T>): Promise<T> {
+    const ids = [...new Set(keys.filter(([route]) => route.fallback).map(([route, key]) => lockKey(route, bucket, key)))];
+    // Copies lock one key at a time, so taking several in any order cannot deadlock with them.
+    const hold = (i: number): Promise<T> => (i === ids.length ? run() : this.#lock.run(ids[i]!, () => hold(i + 1)));
+    return hold(0);
   }
 
   /**

@@ -4,8 +4,9 @@
  *
  * - Reads that miss on the primary (404 NoSuchKey/NotFound/NoSuchVersion, nothing else) are
  *   answered from the fallback; a GetObject so answered starts a copy-on-read when the profile asks.
- * - Writes go to the primary (under the key's lock, see copy-to-primary), then to the mirror.
- * - Deletes remove the key from the fallback, the primary, then the mirror.
+ * - Writes go to the primary, then to the mirror.
+ * - Deletes remove the key from the fallback, the primary (both while no copy of the key runs,
+ *   see copy-to-primary), then the mirror.
  */
 import { parseCopySource } from "../mapping/copy-source.js";
 import { objectPlan, type CommandPlan } from "../client/command-plan.js";
@@ -71,14 +72,16 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
 
   if (operation === "DeleteObject") {
     const versionId = input["VersionId"] as string | undefined;
-    if (route.fallback) await migration.deleteFromFallback(route, bucket, key, versionId, sendOptions);
-    const output = await send(plan);
+    const output = await migration.deleting(bucket, [[route, key]], async () => {
+      if (route.fallback) await migration.deleteFromFallback(route, bucket, key, versionId, sendOptions);
+      return send(plan);
+    });
     if (route.mirror) await migration.mirrorDelete(operation, route, bucket, key, versionId, sendOptions);
     return output;
   }
 
   if (MIRRORED_WRITES.has(operation)) {
-    const output = await migration.write(route, bucket, key, () => send(plan));
+    const output = await send(plan);
     if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions);
     return output;
   }
@@ -111,7 +114,7 @@ export async function runMigratingCopy(
       return copyAcrossBackends({ ...ctx, crossBackendCopy: true }, operation, input, { spanning: "copy", source, from: from.fallback, to: destination, bucket, key });
     }
   };
-  const output = operation === "CopyObject" ? await migration.write(destination, bucket, key, copy) : await copy();
+  const output = await copy();
   if (operation === "CopyObject" && destination.mirror) {
     const result = output as { CopyObjectResult?: { ETag?: unknown }; VersionId?: unknown };
     await migration.mirrorWrite(operation, destination, bucket, key, { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId }, ctx.sendOptions);

@@ -52,6 +52,18 @@ interface Placed {
 export async function deleteAcrossBackends(ctx: SpanningContext, input: Record<string, unknown>, bucket: string): Promise<unknown> {
   const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[]; Quiet?: boolean } & Record<string, unknown>;
   const all = (del.Objects ?? []).map((object, index) => ({ index, object, route: ctx.table.resolveObject(bucket, object.Key!) }));
+  const migrating = all.filter((e) => e.route.fallback).map((e) => [e.route, e.object.Key!] as const);
+  // Keys of routes with a fallback: while no copy of them runs (see migration/copy-to-primary).
+  return ctx.migration && migrating.length > 0 ? ctx.migration.deleting(bucket, migrating, () => deleteAll(ctx, input, bucket, del, all)) : deleteAll(ctx, input, bucket, del, all);
+}
+
+async function deleteAll(
+  ctx: SpanningContext,
+  input: Record<string, unknown>,
+  bucket: string,
+  del: { Objects?: readonly ObjectIdentifier[]; Quiet?: boolean } & Record<string, unknown>,
+  all: readonly Resolved[],
+): Promise<unknown> {
   // A mirror round deletes what the primary deleted: it needs the deleted keys even when Quiet.
   const sub = del.Quiet === true && all.some((e) => e.route.mirror) ? { ...input, Delete: { ...del, Quiet: false } } : input;
   const errors: Placed[] = [];
