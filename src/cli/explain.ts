@@ -11,6 +11,10 @@ export interface Placement {
   readonly client: string;
   readonly bucket: string;
   readonly key: string;
+  /** Where reads that miss here are answered, and deletes also go. */
+  readonly fallback?: Placement & { readonly copyOnRead: boolean };
+  /** Where writes also go. */
+  readonly mirror?: Placement;
 }
 
 /** Everything `explain` reports for an `s3://bucket/key` address. */
@@ -34,11 +38,17 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
   return { bucket, key: slash < 0 ? "" : rest.slice(slash + 1) };
 }
 
-const place = (route: Route, bucket: string, key: string): Placement => ({
+const spot = (route: Route, bucket: string, key: string): Placement => ({
   profile: route.name,
   client: route.client,
   bucket: toPhysicalBucket(route, bucket),
   key: toPhysicalKey(route, key),
+});
+
+const place = (route: Route, bucket: string, key: string): Placement => ({
+  ...spot(route, bucket, key),
+  ...(route.fallback && { fallback: { ...spot(route.fallback, bucket, key), copyOnRead: route.copyOnRead === true } }),
+  ...(route.mirror && { mirror: spot(route.mirror, bucket, key) }),
 });
 
 /** Explains where `bucket`/`key` routes. */
@@ -54,7 +64,10 @@ export function explain(table: RouteTable, bucket: string, key: string): Explana
 
 /** The explanation as lines for a terminal. */
 export function formatExplanation(e: Explanation): string {
-  const at = (p: Placement) => `profile ${p.profile} → client ${p.client} → s3://${p.bucket}/${p.key}`;
+  const at = (p: Placement) =>
+    `profile ${p.profile} → client ${p.client} → s3://${p.bucket}/${p.key}` +
+    (p.fallback ? `; fallback client ${p.fallback.client} → s3://${p.fallback.bucket}/${p.fallback.key}${p.fallback.copyOnRead ? " (copy on read)" : ""}` : "") +
+    (p.mirror ? `; mirror client ${p.mirror.client} → s3://${p.mirror.bucket}/${p.mirror.key}` : "");
   const lines = [`s3://${e.bucket}/${e.key}`];
   if (e.object) lines.push(`  object:       ${at(e.object)}`);
   lines.push(`  bucket home:  profile ${e.bucketHome.profile} → client ${e.bucketHome.client} → s3://${e.bucketHome.bucket}`);

@@ -221,3 +221,25 @@ describe("KeyLock", () => {
     expect(lock.size).toBe(0);
   });
 });
+
+describe("explain", () => {
+  it("shows a route's fallback and mirror", async () => {
+    const { explain, formatExplanation } = await import("../../src/cli/explain.js");
+    const { RouteTable } = await import("../../src/routing/route-table.js");
+    const { routes } = resolveRouterOptions({
+      clients: { old: client, new: client, copy: client, default: client },
+      profiles: {
+        team2: {
+          client: "new",
+          source_bucket_pattern: "b",
+          source_key_pattern: "team2/*",
+          mapped_prefix: "n/",
+          fallback: { client: "old", mapped_bucket_name: "legacy", copy_on_read: true },
+          mirror: { client: "copy" },
+        },
+      },
+    });
+    const text = formatExplanation(explain(new RouteTable(routes), "b", "team2/x"));
+    expect(text).toContain("object:       profile team2 → client new → s3://b/n/team2/x; fallback client old → s3://legacy/team2/x (copy on read); mirror client copy → s3://b/team2/x");
+  });
+});
