@@ -43,8 +43,12 @@ export interface MigrationStats {
   copyOnRead: { copied: number; present: number; gone: number; failed: number; skipped: number };
 }
 
-/** Background copy-on-read copies at once; past this, reads are served without starting one. */
-const MAX_BACKGROUND_COPIES = 8;
+/**
+ * Background copy-on-read copies at once; past this, reads are served without starting one (the
+ * next read of the key tries again). A large object is copied in parts held in memory: this bounds
+ * that memory at about 4 × (queue + 1) × copyPartSize.
+ */
+const MAX_BACKGROUND_COPIES = 4;
 
 type Context = Omit<SpanningContext, "sendOptions">;
 type Options = Record<string, unknown> | undefined;
