@@ -10,6 +10,10 @@
  * prefix listed — is all a continuation needs, because each backend restarts from it. So the
  * continuation is stateless: a sealed token for V2, the caller-visible markers otherwise.
  * Work per page is bounded: each backend is read a page at a time, only as far as the merge needs.
+ *
+ * A route with a fallback (a store its keys are moving away from) is listed in both stores, as
+ * two targets. The primary wins on a key: when the primary store lists a key, every entry the
+ * fallback has for it is dropped, so a key is listed as it would be read.
  */
 import {
   ListMultipartUploadsCommand,
@@ -73,9 +77,14 @@ const MIN_BACKEND_PAGE = 100;
 /** One backend bucket (under one key prefix) the listing reads. */
 interface Target {
   readonly id: string;
+  /** The route whose mapping applies: a primary route, or a fallback route. */
   readonly route: Route;
   readonly client: S3Client;
   readonly physicalBucket: string;
+  /** For a fallback store: the target of its primary route, whose entries win on a key. */
+  readonly primaryId?: string;
+  /** Whether keys the router reads from `route` (a primary route) are listed from this target. */
+  serves(route: Route): boolean;
 }
 
 /**
@@ -104,22 +113,37 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
     }
   }
 
-  const targets = distinctTargets(ctx, bucket, routes);
-  const idOf = (route: Route) => targetId(route, bucket);
-  const owner = start && !start.p ? idOf(ctx.table.resolveObject(bucket, start.k)) : undefined;
-  const streams = targets.map(
-    (target) =>
-      new TargetStream(ctx, op, input, target, {
-        prefix,
-        delimiter,
-        encoded,
-        pageSize: Math.min(BACKEND_PAGE, Math.max(limit + 1, MIN_BACKEND_PAGE)),
-        start,
-        ownsStart: owner === target.id,
-        isMember: (key) => idOf(ctx.table.resolveObject(bucket, key)) === target.id,
-        prefixTargets: (p) => new Set(ctx.table.routesForPrefix(bucket, p).map(idOf)),
-      }),
-  );
+  const targets = listingTargets(ctx, bucket, routes);
+  const startRoute = start && !start.p ? ctx.table.resolveObject(bucket, start.k) : undefined;
+  // A version or upload id marker continues within its key in the store that listed that key:
+  // the primary when it holds the key (it wins), else the fallback. The position does not say
+  // which, so the primary is asked — one small request, only for a migrating route's key.
+  let markerInFallback = false;
+  if (start?.id && shape.idMarker && startRoute?.fallback) {
+    const primary = targets.find((t) => t.id === targetId(startRoute, bucket));
+    markerInFallback = primary !== undefined && !(await holdsKey(ctx, op, input, primary, start.k));
+  }
+  const streamOf = new Map<string, TargetStream>();
+  // Primary targets come first (listingTargets' order), so a fallback finds its primary's stream.
+  const streams = targets.map((target) => {
+    const stream = new TargetStream(ctx, op, input, target, {
+      prefix,
+      delimiter,
+      encoded,
+      pageSize: Math.min(BACKEND_PAGE, Math.max(limit + 1, MIN_BACKEND_PAGE)),
+      start,
+      ownsStart: startRoute !== undefined && target.serves(startRoute) && (target.primaryId !== undefined) === markerInFallback,
+      isMember: (key) => target.serves(ctx.table.resolveObject(bucket, key)),
+      reach: (p) => {
+        const reachable = ctx.table.routesForPrefix(bucket, p);
+        const served = reachable.filter((r) => target.serves(r)).length;
+        return served === 0 ? "none" : served === reachable.length ? "all" : "some";
+      },
+      primary: target.primaryId === undefined ? undefined : streamOf.get(target.primaryId),
+    });
+    streamOf.set(target.id, stream);
+    return stream;
+  });
 
   // k-way merge, one entry past the page to learn whether the listing is truncated.
   const page: Entry[] = [];
@@ -127,12 +151,17 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
     while (page.length <= limit) {
       await Promise.all(streams.map((s) => s.fill()));
       let head: Entry | undefined;
+      let from: TargetStream | undefined;
       for (const s of streams) {
         const e = s.peek();
-        if (e && (!head || compareEntries(e, head) < 0)) head = e;
+        if (e && (!head || compareEntries(e, head) < 0)) [head, from] = [e, s];
       }
-      if (!head) break;
+      if (!head || !from) break;
       const chosen = head;
+      if (from.shadowed(chosen)) {
+        from.take();
+        continue;
+      }
       for (const s of streams) {
         const e = s.peek();
         // The same common prefix from several backends is one entry.
@@ -212,14 +241,42 @@ function isCommonPrefix(marker: string, prefix: string, delimiter: string | unde
 
 const targetId = (route: Route, bucket: string) => JSON.stringify([route.backend, toPhysicalBucket(route, bucket), route.mappedPrefix]);
 
-/** The routes' distinct backend buckets (routes sharing one are listed once). */
-function distinctTargets(ctx: SpanningContext, bucket: string, routes: readonly Route[]): Target[] {
+/**
+ * What the listing reads: the routes' distinct backend buckets (routes sharing one are listed
+ * once), then one target per fallback. A fallback is a target of its own even when its store is
+ * another route's backend bucket: there it lists its primary route's keys, which that route's
+ * target drops as shadowed, and its entries lose to the primary's.
+ */
+function listingTargets(ctx: SpanningContext, bucket: string, routes: readonly Route[]): Target[] {
   const byId = new Map<string, Target>();
+  const target = (id: string, route: Route, extra: Pick<Target, "serves"> & Partial<Pick<Target, "primaryId">>): Target => ({
+    id,
+    route,
+    client: ctx.backend(route.client),
+    physicalBucket: toPhysicalBucket(route, bucket),
+    ...extra,
+  });
   for (const route of routes) {
     const id = targetId(route, bucket);
-    if (!byId.has(id)) byId.set(id, { id, route, client: ctx.backend(route.client), physicalBucket: toPhysicalBucket(route, bucket) });
+    if (!byId.has(id)) byId.set(id, target(id, route, { serves: (r) => targetId(r, bucket) === id }));
+  }
+  for (const route of routes) {
+    const fallback = route.fallback;
+    if (!fallback) continue;
+    // Keyed by the primary route: two routes falling back to one store each list their own keys there.
+    const id = JSON.stringify(["fallback", route.index, fallback.backend, toPhysicalBucket(fallback, bucket), fallback.mappedPrefix]);
+    byId.set(id, target(id, fallback, { serves: (r) => r.index === route.index, primaryId: targetId(route, bucket) }));
   }
   return [...byId.values()];
+}
+
+/** Whether a target's store holds `key` (any object, version, delete marker or upload of it). */
+async function holdsKey(ctx: SpanningContext, op: Operation, input: Input, target: Target, key: string): Promise<boolean> {
+  const physicalKey = target.route.mappedPrefix + key;
+  // The key itself is the first of everything that starts with it.
+  const request = { ...pick(input, PASS_THROUGH), Bucket: target.physicalBucket, Prefix: physicalKey, [SHAPES[op].limit]: 1 };
+  const out = (await target.client.send(new COMMANDS[op](request) as never, ctx.sendOptions as never)) as unknown as Output;
+  return SHAPES[op].arrays.some((array) => ((out[array] as Item[] | undefined) ?? []).some((item) => item["Key"] === physicalKey));
 }
 
 interface StreamOptions {
@@ -228,12 +285,18 @@ interface StreamOptions {
   readonly encoded: boolean;
   readonly pageSize: number;
   readonly start: Position | undefined;
-  /** Whether the start key routes to this target (so its version/upload id marker applies here). */
+  /**
+   * Whether this target continues within the start key (its version/upload id marker applies
+   * here): the key is listed from this target, and — for a route with a fallback — this is the
+   * store that listed it.
+   */
   readonly ownsStart: boolean;
-  /** Whether a caller key routes to this target. */
+  /** Whether a caller key is listed from this target (it routes here, or to this fallback's primary). */
   readonly isMember: (key: string) => boolean;
-  /** Targets that can hold keys under a prefix. */
-  readonly prefixTargets: (prefix: string) => ReadonlySet<string>;
+  /** Whether the keys under a prefix the router reads from this target are none, all, or some of them. */
+  readonly reach: (prefix: string) => "none" | "all" | "some";
+  /** For a fallback store: its primary's stream, whose keys win. */
+  readonly primary: TargetStream | undefined;
 }
 
 /** One target's entries, in order, filtered to what the router would read there. */
@@ -244,6 +307,8 @@ class TargetStream {
   #continuation: Record<string, string> | undefined;
   #first = true;
   #seq = 0;
+  /** The key of the last object, version or upload taken: a fallback's entries for it lose. */
+  #lastKey: string | undefined;
   readonly #Command: new (input: object) => unknown;
 
   constructor(
@@ -261,7 +326,22 @@ class TargetStream {
   }
 
   take(): Entry | undefined {
-    return this.#buffer.shift();
+    const entry = this.#buffer.shift();
+    if (entry && !entry.isPrefix) this.#lastKey = entry.name;
+    return entry;
+  }
+
+  /**
+   * Whether `entry`, this fallback's next one, loses to its primary: the primary listed its key
+   * already, or lists it next. Only valid while `entry` is the merge's head after every stream's
+   * `fill()`: then the primary's next entry sorts at or after it, so the primary's entries for the
+   * key are either taken (the last taken, as the merge goes in key order) or at its buffer's head.
+   */
+  shadowed(entry: Entry): boolean {
+    const primary = this.options.primary;
+    if (!primary || entry.isPrefix) return false;
+    const next = primary.peek();
+    return primary.#lastKey === entry.name || (next !== undefined && !next.isPrefix && next.name === entry.name);
   }
 
   /** Reads the backend until an entry is buffered or the backend has no more. */
@@ -341,9 +421,8 @@ class TargetStream {
    * Decided by the route table when it can be (the usual case); otherwise by reading the keys.
    */
   async #servesUnder(prefix: string): Promise<boolean> {
-    const reachable = this.options.prefixTargets(prefix);
-    if (!reachable.has(this.target.id)) return false;
-    if (reachable.size === 1) return true;
+    const reach = this.options.reach(prefix);
+    if (reach !== "some") return reach === "all";
     const { route, physicalBucket } = this.target;
     let continuation: Record<string, string> | undefined;
     let pages = 0;
