@@ -1,8 +1,8 @@
 /**
  * @module cli/program — the `s3-router` command: `validate` a configuration, `explain` where a
- * name routes.
+ * name routes, `serve` the gateway, `migrate` what a fallback still holds.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { loadRouterConfig } from "../config/load-config.js";
 import { resolveRouterOptions } from "../config/router-options.js";
 import { isConfigError } from "../errors.js";
@@ -56,7 +56,26 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
       const { serve } = await import("./serve.js");
       await serve(options, out);
     });
+  cli
+    .command("migrate")
+    .description("copy what the fallbacks of the profiles under an address still hold into their primaries (never overwrites; rerun to resume)")
+    .argument("<config>", "configuration file (YAML or JSON)")
+    .argument("<address>", "s3://bucket/prefix (the caller's names)")
+    .option("--concurrency <n>", "objects copied at once", positiveInteger, 8)
+    .option("--dry-run", "list and compare only; write nothing, report what would be copied")
+    .option("--json", "print the final report as JSON")
+    .option("-q, --quiet", "no progress display")
+    .action(async (file: string, address: string, options: { concurrency: number; dryRun?: boolean; json?: boolean; quiet?: boolean }) => {
+      const { migrateCommand } = await import("./migrate.js");
+      await migrateCommand(file, address, options, out);
+    });
   return cli;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 1000) throw new InvalidArgumentError("expected a whole number from 1 to 1000");
+  return n;
 }
 
 /** Runs the CLI; returns the exit code. */
