@@ -25,6 +25,8 @@ export {
   isMirrorWriteError,
 } from "./errors.js";
 export { Migration } from "./migration/migration.js";
+export { migrate } from "./migration/bulk-migrate.js";
+export type { MigrateOptions, MigrateReport, MigrateProgress, MigrateFailure, MigrateRoute, Tally } from "./migration/bulk-migrate.js";
 export type { MigrationEvent, MigrationStats } from "./migration/migration.js";
 export type { CopyOutcome } from "./migration/copy-to-primary.js";
 export type { StoreState } from "./errors.js";
