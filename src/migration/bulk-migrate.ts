@@ -14,6 +14,10 @@ import { RouterError } from "../errors.js";
 import { toLogicalKey, toPhysicalBucket } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { compareUtf8 } from "../spanning/utf8-order.js";
+import { estimateEta, rateOver, RATE_WINDOW_MS, type ProgressSample, type Rate } from "./migrate-rate.js";
+import { WorkQueue } from "./work-queue.js";
+
+export { estimateEta, rateOver, type ProgressSample, type Rate };
 
 /** What {@link migrate} needs of the router. */
 export type MigrateRouter = Pick<S3Router, "routeTable" | "migration" | "backend">;
@@ -125,20 +129,6 @@ export interface MigrateProgress {
   readonly interrupted: boolean;
 }
 
-/** Throughput. */
-export interface Rate {
-  readonly objectsPerSecond: number;
-  readonly bytesPerSecond: number;
-}
-
-/** A point of a run's progress, for {@link rateOver}. */
-export interface ProgressSample {
-  /** Milliseconds (any origin). */
-  readonly at: number;
-  readonly objects: number;
-  readonly bytes: number;
-}
-
 /** Failures kept with their key and error; past this only counted (a run may fail millions). */
 export const MAX_REPORTED_FAILURES = 1000;
 /**
@@ -146,11 +136,6 @@ export const MAX_REPORTED_FAILURES = 1000;
  * is known early on most runs, while memory stays bounded on a fallback of any size.
  */
 const LISTING_WINDOW = 10_000;
-/** The rate is measured over this much recent time: the current speed, not the run's average. */
-const RATE_WINDOW_MS = 10_000;
-/** Shorter than this, a measurement says more about timing noise than about speed. */
-const MIN_RATE_SPAN_MS = 1000;
-
 /**
  * Copies what the fallbacks of the profiles serving `s3://bucket/prefix` still hold into each
  * profile's own store, and reports what it found and did. Objects the primary holds already are
@@ -478,83 +463,3 @@ const add = (tally: Tally, bytes: number) => {
   tally.objects++;
   tally.bytes += bytes;
 };
-
-/**
- * Throughput between the first and last sample; undefined when they span too little time to
- * tell (under a second).
- * @example
- * ```ts
- * rateOver([{ at: 0, objects: 0, bytes: 0 }, { at: 2000, objects: 10, bytes: 4096 }]);
- * // { objectsPerSecond: 5, bytesPerSecond: 2048 }
- * ```
- */
-export function rateOver(samples: readonly ProgressSample[]): Rate | undefined {
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  if (!first || !last || last.at - first.at < MIN_RATE_SPAN_MS) return undefined;
-  const seconds = (last.at - first.at) / 1000;
-  return { objectsPerSecond: (last.objects - first.objects) / seconds, bytesPerSecond: (last.bytes - first.bytes) / seconds };
-}
-
-/**
- * Seconds until `remaining` is done at `rate`: the longer of the two estimates by objects and by
- * bytes, since per-object overhead dominates small objects and bandwidth large ones. Undefined
- * when there is no rate yet, or nothing moved during the measurement.
- * @example
- * ```ts
- * estimateEta({ objects: 100, bytes: 1 << 20 }, { objectsPerSecond: 10, bytesPerSecond: 1 << 20 }); // 10
- * ```
- */
-export function estimateEta(remaining: Tally, rate: Rate | undefined): number | undefined {
-  if (remaining.objects <= 0) return 0;
-  if (!rate) return undefined;
-  const byObjects = rate.objectsPerSecond > 0 ? remaining.objects / rate.objectsPerSecond : Infinity;
-  const byBytes = remaining.bytes <= 0 ? 0 : rate.bytesPerSecond > 0 ? remaining.bytes / rate.bytesPerSecond : Infinity;
-  const eta = Math.max(byObjects, byBytes);
-  return Number.isFinite(eta) ? eta : undefined;
-}
-
-/**
- * A queue of bounded length between the listing (which waits when it is full) and the copy
- * workers (which wait when it is empty).
- */
-class WorkQueue<T> {
-  readonly #items: T[] = [];
-  readonly #takers: Array<(item: T | undefined) => void> = [];
-  readonly #putters: Array<() => void> = [];
-  #closed = false;
-
-  constructor(private readonly capacity: number) {}
-
-  async put(item: T): Promise<void> {
-    while (this.#items.length >= this.capacity && !this.#closed) await new Promise<void>((resolve) => this.#putters.push(resolve));
-    if (this.#closed) return;
-    const taker = this.#takers.shift();
-    if (taker) taker(item);
-    else this.#items.push(item);
-  }
-
-  /** The next item; undefined once the queue is closed and drained. */
-  take(): Promise<T | undefined> {
-    if (this.#items.length > 0) {
-      const item = this.#items.shift();
-      this.#putters.shift()?.();
-      return Promise.resolve(item);
-    }
-    if (this.#closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.#takers.push(resolve));
-  }
-
-  /** No more items: takers drain what is queued, then get undefined. */
-  close(): void {
-    this.#closed = true;
-    for (const taker of this.#takers.splice(0)) taker(undefined);
-    for (const putter of this.#putters.splice(0)) putter();
-  }
-
-  /** Closes and drops what is queued. */
-  abort(): void {
-    this.#items.length = 0;
-    this.close();
-  }
-}
