@@ -32,7 +32,10 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
       const config = await loadRouterConfig(file);
       const table = new RouteTable(resolveRouterOptions({ clients: config.clients, profiles: config.profiles }).routes);
       const gateway = config.gateway === undefined ? "" : `, gateway: ${parseGatewaySettings(config.gateway, file).users.length} user(s)`;
-      out(`OK: ${file} — ${table.routes.length - 1} profile(s), clients: ${[...new Set(table.routes.map((r) => r.client))].join(", ")}${gateway}\n`);
+      const clients = new Set(table.routes.flatMap((r) => [r.client, r.fallback?.client, r.mirror?.client]).filter((c) => c !== undefined));
+      const migrating = table.routes.filter((r) => r.fallback || r.mirror).length;
+      const modes = migrating === 0 ? "" : `, ${migrating} with a fallback or mirror`;
+      out(`OK: ${file} — ${table.routes.length - 1} profile(s)${modes}, clients: ${[...clients].join(", ")}${gateway}\n`);
     });
 
   cli
