@@ -117,6 +117,14 @@ describe("s3-router validate", () => {
     expect(result.code).toBe(0);
   });
 
+  it("accepts examples/migration.yaml", async () => {
+    for (const [name, value] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(name, value);
+    const ok = await cli("validate", fileURLToPath(new URL("../../examples/migration.yaml", import.meta.url)));
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toMatch(/^OK: .*migration\.yaml — 1 profile\(s\), 1 with a fallback or mirror, clients: minio, default\n$/);
+    expect(ok.code).toBe(0);
+  });
+
   it("accepts examples/router.yaml once its variables are set, and names each missing one otherwise", async () => {
     for (const [name, value] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(name, value);
     const ok = await cli("validate", EXAMPLE);
