@@ -26,6 +26,9 @@ export interface BackendRequest {
   readonly payloadHash: string;
 }
 
+/** A backend's answer: status, headers, and the body as it streams in (unread). */
+export type BackendResponse = Dispatcher.ResponseData;
+
 /** The parts of a backend's address and identity a request needs. */
 interface BackendAddress {
   readonly origin: URL;
@@ -74,7 +77,7 @@ export class BackendSender {
    * @param name - the backend's client name, for error messages.
    * @throws {@link S3Error} ServiceUnavailable when the backend cannot be reached or is too slow.
    */
-  async send(client: S3Client, name: string, req: BackendRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async send(client: S3Client, name: string, req: BackendRequest, signal: AbortSignal): Promise<BackendResponse> {
     const address = await this.#address(client);
     const virtualHost = !address.pathStyle && req.bucket !== undefined && /^[a-z0-9][a-z0-9-]*$/.test(req.bucket);
     const host = virtualHost ? `${req.bucket}.${address.origin.host}` : address.origin.host;

@@ -1,13 +1,15 @@
 /**
  * @module gateway/gateway — the S3 gateway's lifecycle: an HTTP server on the routing core, with
  * health and metrics endpoints, configuration reload (validated first, swapped atomically, the
- * old configuration kept on error) and graceful shutdown (drain in-flight requests).
+ * old configuration kept on error) and graceful shutdown (drain in-flight requests, then let
+ * background copy-on-read copies finish).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RouterFileConfig } from "../config/load-config.js";
 import { BackendSender } from "./backend-request.js";
 import { buildState, type GatewayState } from "./gateway-state.js";
+import { reportMigrationEvents } from "./migration-events.js";
 import { GatewayMetrics, createLogger, type Logger } from "./observability.js";
 import { handleS3Request } from "./request-handler.js";
 
@@ -28,7 +30,10 @@ export interface Gateway {
    * and the error is thrown. Requests in flight finish on the configuration they started with.
    */
   reload(config: RouterFileConfig): void;
-  /** Stops accepting connections, lets in-flight requests finish (up to the grace period), then closes. */
+  /**
+   * Stops accepting connections, lets in-flight requests and background copy-on-read copies
+   * finish (together, up to the grace period), then closes.
+   */
   close(): Promise<void>;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -49,6 +54,7 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
   let state = buildState(config);
   const log = createLogger(state.settings.logLevel, options.logDestination);
   const metrics = new GatewayMetrics();
+  reportMigrationEvents(state.router.migration, metrics, log);
   const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs });
   let ready = false;
   let closing = false;
@@ -105,28 +111,55 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
     },
     reload(next) {
       const fresh = buildState(next);
+      reportMigrationEvents(fresh.router.migration, metrics, log);
       const old = state;
       state = fresh;
       retired.push(old);
-      // Requests in flight still use the old backends' clients: close them once those are done.
+      // Requests in flight still use the old backends' clients: close them once those are done,
+      // and its background copies too (they report through the old router, still subscribed).
       setTimeout(() => {
-        retired.splice(retired.indexOf(old), 1);
-        old.router.destroy();
+        void settled([old], old.settings.shutdownGraceMs).then(() => {
+          const at = retired.indexOf(old);
+          if (at < 0) return; // closed meanwhile: close() destroyed it
+          retired.splice(at, 1);
+          old.router.destroy();
+        });
       }, old.settings.shutdownGraceMs).unref();
       log.info({ profiles: fresh.router.routeTable.routes.length - 1, users: fresh.settings.users.length }, "configuration reloaded");
     },
     async close() {
       closing = true;
       const grace = state.settings.shutdownGraceMs;
+      const deadline = performance.now() + grace;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), grace);
       await closed;
       clearTimeout(timer);
       await sender.close();
-      for (const s of [state, ...retired]) s.router.destroy();
+      // A copy cut short leaves nothing wrong (the object stays on the fallback), but one that
+      // finishes saves the next read a trip to the fallback: given what is left of the grace period.
+      const states = [state, ...retired];
+      retired.length = 0;
+      if (!(await settled(states, deadline - performance.now()))) log.warn("background copy-on-read copies still running at the end of the grace period: stopped (the objects stay on their fallback)");
+      for (const s of states) s.router.destroy();
       log.info("gateway stopped");
       log.flush();
     },
   };
+}
+
+/**
+ * Resolves once the background copies of every state's router are done, or after `ms`
+ * milliseconds, whichever comes first; reports whether they were done.
+ */
+async function settled(states: readonly GatewayState[], ms: number): Promise<boolean> {
+  // Even with no time left, copies already done count as done: microtasks run before any timer.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([Promise.all(states.map((s) => s.router.migration.settled())).then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

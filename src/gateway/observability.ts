@@ -1,7 +1,8 @@
 /**
  * @module gateway/observability — the gateway's structured logs (pino, JSON lines with a request
  * id) and Prometheus metrics (prom-client): requests by operation, route, backend and status;
- * bytes in and out; latency histograms.
+ * bytes in and out; latency histograms; and the migration modes' mirror divergences and
+ * copy-on-read outcomes.
  */
 import pino, { type Logger } from "pino";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -32,6 +33,19 @@ export class GatewayMetrics {
     name: "s3router_bytes_out_total",
     help: "Response body bytes sent to clients, by backend",
     labelNames: ["backend"] as const,
+    registers: [this.registry],
+  });
+  /** Every one is a key whose mirror differs from its primary until the key is written again. */
+  readonly mirrorDivergences = new Counter({
+    name: "s3router_mirror_divergences_total",
+    help: "Writes and deletes that reached a profile's primary store but not its mirror, by route (profile) and mirror (client)",
+    labelNames: ["route", "mirror"] as const,
+    registers: [this.registry],
+  });
+  readonly copyOnRead = new Counter({
+    name: "s3router_copy_on_read_total",
+    help: "Background copies of objects read from a profile's fallback, by route (profile) and outcome (copied, present, gone, failed)",
+    labelNames: ["route", "outcome"] as const,
     registers: [this.registry],
   });
 

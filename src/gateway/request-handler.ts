@@ -1,63 +1,28 @@
 /**
  * @module gateway/request-handler — one S3 request through the gateway: authenticate, route with
  * the shared core, then either proxy it to its one backend (re-signed, streamed, names rewritten
- * both ways) or, when it spans backends, run the library's implementation and answer in XML.
+ * both ways; see gateway/proxy, and gateway/migrating-proxy for routes with a fallback or a
+ * mirror) or, when it spans backends, run the library's implementation and answer in XML.
  */
 import * as sdk from "@aws-sdk/client-s3";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable, finished } from "node:stream";
-import { isSpanning, planCommand, type CommandPlan } from "../client/command-plan.js";
-import { isRouterError } from "../errors.js";
+import { Readable } from "node:stream";
+import { isSpanning, planCommand } from "../client/command-plan.js";
+import { isMirrorWriteError, isRouterError } from "../errors.js";
 import { parseCopySource } from "../mapping/copy-source.js";
+import { copyMigrates, isMigrating } from "../migration/run-migrating.js";
 import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.js";
-import type { BackendRequest, BackendSender } from "./backend-request.js";
+import type { BackendSender } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
+import { proxyMigrating } from "./migrating-proxy.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
 import { classifyOperation, parseDeleteRequest, parseTarget, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
-import { S3Error, escapeXml, isS3Error } from "./s3-error.js";
+import { proxy, readAll, type ProxyCall } from "./proxy.js";
+import { S3Error, isS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
 
-/** Headers that describe one hop, or the client's own signature: never forwarded. */
-const DROP_REQUEST = new Set([
-  "authorization",
-  "connection",
-  "content-length",
-  "expect",
-  "host",
-  "keep-alive",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "x-amz-content-sha256",
-  "x-amz-date",
-  "x-amz-decoded-content-length",
-  "x-amz-security-token",
-  "x-amz-trailer",
-  "x-amz-sdk-checksum-algorithm",
-]);
-const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "x-amz-request-id", "x-amz-id-2", "content-length"]);
-
-const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
-
-/** Operations whose successful XML answer names buckets or keys. */
-const REWRITES: Readonly<Record<string, "listing" | "object-result" | "delete-result">> = {
-  ListObjects: "listing",
-  ListObjectsV2: "listing",
-  ListObjectVersions: "listing",
-  ListMultipartUploads: "listing",
-  CreateMultipartUpload: "object-result",
-  CompleteMultipartUpload: "object-result",
-  ListParts: "object-result",
-  DeleteObjects: "delete-result",
-};
-
-/** A bounded read of an XML body the gateway must rewrite (listings, results, errors). */
-const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 /** DeleteObjects bodies name at most 1000 keys of at most 1 KiB. */
 const MAX_DELETE_BODY = 2 * 1024 * 1024;
 
@@ -70,7 +35,7 @@ export interface HandlerServices {
 }
 
 /** Per-request facts for logs and metrics. */
-interface Exchange {
+export interface Exchange {
   readonly id: string;
   readonly started: number;
   operation: string;
@@ -152,7 +117,9 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
 
     const plan = planCommand(state.router.routeTable, `${operation.name}Command`, input);
-    if (isSpanning(plan)) {
+    if (isSpanning(plan) || (COPIES.has(operation.name) && copyMigrates(state.router.routeTable, operation.name, input))) {
+      // A copy from or to a migrating route is the library's too: its source may be on the
+      // fallback, and its result goes to the mirror.
       exchange.route = "*";
       exchange.backend = "*";
       exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
@@ -160,7 +127,9 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
     exchange.route = plan.route.name;
     exchange.backend = plan.client;
-    await proxy(services, state, operation, plan, req, res, auth, body, target.query, abort.signal, publicBase(state, req), exchange, resource);
+    const call: ProxyCall = { services, state, operation, req, res, auth, query: target.query, signal: abort.signal, exchange, resource };
+    if (isMigrating(plan.route)) await proxyMigrating(call, plan, input, body);
+    else await proxy(call, plan, body);
   } catch (error) {
     // An unread request body would be drained before the socket is reused: close it instead.
     if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
@@ -168,164 +137,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   }
 }
 
-/** The gateway's own URL as the client reached it, for `Location`. */
-function publicBase(state: GatewayState, req: IncomingMessage): string {
-  return state.settings.publicUrl ?? `http://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;
-}
-
-async function proxy(
-  services: HandlerServices,
-  state: GatewayState,
-  operation: S3Operation,
-  plan: CommandPlan,
-  req: IncomingMessage,
-  res: ServerResponse,
-  auth: AuthContext,
-  body: Readable | undefined,
-  query: ReadonlyArray<readonly [string, string]>,
-  signal: AbortSignal,
-  base: string,
-  exchange: Exchange,
-  resource: string,
-): Promise<void> {
-  const physical = plan.input;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || DROP_REQUEST.has(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
-  // aws-chunked framing was decoded here; what goes on is the plain payload.
-  if (headers["content-encoding"]) {
-    const rest = headers["content-encoding"].split(",").map((s) => s.trim()).filter((s) => s !== "aws-chunked" && s !== "");
-    if (rest.length > 0) headers["content-encoding"] = rest.join(",");
-    else delete headers["content-encoding"];
-  }
-  // Names that point at other objects go on only as the plan mapped them, never as the caller sent them.
-  delete headers["x-amz-copy-source"];
-  delete headers["x-amz-rename-source"];
-  if (typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
-  if (typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
-  let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
-  const length = auth.decodedLength;
-  // A zero length on a method without a body is dropped by the HTTP client, so it must not be
-  // signed either (botocore sends `Content-Length: 0` on DELETE).
-  if (length !== undefined && (length > 0 || BODY_METHODS.has(req.method ?? ""))) headers["content-length"] = String(length);
-
-  if (operation.name === "DeleteObjects") {
-    const text = xml.deleteRequestXml(physical["Delete"] as { Quiet?: boolean; Objects: Array<{ Key: string; VersionId?: string }> });
-    body = Readable.from([Buffer.from(text)]);
-    headers["content-length"] = String(Buffer.byteLength(text));
-    // The body changed: its digests must be the new body's.
-    for (const name of Object.keys(headers)) if (name.startsWith("x-amz-checksum-")) delete headers[name];
-    headers["content-md5"] = createHash("md5").update(text).digest("base64");
-    payloadHash = createHash("sha256").update(text).digest("hex");
-  }
-
-  const backendQuery: Array<readonly [string, string]> = query
-    // A presigned request's own signature is the client's, not the backend's.
-    .filter(([name]) => !PRESIGN_PARAMS.has(name.toLowerCase()))
-    .map(([name, value]): readonly [string, string] => {
-      const field = PHYSICAL_QUERY[name];
-      return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
-    });
-  // The plan may add what the caller left out: above all the route's prefix on a listing sent
-  // without one, which must never list the whole backend bucket.
-  for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
-    if (typeof physical[field] === "string" && !backendQuery.some(([n]) => n === name)) backendQuery.push([name, physical[field]]);
-  }
-  const request: BackendRequest = {
-    method: req.method ?? "GET",
-    bucket: physical["Bucket"] as string | undefined,
-    key: physical["Key"] as string | undefined,
-    query: backendQuery,
-    headers,
-    body,
-    payloadHash,
-  };
-  const client = state.router.backend(plan.client);
-  let bodyError: unknown;
-  body?.on("error", (e) => (bodyError ??= e));
-  let response;
-  try {
-    response = await services.sender.send(client, plan.client, request, signal);
-  } catch (error) {
-    // A body that failed verification explains the failure; a body torn down because the
-    // backend connection failed does not.
-    throw isS3Error(bodyError) ? bodyError : error;
-  }
-  if (bodyError) {
-    response.body.destroy();
-    throw bodyError;
-  }
-
-  const status = response.statusCode;
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && !DROP_RESPONSE.has(name)) res.setHeader(name, value);
-  }
-  const rewrite = status >= 300 ? "error" : REWRITES[operation.name];
-  const isXml = String(response.headers["content-type"] ?? "").includes("xml") || status >= 300;
-  if (rewrite && isXml && req.method !== "HEAD") {
-    const text = await readAll(response.body, MAX_REWRITE_BYTES, "InternalError");
-    const scope = plan.scope;
-    const out =
-      rewrite === "error"
-        ? text.length > 0
-          ? withMessage(xml.rewriteErrorXml(text, scope, resource))
-          : text
-        : rewrite === "listing"
-          ? xml.rewriteListingXml(text, scope)
-          : rewrite === "delete-result"
-            ? xml.rewriteDeleteResultXml(text, scope)
-            : xml.rewriteObjectResultXml(text, scope, base);
-    const bytes = Buffer.from(out);
-    res.writeHead(status, { "content-length": String(bytes.length) });
-    exchange.bytesOut += bytes.length;
-    res.end(bytes);
-    return;
-  }
-  const contentLength = response.headers["content-length"];
-  res.writeHead(status, contentLength !== undefined ? { "content-length": String(contentLength) } : {});
-  if (req.method === "HEAD") {
-    response.body.resume();
-    res.end();
-    return;
-  }
-  response.body.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
-  await relay(response.body, res);
-}
-
-/**
- * Streams a backend body to the client with backpressure. Not `stream.pipeline`: it makes and
- * aborts an AbortController (an exception with a stack trace) for every response.
- */
-function relay(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    body.once("error", (error) => {
-      res.destroy(error);
-      reject(error);
-    });
-    // A client gone mid-response: stop reading the backend.
-    res.once("close", () => {
-      if (!res.writableFinished) body.destroy();
-    });
-    finished(res, (error) => (error ? reject(error) : resolve()));
-    body.pipe(res);
-  });
-}
-
-const PRESIGN_PARAMS = new Set([
-  "x-amz-algorithm",
-  "x-amz-credential",
-  "x-amz-date",
-  "x-amz-expires",
-  "x-amz-signedheaders",
-  "x-amz-signature",
-  "x-amz-security-token",
-  "x-amz-content-sha256",
-]);
-
-/** Query parameters that carry a key or prefix, and the plan field holding their physical value. */
-const PHYSICAL_QUERY: Readonly<Record<string, string>> = { prefix: "Prefix", "start-after": "StartAfter", marker: "Marker", "key-marker": "KeyMarker" };
+/** Copy operations: the library runs those whose source or destination route migrates. */
+const COPIES: ReadonlySet<string> = new Set(["CopyObject", "UploadPartCopy"]);
 
 /** Runs an operation over several backends through the library and answers in S3's XML; returns the bytes sent. */
 async function answerSpanning(
@@ -380,46 +193,11 @@ async function answerSpanning(
   return bytes.length;
 }
 
-/**
- * Some backends (Ceph RGW) send errors with an empty `<Message>`; clients such as the aws cli
- * then fail on the missing text instead of reporting the code. Fill it with the code's meaning.
- */
-function withMessage(body: string): string {
-  return body.replace(/<Code>([^<]*)<\/Code>(\s*)<Message\s*(?:\/>|><\/Message>)/, (_, code: string, space: string) =>
-    `<Code>${code}</Code>${space}<Message>${escapeXml(ERROR_MESSAGES[code] ?? code)}</Message>`,
-  );
-}
-
-const ERROR_MESSAGES: Readonly<Record<string, string>> = {
-  NoSuchKey: "The specified key does not exist.",
-  NoSuchBucket: "The specified bucket does not exist.",
-  NoSuchUpload: "The specified multipart upload does not exist.",
-  AccessDenied: "Access Denied",
-  BucketAlreadyExists: "The requested bucket name is not available.",
-  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
-  BucketNotEmpty: "The bucket you tried to delete is not empty.",
-  InvalidPart: "One or more of the specified parts could not be found.",
-  InvalidRange: "The requested range is not satisfiable.",
-  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
-  SignatureDoesNotMatch: "The request signature the backend calculated does not match the gateway's signature.",
-};
-
-/** Reads a whole (bounded) body as text. */
-async function readAll(stream: Readable | NodeJS.ReadableStream, limit: number, code: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new S3Error(code, `body larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /** Answers with an S3 error: the gateway's own, a routing error, or a backend error from the SDK. */
 function sendError(services: HandlerServices, res: ServerResponse, error: unknown, resource: string, exchange: Exchange): void {
   const s3 = toS3Error(error);
-  if (s3.status >= 500) services.log.error({ reqId: exchange.id, err: error }, "request failed");
+  // A mirror divergence was logged already, with every store's state (see migration-events).
+  if (s3.status >= 500 && !isMirrorWriteError(error)) services.log.error({ reqId: exchange.id, err: error }, "request failed");
   if (res.headersSent) {
     res.destroy(s3);
     return;
@@ -431,6 +209,11 @@ function sendError(services: HandlerServices, res: ServerResponse, error: unknow
 
 function toS3Error(error: unknown): S3Error {
   if (isS3Error(error)) return error;
+  if (isMirrorWriteError(error)) {
+    // The write is done on the primary, not on the mirror: a gateway-side failure (502) whose
+    // message says what each store now holds.
+    return new S3Error("MirrorWriteFailed", error.message, { BucketName: error.bucket, Key: error.key }, { cause: error });
+  }
   if (isRouterError(error)) {
     const code = error.name === "InvalidTokenError" ? "InvalidArgument" : error.name === "CrossBackendError" ? "NotImplemented" : "InvalidRequest";
     return new S3Error(code, error.message, {}, { cause: error });

@@ -23,6 +23,8 @@ const STATUS: Readonly<Record<string, number>> = {
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   MissingSecurityHeader: 400,
+  /** The gateway's own: a write reached the primary but not the profile's mirror. */
+  MirrorWriteFailed: 502,
   NoSuchBucket: 404,
   NoSuchKey: 404,
   NotImplemented: 501,

@@ -1,0 +1,296 @@
+/**
+ * @module gateway/proxy — one request relayed to one backend, in two halves that can be used
+ * apart: the backend exchange ({@link backendRequest} + {@link sendToBackend}: re-signed and sent,
+ * resolved when the backend's answer starts) and the answer to the client ({@link answer}: the
+ * backend's status and headers, the body streamed or, for XML that names buckets and keys,
+ * rewritten into the caller's names).
+ *
+ * Most requests take both halves at once ({@link proxy}). The migration modes hold the backend's
+ * answer in between: a read that misses on the primary is discarded and asked again of the
+ * fallback; a write is answered only once its mirror has the object too (gateway/migrating-proxy).
+ */
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable, finished } from "node:stream";
+import type { CommandPlan } from "../client/command-plan.js";
+import type { NameScope } from "../client/output-mapping.js";
+import type { AuthContext } from "./auth/index.js";
+import type { BackendRequest, BackendResponse } from "./backend-request.js";
+import type { GatewayState } from "./gateway-state.js";
+import * as xml from "./protocol/index.js";
+import type { S3Operation } from "./protocol/index.js";
+import type { Exchange, HandlerServices } from "./request-handler.js";
+import { S3Error, escapeXml, isS3Error } from "./s3-error.js";
+
+/** Headers that describe one hop, or the client's own signature: never forwarded. */
+const DROP_REQUEST = new Set([
+  "authorization",
+  "connection",
+  "content-length",
+  "expect",
+  "host",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "x-amz-content-sha256",
+  "x-amz-date",
+  "x-amz-decoded-content-length",
+  "x-amz-security-token",
+  "x-amz-trailer",
+  "x-amz-sdk-checksum-algorithm",
+]);
+const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "x-amz-request-id", "x-amz-id-2", "content-length"]);
+
+const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
+
+/** Operations whose successful XML answer names buckets or keys. */
+const REWRITES: Readonly<Record<string, "listing" | "object-result" | "delete-result">> = {
+  ListObjects: "listing",
+  ListObjectsV2: "listing",
+  ListObjectVersions: "listing",
+  ListMultipartUploads: "listing",
+  CreateMultipartUpload: "object-result",
+  CompleteMultipartUpload: "object-result",
+  ListParts: "object-result",
+  DeleteObjects: "delete-result",
+};
+
+/** A bounded read of an XML body the gateway must rewrite (listings, results, errors). */
+export const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
+
+const PRESIGN_PARAMS = new Set([
+  "x-amz-algorithm",
+  "x-amz-credential",
+  "x-amz-date",
+  "x-amz-expires",
+  "x-amz-signedheaders",
+  "x-amz-signature",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+]);
+
+/** Query parameters that carry a key or prefix, and the plan field holding their physical value. */
+const PHYSICAL_QUERY: Readonly<Record<string, string>> = { prefix: "Prefix", "start-after": "StartAfter", marker: "Marker", "key-marker": "KeyMarker" };
+
+/** The client's request, as every backend exchange and the answer of one request need it. */
+export interface ProxyCall {
+  readonly services: HandlerServices;
+  /** The configuration the request started on (a reload does not change it mid-request). */
+  readonly state: GatewayState;
+  readonly operation: S3Operation;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly auth: AuthContext;
+  /** The request's decoded query, in order. */
+  readonly query: ReadonlyArray<readonly [string, string]>;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  readonly exchange: Exchange;
+  /** The caller's resource (`/bucket/key`), for error bodies. */
+  readonly resource: string;
+}
+
+/** Sends the request to its plan's backend and answers the client with what comes back. */
+export async function proxy(call: ProxyCall, plan: CommandPlan, body: Readable | undefined): Promise<void> {
+  const response = await sendToBackend(call, plan, backendRequest(call, plan, body));
+  await answer(call, plan.scope, response);
+}
+
+/**
+ * The client's request as `plan` sends it to its backend: hop-by-hop headers and the client's
+ * signature dropped, names as the plan mapped them, and the body (`body`, decoded) as is.
+ */
+export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readable | undefined): BackendRequest {
+  const { req, auth } = call;
+  const physical = plan.input;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || DROP_REQUEST.has(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  // aws-chunked framing was decoded here; what goes on is the plain payload.
+  if (headers["content-encoding"]) {
+    const rest = headers["content-encoding"].split(",").map((s) => s.trim()).filter((s) => s !== "aws-chunked" && s !== "");
+    if (rest.length > 0) headers["content-encoding"] = rest.join(",");
+    else delete headers["content-encoding"];
+  }
+  // Names that point at other objects go on only as the plan mapped them, never as the caller sent them.
+  delete headers["x-amz-copy-source"];
+  delete headers["x-amz-rename-source"];
+  if (typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
+  if (typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
+  let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
+  const length = auth.decodedLength;
+  // A zero length on a method without a body is dropped by the HTTP client, so it must not be
+  // signed either (botocore sends `Content-Length: 0` on DELETE).
+  if (length !== undefined && (length > 0 || BODY_METHODS.has(req.method ?? ""))) headers["content-length"] = String(length);
+
+  if (call.operation.name === "DeleteObjects") {
+    const text = xml.deleteRequestXml(physical["Delete"] as { Quiet?: boolean; Objects: Array<{ Key: string; VersionId?: string }> });
+    body = Readable.from([Buffer.from(text)]);
+    headers["content-length"] = String(Buffer.byteLength(text));
+    // The body changed: its digests must be the new body's.
+    for (const name of Object.keys(headers)) if (name.startsWith("x-amz-checksum-")) delete headers[name];
+    headers["content-md5"] = createHash("md5").update(text).digest("base64");
+    payloadHash = createHash("sha256").update(text).digest("hex");
+  }
+
+  const backendQuery: Array<readonly [string, string]> = call.query
+    // A presigned request's own signature is the client's, not the backend's.
+    .filter(([name]) => !PRESIGN_PARAMS.has(name.toLowerCase()))
+    .map(([name, value]): readonly [string, string] => {
+      const field = PHYSICAL_QUERY[name];
+      return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
+    });
+  // The plan may add what the caller left out: above all the route's prefix on a listing sent
+  // without one, which must never list the whole backend bucket.
+  for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
+    if (typeof physical[field] === "string" && !backendQuery.some(([n]) => n === name)) backendQuery.push([name, physical[field]]);
+  }
+  return {
+    method: req.method ?? "GET",
+    bucket: physical["Bucket"] as string | undefined,
+    key: physical["Key"] as string | undefined,
+    query: backendQuery,
+    headers,
+    body,
+    payloadHash,
+  };
+}
+
+/**
+ * The backend exchange: sends `request` to `plan`'s backend and resolves when its answer starts
+ * (for a write, once the backend has taken the whole body). Nothing is written to the client.
+ * @throws the request body's own failure (signature, checksum, client gone) when it explains
+ *   the failed exchange; else the sender's {@link S3Error} (backend unreachable or too slow).
+ */
+export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request: BackendRequest): Promise<BackendResponse> {
+  const client = call.state.router.backend(plan.client);
+  const body = request.body;
+  let bodyError: unknown;
+  body?.on("error", (e) => (bodyError ??= e));
+  let response;
+  try {
+    response = await call.services.sender.send(client, plan.client, request, call.signal);
+  } catch (error) {
+    // A body that failed verification explains the failure; a body torn down because the
+    // backend connection failed does not.
+    throw isS3Error(bodyError) ? bodyError : error;
+  }
+  if (bodyError) {
+    response.body.destroy();
+    throw bodyError;
+  }
+  return response;
+}
+
+/**
+ * Answers the client with a backend's `response`: status, headers, and the body — streamed with
+ * backpressure, or read and rewritten into the caller's names through `scope` (errors, listings,
+ * multipart results).
+ * @param preread - the response's body when it was read already (to decide something before
+ *   answering); it is then sent as is, or rewritten like a body read here.
+ */
+export async function answer(call: ProxyCall, scope: NameScope, response: BackendResponse, preread?: string): Promise<void> {
+  const { req, res, exchange } = call;
+  const status = response.statusCode;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined && !DROP_RESPONSE.has(name)) res.setHeader(name, value);
+  }
+  const rewrite = status >= 300 ? "error" : REWRITES[call.operation.name];
+  const isXml = String(response.headers["content-type"] ?? "").includes("xml") || status >= 300;
+  const rewritten = rewrite !== undefined && isXml && req.method !== "HEAD";
+  if (rewritten || (preread !== undefined && req.method !== "HEAD")) {
+    const text = preread ?? (await readAll(response.body, MAX_REWRITE_BYTES, "InternalError"));
+    const out = !rewritten
+      ? text
+      : rewrite === "error"
+        ? text.length > 0
+          ? withMessage(xml.rewriteErrorXml(text, scope, call.resource))
+          : text
+        : rewrite === "listing"
+          ? xml.rewriteListingXml(text, scope)
+          : rewrite === "delete-result"
+            ? xml.rewriteDeleteResultXml(text, scope)
+            : xml.rewriteObjectResultXml(text, scope, publicBase(call.state, req));
+    const bytes = Buffer.from(out);
+    res.writeHead(status, { "content-length": String(bytes.length) });
+    exchange.bytesOut += bytes.length;
+    res.end(bytes);
+    return;
+  }
+  const contentLength = response.headers["content-length"];
+  res.writeHead(status, contentLength !== undefined ? { "content-length": String(contentLength) } : {});
+  if (req.method === "HEAD") {
+    // (Also a HEAD answer held and read already: resuming an ended body does nothing.)
+    response.body.resume();
+    res.end();
+    return;
+  }
+  response.body.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
+  await relay(response.body, res);
+}
+
+/** The gateway's own URL as the client reached it, for `Location`. */
+function publicBase(state: GatewayState, req: IncomingMessage): string {
+  return state.settings.publicUrl ?? `http://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;
+}
+
+/**
+ * Streams a backend body to the client with backpressure. Not `stream.pipeline`: it makes and
+ * aborts an AbortController (an exception with a stack trace) for every response.
+ */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    body.once("error", (error) => {
+      res.destroy(error);
+      reject(error);
+    });
+    // A client gone mid-response: stop reading the backend.
+    res.once("close", () => {
+      if (!res.writableFinished) body.destroy();
+    });
+    finished(res, (error) => (error ? reject(error) : resolve()));
+    body.pipe(res);
+  });
+}
+
+/**
+ * Some backends (Ceph RGW) send errors with an empty `<Message>`; clients such as the aws cli
+ * then fail on the missing text instead of reporting the code. Fill it with the code's meaning.
+ */
+function withMessage(body: string): string {
+  return body.replace(/<Code>([^<]*)<\/Code>(\s*)<Message\s*(?:\/>|><\/Message>)/, (_, code: string, space: string) =>
+    `<Code>${code}</Code>${space}<Message>${escapeXml(ERROR_MESSAGES[code] ?? code)}</Message>`,
+  );
+}
+
+const ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  NoSuchKey: "The specified key does not exist.",
+  NoSuchBucket: "The specified bucket does not exist.",
+  NoSuchUpload: "The specified multipart upload does not exist.",
+  AccessDenied: "Access Denied",
+  BucketAlreadyExists: "The requested bucket name is not available.",
+  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
+  BucketNotEmpty: "The bucket you tried to delete is not empty.",
+  InvalidPart: "One or more of the specified parts could not be found.",
+  InvalidRange: "The requested range is not satisfiable.",
+  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
+  SignatureDoesNotMatch: "The request signature the backend calculated does not match the gateway's signature.",
+};
+
+/** Reads a whole (bounded) body as text. */
+export async function readAll(stream: Readable | NodeJS.ReadableStream, limit: number, code: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new S3Error(code, `body larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
