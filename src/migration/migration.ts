@@ -11,7 +11,7 @@ import { copyAcrossBackends } from "../spanning/cross-copy.js";
 import type { SpanningContext } from "../spanning/spanning-context.js";
 import { copyToPrimary, lockKey, type CopyOutcome } from "./copy-to-primary.js";
 import { KeyLock } from "./key-lock.js";
-import { isNotFound } from "./s3-outcomes.js";
+import { isInvalidVersion, isNotFound } from "./s3-outcomes.js";
 
 /** Something the migration modes did that an operator should see. */
 export type MigrationEvent =
@@ -26,12 +26,15 @@ export type MigrationEvent =
       readonly error: unknown;
     }
   | {
-      /** A copy-on-read finished (or failed: `outcome` "failed" with the error). */
+      /**
+       * A copy-on-read finished (or failed: `outcome` "failed" with the error; or was not started
+       * because too many were running: "skipped").
+       */
       readonly type: "copy-on-read";
       readonly route: string;
       readonly bucket: string;
       readonly key: string;
-      readonly outcome: CopyOutcome["outcome"] | "failed";
+      readonly outcome: CopyOutcome["outcome"] | "failed" | "skipped";
       readonly error?: unknown;
     };
 
@@ -69,6 +72,8 @@ export class Migration {
   readonly stats: MigrationStats = { mirrorDivergences: 0, copyOnRead: { copied: 0, present: 0, gone: 0, failed: 0, skipped: 0 } };
   readonly #ctx: Context;
   readonly #lock = new KeyLock();
+  /** Mirror updates of one key run in turn: the last to run reads the primary's latest state. */
+  readonly #mirrorLock = new KeyLock();
   readonly #listeners = new Set<(event: MigrationEvent) => void>();
   readonly #copies = new Map<string, Promise<void>>();
 
@@ -104,6 +109,7 @@ export class Migration {
     if (this.#copies.has(id)) return;
     if (this.#copies.size >= MAX_BACKGROUND_COPIES) {
       this.stats.copyOnRead.skipped++;
+      this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "skipped" });
       return;
     }
     const done = this.copyToPrimary(route, bucket, key).then(
@@ -140,7 +146,8 @@ export class Migration {
     try {
       await this.#client(fallback).send(new DeleteObjectCommand({ ...place(fallback, bucket, key), ...(versionId !== undefined && { VersionId: versionId }) }), sendOptions as never);
     } catch (error) {
-      if (!isNotFound(error)) throw error;
+      // A version id from the primary may mean nothing to the fallback, which may say so.
+      if (!isNotFound(error) && !(versionId !== undefined && isInvalidVersion(error))) throw error;
     }
   }
 
@@ -152,14 +159,18 @@ export class Migration {
   async mirrorWrite(operation: string, route: Route, bucket: string, key: string, written: { ETag?: unknown; VersionId?: unknown }, sendOptions?: Options): Promise<void> {
     const mirror = route.mirror!;
     try {
-      await copyAcrossBackends({ ...this.#ctx, crossBackendCopy: true, sendOptions }, "CopyObject", {}, {
-        spanning: "copy",
-        source: { bucket, key, versionId: undefined },
-        from: route,
-        to: mirror,
-        bucket,
-        key,
-      });
+      // In turn per key: two overlapping writes' updates could otherwise land in the wrong order
+      // and leave the mirror with the older bytes.
+      await this.#mirrorLock.run(lockKey(route, bucket, key), () =>
+        copyAcrossBackends({ ...this.#ctx, crossBackendCopy: true, sendOptions }, "CopyObject", {}, {
+          spanning: "copy",
+          source: { bucket, key, versionId: undefined },
+          from: route,
+          to: mirror,
+          bucket,
+          key,
+        }),
+      );
     } catch (error) {
       throw this.divergence(operation, route, bucket, key, "written", written, error);
     }
@@ -174,7 +185,7 @@ export class Migration {
     try {
       // A version id names a version of the primary: the mirror's copy has its own, so the
       // mirror deletes its current object.
-      await this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never);
+      await this.#mirrorLock.run(lockKey(route, bucket, key), () => this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never));
     } catch (error) {
       if (isNotFound(error)) return;
       throw this.divergence(operation, route, bucket, key, "deleted", { VersionId: versionId }, error);

@@ -26,3 +26,6 @@ export const isPreconditionFailed = (error: unknown): boolean => statusOf(error)
 
 /** Whether an error is a 404 of any kind (a delete of what is not there is done). */
 export const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
+
+/** Whether an error says a version id is not one of this store's (AWS: 400 InvalidArgument). */
+export const isInvalidVersion = (error: unknown): boolean => nameOf(error) === "NoSuchVersion" || (statusOf(error) === 400 && nameOf(error) === "InvalidArgument");

@@ -132,6 +132,17 @@ describe("read fallback (fake backends)", () => {
     expect(calls).toEqual(["old DeleteObject legacy/o/team2/x", "new DeleteObject b/n/team2/x"]);
   });
 
+  it("a versioned delete goes on when the fallback does not know the primary's version id", async () => {
+    const invalid = () => new S3ServiceException({ name: "InvalidArgument", $fault: "client", message: "Invalid version id specified", $metadata: { httpStatusCode: 400 } });
+    const { router, calls } = setup(() => ({}), () => invalid());
+    await router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x", VersionId: "v-of-primary" }));
+    expect(calls).toEqual(["old DeleteObject legacy/o/team2/x", "new DeleteObject b/n/team2/x"]);
+    // Without a version id, the same answer is a real failure: the primary is not touched.
+    const failing = setup(() => ({}), () => invalid());
+    await expect(failing.router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toMatchObject({ name: "InvalidArgument" });
+    expect(failing.calls).toEqual(["old DeleteObject legacy/o/team2/x"]);
+  });
+
   it("writes go to the primary only", async () => {
     const { router, calls } = setup(() => ({ ETag: '"p"' }), () => ({}));
     await router.send(new PutObjectCommand({ Bucket: "b", Key: "team2/x", Body: "new" }));
