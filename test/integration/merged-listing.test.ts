@@ -7,20 +7,18 @@
 import {
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
-  ListObjectsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
   paginateListObjectsV2,
-  type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, InvalidTokenError, type S3Router, type S3RouterOptions } from "../../src/index.js";
 import { createBuckets, emptyAndDeleteBucket, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
-import { modelListing, type ModelEntry } from "../support/listing-model.js";
-import { compareUtf8 } from "../../src/spanning/utf8-order.js";
+import { listPages, type ListVersion } from "../support/list-pages.js";
+import { modelListing } from "../support/listing-model.js";
 
 const a = rgwClient(injectRgw("rgwA"));
 const b = rgwClient(injectRgw("rgwB"));
@@ -88,48 +86,19 @@ afterAll(async () => {
   router.destroy();
 });
 
-type Version = "v1" | "v2";
-
-/** Lists everything under `prefix` page by page; returns the entries and the page sizes. */
-async function listAll(r: S3Router, version: Version, prefix: string, delimiter: string | undefined, pageSize: number) {
-  const entries: ModelEntry[] = [];
-  const sizes: number[] = [];
-  let token: string | undefined;
-  let marker: string | undefined;
-  for (let guard = 0; guard < 500; guard++) {
-    const base = { Bucket: example, Prefix: prefix, MaxKeys: pageSize, ...(delimiter && { Delimiter: delimiter }) };
-    const out =
-      version === "v2"
-        ? await r.send(new ListObjectsV2Command({ ...base, ...(token && { ContinuationToken: token }) }))
-        : await r.send(new ListObjectsCommand({ ...base, ...(marker && { Marker: marker }) }));
-    const page = [
-      ...(out.Contents ?? []).map((c) => ({ name: c.Key!, isPrefix: false })),
-      ...(out.CommonPrefixes ?? []).map((p) => ({ name: p.Prefix!, isPrefix: true })),
-    ].sort((x, y) => compareUtf8(x.name, y.name));
-    if (version === "v2") expect((out as ListObjectsV2CommandOutput).KeyCount).toBe(page.length);
-    entries.push(...page);
-    sizes.push(page.length);
-    if (!out.IsTruncated) return { entries, sizes };
-    token = (out as ListObjectsV2CommandOutput).NextContinuationToken;
-    marker = "NextMarker" in out ? out.NextMarker : undefined;
-  }
-  throw new Error("listing did not end");
-}
-
-
 describe("merged listings", () => {
-  const cases: Array<[Version, string, string | undefined, number]> = [];
+  const cases: Array<[ListVersion, string, string | undefined, number]> = [];
   for (const version of ["v2", "v1"] as const)
     for (const [prefix, delimiter] of [["", undefined], ["", "/"], ["team", undefined], ["team2/", "/"], ["team1/", undefined], ["team1/", "/"]] as const)
       for (const pageSize of [1, 2, 7, 1000]) cases.push([version, prefix, delimiter, pageSize]);
 
   it.each(cases)("%s prefix=%j delimiter=%j page=%i equals the model", async (version, prefix, delimiter, pageSize) => {
-    const { entries, sizes } = await listAll(router, version, prefix, delimiter, pageSize);
+    const { entries, pageSizes } = await listPages(router, { bucket: example, version, prefix, delimiter, pageSize });
     const expected = modelListing(written, prefix, delimiter);
     expect(entries.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`)).toEqual(expected.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`));
     // Every page but the last is full: MaxKeys is honoured exactly.
-    for (const size of sizes.slice(0, -1)) expect(size).toBe(pageSize);
-    expect(sizes[sizes.length - 1]).toBeLessThanOrEqual(pageSize);
+    for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
+    expect(pageSizes[pageSizes.length - 1]).toBeLessThanOrEqual(pageSize);
   });
 
   it("is walked end to end by the SDK paginator, every reachable key once", async () => {
@@ -206,13 +175,13 @@ describe("merged listings, randomized", () => {
         fc.constantFrom("", "a", "b", "b/", "c/"),
         fc.constantFrom(undefined, "/"),
         fc.integer({ min: 1, max: 8 }),
-        fc.constantFrom<Version>("v1", "v2"),
+        fc.constantFrom<ListVersion>("v1", "v2"),
         async (keys, sub, delimiter, pageSize, version) => {
           // Each run writes under its own root, mapped by the same patterns as the fixed keys.
           const root = `rand${run++}/`;
           const routed = keys.map((k) => `${root}${k}`);
           await Promise.all(routed.map((Key) => router.send(new PutObjectCommand({ Bucket: example, Key, Body: "r" }))));
-          const { entries } = await listAll(router, version, root + sub, delimiter, pageSize);
+          const { entries } = await listPages(router, { bucket: example, version, prefix: root + sub, delimiter, pageSize });
           expect(entries.map((e) => e.name)).toEqual(modelListing(routed, root + sub, delimiter).map((e) => e.name));
         },
       ),

@@ -8,12 +8,10 @@
 import {
   CreateBucketCommand,
   ListMultipartUploadsCommand,
-  ListObjectsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
-  type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +19,7 @@ import { createS3Router, type S3Router, type S3RouterOptions } from "../../src/i
 import { compareUtf8 } from "../../src/spanning/utf8-order.js";
 import { s3rverClient } from "../support/backends.js";
 import { fakeBackend, type Recorded } from "../support/fake-backend.js";
+import { listPages, type Listed, type ListVersion } from "../support/list-pages.js";
 import { modelListing } from "../support/listing-model.js";
 import { startS3rver, type S3rverServer } from "../support/s3rver.js";
 
@@ -30,13 +29,6 @@ interface Store {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
-}
-
-/** A listed key (with the size that tells which store it came from) or common prefix. */
-interface Listed {
-  readonly name: string;
-  readonly isPrefix: boolean;
-  readonly size?: number | undefined;
 }
 
 /** What a router route's keys are read from: its own store, then its fallback's (or none). */
@@ -65,34 +57,6 @@ function modelOf(router: S3Router, bucket: string, placements: ReadonlyMap<strin
   }
   return (prefix: string, delimiter?: string): Listed[] =>
     modelListing(sizes.keys(), prefix, delimiter).map((e) => (e.isPrefix ? { name: e.name, isPrefix: true } : { name: e.name, isPrefix: false, size: sizes.get(e.name)!.size }));
-}
-
-type Version = "v1" | "v2";
-
-/** Lists everything under `prefix` page by page; returns the entries and the page sizes. */
-async function listAll(router: S3Router, bucket: string, version: Version, prefix: string, delimiter: string | undefined, pageSize: number | undefined) {
-  const entries: Listed[] = [];
-  const sizes: number[] = [];
-  let token: string | undefined;
-  let marker: string | undefined;
-  for (let guard = 0; guard < 500; guard++) {
-    const base = { Bucket: bucket, Prefix: prefix, ...(pageSize !== undefined && { MaxKeys: pageSize }), ...(delimiter && { Delimiter: delimiter }) };
-    const out =
-      version === "v2"
-        ? await router.send(new ListObjectsV2Command({ ...base, ...(token && { ContinuationToken: token }) }))
-        : await router.send(new ListObjectsCommand({ ...base, ...(marker && { Marker: marker }) }));
-    const page: Listed[] = [
-      ...(out.Contents ?? []).map((c) => ({ name: c.Key!, isPrefix: false, size: c.Size })),
-      ...(out.CommonPrefixes ?? []).map((p) => ({ name: p.Prefix!, isPrefix: true })),
-    ].sort((x, y) => compareUtf8(x.name, y.name));
-    if (version === "v2") expect((out as ListObjectsV2CommandOutput).KeyCount).toBe(page.length);
-    entries.push(...page);
-    sizes.push(page.length);
-    if (!out.IsTruncated) return { entries, sizes };
-    token = (out as ListObjectsV2CommandOutput).NextContinuationToken;
-    marker = "NextMarker" in out ? out.NextMarker : undefined;
-  }
-  throw new Error("listing did not end");
 }
 
 let fresh: S3rverServer;
@@ -227,17 +191,17 @@ describe("merged listing with a fallback (s3rver)", () => {
     expect(top.CommonPrefixes!.map((p) => p.Prefix)).toEqual(["team1/", "team2/", "team3/"]);
   });
 
-  const cases: Array<[Version, string, string | undefined, number]> = [];
+  const cases: Array<[ListVersion, string, string | undefined, number]> = [];
   for (const version of ["v2", "v1"] as const)
     for (const [prefix, delimiter] of [["", undefined], ["", "/"], ["team2/", undefined], ["team2/", "/"], ["team2/many/", undefined], ["team3/", undefined]] as const)
       for (const pageSize of [1, 2, 3]) cases.push([version, prefix, delimiter, pageSize]);
 
   it.each(cases)("%s prefix=%j delimiter=%j page=%i equals the unpaginated listing and the model", async (version, prefix, delimiter, pageSize) => {
-    const whole = await listAll(router, example, version, prefix, delimiter, undefined);
-    const { entries, sizes } = await listAll(router, example, version, prefix, delimiter, pageSize);
+    const whole = await listPages(router, { bucket: example, version, prefix, delimiter, withSize: true });
+    const { entries, pageSizes } = await listPages(router, { bucket: example, version, prefix, delimiter, pageSize, withSize: true });
     expect(entries).toEqual(whole.entries);
     expect(entries).toEqual(listFor(prefix, delimiter));
-    for (const size of sizes.slice(0, -1)) expect(size).toBe(pageSize);
+    for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
   });
 
   it("URL-encodes the merged keys when asked", async () => {
@@ -261,7 +225,7 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
         fc.constantFrom("", "m", "m/", "a/", "b"),
         fc.constantFrom(undefined, "/"),
         fc.integer({ min: 1, max: 4 }),
-        fc.constantFrom<Version>("v1", "v2"),
+        fc.constantFrom<ListVersion>("v1", "v2"),
         async (objects, prefix, delimiter, pageSize, version) => {
           const [caller, newBucket, oldBucket] = await Promise.all([bucketOn(defaultClient, "prop"), bucketOn(newClient, "prop-new"), bucketOn(oldClient, "prop-old")]);
           const stores: Store[] = [
@@ -287,7 +251,7 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
           const writes = objects.flatMap(({ key: k, where }) => where.map((i) => [stores[i]!, stores[i]!.prefix + k, i + 1] as const));
           await Promise.all(writes.map(([store, k, size]) => put(store, k, size)));
           try {
-            const { entries } = await listAll(router, caller, version, prefix, delimiter, pageSize);
+            const { entries } = await listPages(router, { bucket: caller, version, prefix, delimiter, pageSize, withSize: true });
             expect(entries).toEqual(modelOf(router, caller, placements, writes)(prefix, delimiter));
           } finally {
             router.destroy();
