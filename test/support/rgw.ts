@@ -76,8 +76,8 @@ const SCRIPT = fileURLToPath(new URL('./ceph-rgw.sh', import.meta.url));
 export const RGW_STATE_FILE = join(ROOT, '.tmp', 'rgw.json');
 
 const REGION = 'us-east-1';
-const APT_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'uuid-runtime', 'curl', 'awscli'] as const;
-const REQUIRED_COMMANDS = ['radosgw', 'radosgw-admin', 'ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'curl'];
+const APT_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'uuid-runtime', 'curl', 'awscli', 'bsdutils'] as const;
+const REQUIRED_COMMANDS = ['radosgw', 'radosgw-admin', 'ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'curl', 'script'];
 const INSTALL_HINT = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
 const SCRIPT_TIMEOUT_MS = 180_000;
 
