@@ -8,17 +8,25 @@
  * one after the other, so "the newest bytes" of a key is exact at every read.
  *
  * Two set-ups: the migrator in the workload's own router (one process: every read is checked),
- * and the migrator in a router of its own (as `s3-router migrate` next to a gateway: the state at
- * rest is checked — see src/migration/copy-to-primary.ts for the few-round-trip window there).
+ * and `s3-router migrate` run as a child process next to it (the state at rest is checked — see
+ * src/migration/copy-to-primary.ts for the few-round-trip window across processes).
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, paginateListObjectsV2 } from "@aws-sdk/client-s3";
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createS3Router, migrate, type MigrateReport, type S3Router, type S3RouterOptions } from "../../src/index.js";
 import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
 
-const a = rgwClient(injectRgw("rgwA")); // where team2 lived: the default client
-const b = rgwClient(injectRgw("rgwB")); // where team2 moves
+const rgwA = injectRgw("rgwA");
+const rgwB = injectRgw("rgwB");
+const a = rgwClient(rgwA); // where team2 lived: the default client
+const b = rgwClient(rgwB); // where team2 moves
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const KEYS = 120;
 const WORKERS = 6;
@@ -36,7 +44,7 @@ async function scenario() {
   const minioBucket = uniqueBucket("minio");
   await Promise.all([createBuckets(a, [example]), createBuckets(b, [minioBucket])]);
   cleanups.push(() => emptyAndDeleteBucket(a, example), () => emptyAndDeleteBucket(b, minioBucket));
-  const options = (copyOnRead: boolean): S3RouterOptions => ({
+  const options = (copyOnRead: boolean) => ({
     clients: { minio: b, default: a },
     profiles: {
       minio: {
@@ -49,7 +57,7 @@ async function scenario() {
     },
     // Objects above 1 MiB are copied as multipart uploads: both paths take part.
     copyPartSize: 1024 * 1024,
-  });
+  }) satisfies S3RouterOptions;
   const model = new Map<string, string | undefined>();
   const seeds = Array.from({ length: KEYS }, (_, i) => [`team2/obj-${String(i).padStart(3, "0")}`, randomBytes(sizeOf(i))] as const);
   for (let i = 0; i < seeds.length; i += 16) {
@@ -82,6 +90,33 @@ async function migrateAll(s: Scenario, migrator: S3Router): Promise<MigrateRepor
   const report = await migrate(migrator, { bucket: s.example, prefix: "team2/", concurrency: 4 });
   expect(report.failed.errors).toEqual([]);
   return report;
+}
+
+/** Runs `s3-router migrate` on the scenario as a child process; resolves with its JSON report. */
+async function migrateCli(s: Scenario): Promise<MigrateReport> {
+  const dir = await mkdtemp(join(tmpdir(), "s3r-workload-"));
+  const connection = (server: typeof rgwA) => ({
+    endpoint: server.endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const file = join(dir, "router.json");
+  await writeFile(file, JSON.stringify({ ...s.options(false), clients: { minio: connection(rgwB), default: connection(rgwA) } }));
+  try {
+    const args = ["--import", "tsx", "src/cli/bin.ts", "migrate", file, `s3://${s.example}/team2/`, "--json", "--quiet", "--concurrency", "4"];
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+    expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
+    return JSON.parse(stdout) as MigrateReport;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -171,18 +206,20 @@ describe("migrating team2 from A to B under a live workload", () => {
     }
   }, 600_000);
 
-  it("a migrator in another router: at rest, every key has its newest bytes on B and no deleted key survives", async () => {
+  it("`s3-router migrate` in another process: at rest, every key has its newest bytes on B and no deleted key survives", async () => {
     const s = await scenario();
-    const router = createS3Router(s.options(true));
-    const migrator = createS3Router(s.options(false));
+    // No copy-on-read here: the migrate process does the copying, racing the workload's writes and deletes.
+    const router = createS3Router(s.options(false));
     try {
-      const migration = migrateAll(s, migrator);
+      const migration = migrateCli(s);
       await workload(s, router, migration, false);
+      const report = await migration;
+      expect(report.failed.objects).toBe(0);
+      expect(report.copied.objects).toBeGreaterThan(0);
       await router.migration.settled();
       await checkAtRest(s, router);
     } finally {
       router.destroy();
-      migrator.destroy();
     }
   }, 600_000);
 });
