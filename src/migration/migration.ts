@@ -131,8 +131,9 @@ export class Migration {
    * would bring the object back. Keys of routes without a fallback are not locked.
    */
   async deleting<T>(bucket: string, keys: ReadonlyArray<readonly [route: Route, key: string]>, run: () => Promise<T>): Promise<T> {
-    const ids = [...new Set(keys.filter(([route]) => route.fallback).map(([route, key]) => lockKey(route, bucket, key)))];
-    // Copies lock one key at a time, so taking several in any order cannot deadlock with them.
+    // Taken in one global order: two batch deletes sharing keys cannot each wait for the other.
+    // (Copies hold one key at a time.)
+    const ids = [...new Set(keys.filter(([route]) => route.fallback).map(([route, key]) => lockKey(route, bucket, key)))].sort();
     const hold = (i: number): Promise<T> => (i === ids.length ? run() : this.#lock.run(ids[i]!, () => hold(i + 1)));
     return hold(0);
   }

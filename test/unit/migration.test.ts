@@ -254,3 +254,19 @@ describe("explain", () => {
     expect(text).toContain("object:       profile team2 → client new → s3://b/n/team2/x; fallback client old → s3://legacy/team2/x (copy on read); mirror client copy → s3://b/team2/x");
   });
 });
+
+describe("deletes under the key lock", () => {
+  it("two batch deletes sharing keys in opposite orders both finish", async () => {
+    const router = createS3Router({
+      clients: { old: fakeBackend(() => ({})), new: fakeBackend(() => ({})), default: fakeBackend() },
+      profiles: { moving: { client: "new", source_bucket_pattern: "b", fallback: { client: "old" } } },
+    });
+    const route = router.routeTable.routes[0]!;
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 5));
+    const results = await Promise.all([
+      router.migration.deleting("b", [[route, "k1"], [route, "k2"]], slow),
+      router.migration.deleting("b", [[route, "k2"], [route, "k1"]], slow),
+    ]);
+    expect(results).toEqual(["done", "done"]);
+  });
+});
