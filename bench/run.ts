@@ -17,13 +17,14 @@ import { fileURLToPath } from "node:url";
 import { gatewaySection } from "./gateway/gateway-section.js";
 import { librarySection } from "./library/library-section.js";
 import { machineInfo } from "./harness/machine-info.js";
+import { migrationSection } from "./migration/migration-section.js";
 import { loadResults, mergeResults, writeReport } from "./harness/report-writer.js";
 import type { BenchContext, BenchMode, BenchSection, SectionRecord } from "./harness/section.js";
 import { tableToText } from "./harness/text-table.js";
 import { RoutingMismatchError, routingSection } from "./routing/routing-section.js";
 
 /** Every section, in report order. */
-const SECTIONS: readonly BenchSection[] = [routingSection, librarySection, gatewaySection];
+const SECTIONS: readonly BenchSection[] = [routingSection, librarySection, gatewaySection, migrationSection];
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT_DIR = resolve(ROOT, "docs/benchmarks");
