@@ -31,7 +31,7 @@ export type CopyOutcome =
   /** The fallback does not hold the key (any more): nothing stays written. */
   | { readonly outcome: "gone" };
 
-/** How often a copy starts over when the source changes under it. */
+/** How often a copy starts over when the primary's state changes under it. */
 const ATTEMPTS = 3;
 
 /** The lock key of one caller object on one route. */
@@ -59,26 +59,27 @@ export async function copyToPrimary(
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const existing = await head(primaryStore, options);
       if (existing) return { outcome: "present", size: existing.ContentLength ?? 0, etag: existing.ETag };
-      const source = await head(fallbackStore, options);
-      if (!source) return { outcome: "gone" };
+      let source: { etag: string | undefined; size: number } | undefined;
       let copied: { CopyObjectResult?: { ETag?: string } };
       try {
         copied = (await copyAcrossBackends(
           { ...ctx, crossBackendCopy: true },
           "CopyObject",
-          // The bytes of the version just looked at, written only where nothing is.
-          { ...(source.ETag !== undefined && { CopySourceIfMatch: source.ETag }), IfNoneMatch: "*" },
+          // Written only where nothing is.
+          { IfNoneMatch: "*" },
           { spanning: "copy", source: { bucket, key, versionId: undefined }, from: fallback, to: route, bucket, key },
+          { onSource: (got) => (source = { etag: got.ETag, size: got.ContentLength ?? 0 }), exactAnswer: false },
         )) as typeof copied;
       } catch (error) {
-        // 412: the primary got the key meanwhile, or the source changed; 404: the source went.
-        // Either way, look again.
-        if (isPreconditionFailed(error) || isMiss(error)) continue;
+        // 404: the fallback does not hold it (any more).
+        if (isMiss(error)) return { outcome: "gone" };
+        // 412: the primary got the key meanwhile; look again.
+        if (isPreconditionFailed(error)) continue;
         throw error;
       }
       const etag = copied.CopyObjectResult?.ETag;
       const now = await head(fallbackStore, options);
-      if (now && now.ETag === source.ETag) return { outcome: "copied" as const, size: source.ContentLength ?? 0, etag };
+      if (now && source && now.ETag === source.etag) return { outcome: "copied" as const, size: source.size, etag };
       // Deleted or replaced on the fallback while copying (by another process): the copy is stale.
       const there = await head(primaryStore, options);
       if (there && etag !== undefined && there.ETag === etag) {
@@ -87,7 +88,7 @@ export async function copyToPrimary(
       }
       return { outcome: "gone" as const };
     }
-    throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the object kept changing; tried ${ATTEMPTS} times`);
+    throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the primary refused the copy (412) yet showed no object, ${ATTEMPTS} times`);
   });
 }
 

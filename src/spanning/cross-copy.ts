@@ -110,6 +110,18 @@ const WRITE_RESULT_FIELDS = [
 ] as const;
 const CHECKSUM_FIELDS = ["ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256"] as const;
 
+/** What the router's own copies (migration modes) ask of {@link copyAcrossBackends}. */
+export interface InternalCopyOptions {
+  /** Called with the source's GetObject answer (its ETag, size…) before its body is copied. */
+  readonly onSource?: (got: GetObjectCommandOutput) => void;
+  /**
+   * Whether the answer must carry the copy's real LastModified (read back from the destination,
+   * as S3's CopyObject answers). Without it, the destination is read back only when its write
+   * answered no ETag. @default true
+   */
+  readonly exactAnswer?: boolean;
+}
+
 /**
  * A copy-source condition did not hold: the `PreconditionFailed` (HTTP 412) that S3's own
  * CopyObject and UploadPartCopy answer. A GetObject answers `If-None-Match` and
@@ -159,7 +171,13 @@ interface Side {
  * @throws {@link CrossBackendError} when the router was built with `crossBackendCopy: false`.
  * @throws {@link PreconditionFailed} when a copy-source condition does not hold.
  */
-export async function copyAcrossBackends(ctx: SpanningContext, operation: string, input: Record<string, unknown>, plan: CopyPlan): Promise<unknown> {
+export async function copyAcrossBackends(
+  ctx: SpanningContext,
+  operation: string,
+  input: Record<string, unknown>,
+  plan: CopyPlan,
+  internal: InternalCopyOptions = {},
+): Promise<unknown> {
   if (!ctx.crossBackendCopy) {
     throw new CrossBackendError(
       operation,
@@ -179,11 +197,12 @@ export async function copyAcrossBackends(ctx: SpanningContext, operation: string
   const options = { ...ctx.sendOptions, abortSignal: abort.controller.signal };
   try {
     const got = await getSource(source, input, plan, part, options);
+    internal.onSource?.(got);
     const body = toReadable(got.Body);
     try {
       return part
         ? await copyPart(destination, input, got, body, abort.controller, options)
-        : await copyObject(ctx, source, destination, input, plan, got, body, abort.controller, options);
+        : await copyObject(ctx, source, destination, input, plan, got, body, abort.controller, options, internal.exactAnswer ?? true);
     } catch (error) {
       body.destroy();
       throw error;
@@ -234,6 +253,7 @@ async function copyObject(
   body: Readable,
   controller: AbortController,
   options: Fields,
+  exactAnswer: boolean,
 ): Promise<unknown> {
   const put: Fields = {};
   for (const field of DESTINATION_FIELDS) if (input[field] !== undefined) put[field] = input[field];
@@ -256,8 +276,10 @@ async function copyObject(
     throw restoreError(destination.scope, error);
   }
 
-  const stored = await readBack(destination, input, written, options);
-  const etag = typeof written["ETag"] === "string" && written["ETag"] !== "" ? written["ETag"] : stored.etag;
+  const writtenETag = typeof written["ETag"] === "string" && written["ETag"] !== "" ? written["ETag"] : undefined;
+  // The read-back costs a round trip: skipped when the caller needs neither the date nor (having it) the ETag.
+  const stored = exactAnswer || writtenETag === undefined ? await readBack(destination, input, written, options) : { lastModified: new Date(), etag: undefined };
+  const etag = writtenETag ?? stored.etag;
   const result: Fields = { ETag: etag, LastModified: stored.lastModified };
   for (const field of CHECKSUM_FIELDS) if (written[field] !== undefined) result[field] = written[field];
   const out: Fields = { CopyObjectResult: result, $metadata: { httpStatusCode: 200 } };
