@@ -124,7 +124,7 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
       met: undefined,
     },
     {
-      target: "mirrored PutObject (no target set; expected about 2–3×: primary write, then GET + PUT to the mirror; see the notes for a fourth request)",
+      target: "mirrored PutObject (no target set; expected about 2–3×: primary write, then GET + PUT to the mirror)",
       measured: writeLine,
       met: undefined,
     },
@@ -171,10 +171,9 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
     `**GetObject.** "plain route (hit)": a route without migration modes, one GET to A. "primary has it": the route reads from B on a miss, but A holds the key, so the router sends the same one GET — it should cost what the plain route costs. ` +
       `"miss": A answers 404 NoSuchKey, then the router asks B; copy_on_read is off, so the key stays a miss in every round. ` +
       `"no such key (404)" is the first half of a miss on its own: a miss should cost about the plain GET plus this 404, i.e. Δ ≈ the 404's time (${formatMs(notFound.variant.median)} here, Δ of the miss ${signed(miss.pairedDeltaMs)}).`,
-    `**PutObject.** A mirrored write is answered only when the mirror has the object: PutObject to A, then the object as A stores it is read back (GetObject on A) and streamed into PutObject on B, then HeadObject on B for the copy's LastModified — four requests in sequence where the plain route sends one. ` +
-      "For a small object each is a round trip, so the ratio approaches the request count; for a large one the GET and the PUT to the mirror overlap (streamed), and transfer time, not round trips, sets the ratio. " +
-      "The HeadObject on B is the cross-backend copy reading back what it wrote (CopyObject answers with the copy's LastModified); a mirrored write discards that answer, so it is one round trip of the four that the mirror path could skip.",
-    `**migrate.** Per object, \`migrate\` sends HeadObject to A (is the key there?), HeadObject to B (the source's ETag), GetObject on B with If-Match streamed into a PutObject on A with If-None-Match: * (never over an existing object), HeadObject on A (the copy's read-back), and HeadObject on B (the source is still the one copied: otherwise the copy is taken back). ` +
+    `**PutObject.** A mirrored write is answered only when the mirror has the object: PutObject to A, then the object as A stores it is read back (GetObject on A) and streamed into PutObject on B — three requests in sequence where the plain route sends one. ` +
+      "For a small object each is a round trip, so the ratio approaches the request count; for a large one the GET and the PUT to the mirror overlap (streamed), and transfer time, not round trips, sets the ratio.",
+    `**migrate.** Per object, \`migrate\` sends HeadObject to A (is the key there?), GetObject on B streamed into a PutObject on A with If-None-Match: * (never over an existing object), and HeadObject on B (the source is still the one copied — same ETag as the GET's — otherwise the copy is taken back); a copy made in parts is also read back (HeadObject on A) when its completion answers no ETag. ` +
       "It also lists both stores once per run; the listing pairing skips the HEADs only for keys the primary already lists — none here, since the primary starts empty. " +
       `The plain SDK copy lists the source once, then GetObject on B streamed into PutObject on A: two requests per object, no checks. Both run ${migrate.concurrency} copies at once; objects/s and MiB/s are objects and bytes over the wall time of the whole run (listings included).`,
     `**Ratios.** Latency rows: ratio of the medians, and Δ = median over rounds of (variant − plain) taken in the same round. migrate: median over rounds of (plain copy time ÷ migrate time), i.e. migrate's throughput as a share of the plain copy's (below 1× = slower). ` +
