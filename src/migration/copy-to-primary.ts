@@ -49,15 +49,16 @@ export async function copyToPrimary(
   route: Route,
   bucket: string,
   key: string,
+  options: { readonly queueSize?: number } = {},
 ): Promise<CopyOutcome> {
   const fallback = route.fallback;
   if (!fallback) throw new RouterError(`profile "${route.name}" has no fallback to copy from`);
   const primaryStore = store(ctx, route, bucket, key);
   const fallbackStore = store(ctx, fallback, bucket, key);
-  const options = ctx.sendOptions;
+  const sendOptions = ctx.sendOptions;
   return lock.run(lockKey(route, bucket, key), async () => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const existing = await head(primaryStore, options);
+      const existing = await head(primaryStore, sendOptions);
       if (existing) return { outcome: "present", size: existing.ContentLength ?? 0, etag: existing.ETag };
       let source: { etag: string | undefined; size: number } | undefined;
       let copied: { CopyObjectResult?: { ETag?: string } };
@@ -68,7 +69,7 @@ export async function copyToPrimary(
           // Written only where nothing is.
           { IfNoneMatch: "*" },
           { spanning: "copy", source: { bucket, key, versionId: undefined }, from: fallback, to: route, bucket, key },
-          { onSource: (got) => (source = { etag: got.ETag, size: got.ContentLength ?? 0 }), exactAnswer: false },
+          { onSource: (got) => (source = { etag: got.ETag, size: got.ContentLength ?? 0 }), exactAnswer: false, ...options },
         )) as typeof copied;
       } catch (error) {
         // 404: the fallback does not hold it (any more).
@@ -78,13 +79,13 @@ export async function copyToPrimary(
         throw error;
       }
       const etag = copied.CopyObjectResult?.ETag;
-      const now = await head(fallbackStore, options);
+      const now = await head(fallbackStore, sendOptions);
       if (now && source && now.ETag === source.etag) return { outcome: "copied" as const, size: source.size, etag };
       // Deleted or replaced on the fallback while copying (by another process): the copy is stale.
-      const there = await head(primaryStore, options);
+      const there = await head(primaryStore, sendOptions);
       if (there && etag !== undefined && there.ETag === etag) {
         // If-Match: where the backend honours it, a write landing since the check survives.
-        await primaryStore.client.send(new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }), options as never);
+        await primaryStore.client.send(new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }), sendOptions as never);
       }
       return { outcome: "gone" as const };
     }

@@ -48,10 +48,15 @@ export interface MigrationStats {
 
 /**
  * Background copy-on-read copies at once; past this, reads are served without starting one (the
- * next read of the key tries again). A large object is copied in parts held in memory: this bounds
- * that memory at about 4 × (queue + 1) × copyPartSize.
+ * next read of the key tries again).
  */
 const MAX_BACKGROUND_COPIES = 4;
+/**
+ * Parts each background copy of a large object uploads at once. Parts are held in memory, so
+ * copy-on-read takes at most MAX_BACKGROUND_COPIES × (this + 1) × copyPartSize (64 MiB with the
+ * defaults) from a router or gateway serving traffic; `migrate`, which is there to copy, goes wider.
+ */
+const BACKGROUND_QUEUE_SIZE = 1;
 
 type Context = Omit<SpanningContext, "sendOptions">;
 type Options = Record<string, unknown> | undefined;
@@ -112,7 +117,7 @@ export class Migration {
       this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "skipped" });
       return;
     }
-    const done = this.copyToPrimary(route, bucket, key).then(
+    const done = copyToPrimary({ ...this.#ctx, sendOptions: undefined }, this.#lock, route, bucket, key, { queueSize: BACKGROUND_QUEUE_SIZE }).then(
       (result) => {
         this.stats.copyOnRead[result.outcome]++;
         this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: result.outcome });

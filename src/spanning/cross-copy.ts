@@ -120,6 +120,8 @@ export interface InternalCopyOptions {
    * answered no ETag. @default true
    */
   readonly exactAnswer?: boolean;
+  /** Parts of a multipart copy uploaded at once (memory: about (queueSize + 1) × part size). @default COPY_QUEUE_SIZE */
+  readonly queueSize?: number;
 }
 
 /**
@@ -202,7 +204,7 @@ export async function copyAcrossBackends(
     try {
       return part
         ? await copyPart(destination, input, got, body, abort.controller, options)
-        : await copyObject(ctx, source, destination, input, plan, got, body, abort.controller, options, internal.exactAnswer ?? true);
+        : await copyObject(ctx, source, destination, input, plan, got, body, abort.controller, options, internal);
     } catch (error) {
       body.destroy();
       throw error;
@@ -253,7 +255,7 @@ async function copyObject(
   body: Readable,
   controller: AbortController,
   options: Fields,
-  exactAnswer: boolean,
+  internal: InternalCopyOptions,
 ): Promise<unknown> {
   const put: Fields = {};
   for (const field of DESTINATION_FIELDS) if (input[field] !== undefined) put[field] = input[field];
@@ -271,14 +273,14 @@ async function copyObject(
     written =
       length !== undefined && length <= ctx.copyPartSize
         ? await putStream(destination.client, put, body, length, controller, options)
-        : await uploadMultipart(ctx, destination.client, put, body, length, controller);
+        : await uploadMultipart(ctx, destination.client, put, body, length, controller, internal.queueSize ?? COPY_QUEUE_SIZE);
   } catch (error) {
     throw restoreError(destination.scope, error);
   }
 
   const writtenETag = typeof written["ETag"] === "string" && written["ETag"] !== "" ? written["ETag"] : undefined;
   // The read-back costs a round trip: skipped when the caller needs neither the date nor (having it) the ETag.
-  const stored = exactAnswer || writtenETag === undefined ? await readBack(destination, input, written, options) : { lastModified: new Date(), etag: undefined };
+  const stored = (internal.exactAnswer ?? true) || writtenETag === undefined ? await readBack(destination, input, written, options) : { lastModified: new Date(), etag: undefined };
   const etag = writtenETag ?? stored.etag;
   const result: Fields = { ETag: etag, LastModified: stored.lastModified };
   for (const field of CHECKSUM_FIELDS) if (written[field] !== undefined) result[field] = written[field];
@@ -342,11 +344,12 @@ async function uploadMultipart(
   body: Readable,
   length: number | undefined,
   controller: AbortController,
+  queueSize: number,
 ): Promise<Fields> {
   // S3 wants parts of 5 MiB or more and at most 10 000 of them.
   const partSize = Math.max(ctx.copyPartSize, MIN_PART_SIZE, length === undefined ? 0 : Math.ceil(length / MAX_PARTS));
   const params = { ...put, Body: body, ...(length === undefined ? {} : { ContentLength: length }) } as unknown as PutObjectCommandInput;
-  const upload = new Upload({ client, params, partSize, queueSize: COPY_QUEUE_SIZE, leavePartsOnError: false, abortController: controller });
+  const upload = new Upload({ client, params, partSize, queueSize, leavePartsOnError: false, abortController: controller });
   return (await upload.done()) as unknown as Fields;
 }
 

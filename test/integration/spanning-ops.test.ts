@@ -20,12 +20,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, CrossBackendError, type S3Router, type S3RouterOptions } from "../../src/index.js";
 import { COPY_QUEUE_SIZE } from "../../src/spanning/cross-copy.js";
 import { createBuckets, emptyAndDeleteBucket, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import { measureLiveMemory } from "../support/live-memory.js";
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -223,27 +222,9 @@ describe("CopyObject across backends", () => {
   it("keeps memory bounded by the part size and queue, not the object size", async () => {
     const size = 96 * MiB;
     const sha = await putRandom("team2/copy/huge.bin", size);
-    const gc = exposeGc();
-    gc();
-    const before = process.memoryUsage();
-    let peakBuffers = 0;
-    let peakRss = 0;
-    let samples = 0;
-    // Live memory, sampled after a full collection: garbage that V8 has not yet reclaimed is not
-    // what the router holds. Sampling can only miss peaks, so the bound below cannot fail by
-    // timing; the sample count proves it looked during the copy.
-    const timer = setInterval(() => {
-      gc();
-      const now = process.memoryUsage();
-      peakBuffers = Math.max(peakBuffers, now.arrayBuffers - before.arrayBuffers);
-      peakRss = Math.max(peakRss, now.rss - before.rss);
-      samples++;
-    }, 20);
-    try {
-      await router.send(new CopyObjectCommand({ Bucket: example, Key: "team3/copy/huge.bin", CopySource: `${example}/team2/copy/huge.bin` }));
-    } finally {
-      clearInterval(timer);
-    }
+    const { peakArrayBuffers: peakBuffers, peakRss, samples } = await measureLiveMemory(() =>
+      router.send(new CopyObjectCommand({ Bucket: example, Key: "team3/copy/huge.bin", CopySource: `${example}/team2/copy/huge.bin` })),
+    );
     const bound = 2 * PART * (COPY_QUEUE_SIZE + 1);
     console.info(
       `cross-backend copy of ${size / MiB} MiB, part ${PART / MiB} MiB × queue ${COPY_QUEUE_SIZE}: ` +
@@ -350,10 +331,3 @@ describe("ListBuckets across backends", () => {
   });
 });
 
-/** V8's `gc()`, without starting Node with --expose-gc. */
-function exposeGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing) return existing;
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-}
