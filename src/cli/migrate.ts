@@ -63,7 +63,11 @@ export async function migrateCommand(
       // The operator insists: copies cut here leave no partial object (a PUT cut short is
       // discarded), at worst a whole one the next run reports as present.
       progress.write(`\n${signal}: quitting now; run the same command again to resume\n`);
-      process.exit(EXIT_INTERRUPTED);
+      // Die of the signal itself (exit status 128 + its number), as a shell expects.
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.kill(process.pid, signal);
+      return;
     }
     progress.write(`\n${signal}: stopping after the copies under way (${signal} again to quit at once)\n`);
     stop.abort();
