@@ -25,6 +25,7 @@ import { createS3Router, CrossBackendError, type S3Router, type S3RouterOptions 
 import { COPY_QUEUE_SIZE } from "../../src/spanning/cross-copy.js";
 import { createBuckets, emptyAndDeleteBucket, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
 import { measureLiveMemory } from "../support/live-memory.js";
+import { randomBody, sha256OfStream } from "../support/random-body.js";
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -67,29 +68,15 @@ const put = (Key: string, Body: string, extra: Record<string, unknown> = {}) => 
 
 /** Puts `size` random bytes at `key` through the router, streamed; resolves with their sha256. */
 async function putRandom(key: string, size: number, extra: Record<string, unknown> = {}): Promise<string> {
-  const hash = createHash("sha256");
-  let left = size;
-  // Chunks of random bytes, not a repeated pattern: parts swapped or repeated change the hash.
-  const body = Readable.from(
-    (function* () {
-      while (left > 0) {
-        const chunk = randomBytes(Math.min(MiB + 17, left));
-        left -= chunk.length;
-        hash.update(chunk);
-        yield chunk;
-      }
-    })(),
-  );
+  const { body, sha256 } = randomBody(size);
   await router.send(new PutObjectCommand({ Bucket: example, Key: key, Body: body, ContentLength: size, ...extra }));
-  return hash.digest("hex");
+  return sha256();
 }
 
 /** sha256 of an object read through the router, streamed. */
 async function sha256Of(key: string, bucket = example): Promise<string> {
   const got = await router.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hash = createHash("sha256");
-  for await (const chunk of got.Body as Readable) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  return sha256OfStream(got.Body as Readable);
 }
 
 describe("DeleteObjects across backends", () => {

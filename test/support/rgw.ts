@@ -47,8 +47,10 @@ export interface StartRgwOptions {
   secretAccessKey: string;
   name: string;
   /**
-   * RAM the in-memory OSD may use. When it is full, requests hang rather than fail.
-   * @default 536870912 (512 MiB)
+   * RAM the in-memory OSD may use (taken as used, not up front). When it is full, requests hang
+   * rather than fail. Deleted objects' data is freed by RGW's garbage collector some 30-60 s
+   * later, so a whole test run must fit with that delay.
+   * @default 1073741824 (1 GiB)
    */
   memstoreBytes?: number;
   /**
@@ -163,7 +165,7 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
     MON_PORT: String(monPort),
     ACCESS_KEY: accessKeyId,
     SECRET_KEY: secretAccessKey,
-    MEMSTORE_BYTES: String(options.memstoreBytes ?? 512 * 1024 * 1024),
+    MEMSTORE_BYTES: String(options.memstoreBytes ?? 1024 * 1024 * 1024),
   };
   const server = adoptRgw({
     name,
