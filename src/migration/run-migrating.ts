@@ -122,10 +122,11 @@ export async function runMigratingCopy(
   return output;
 }
 
-/** Whether a copy's source or destination route migrates. */
+/** Whether a copy needs the migration modes: its source may be on a fallback, or its result goes to a mirror. */
 export function copyMigrates(table: RouteTable, operation: string, input: Input): boolean {
   if (typeof input["CopySource"] !== "string" || typeof input["Bucket"] !== "string" || typeof input["Key"] !== "string") return false;
   const source = parseCopySource(input["CopySource"], operation);
   const destination = table.resolveObject(input["Bucket"], input["Key"]);
-  return table.resolveObject(source.bucket, source.key).fallback !== undefined || (operation === "CopyObject" && destination.mirror !== undefined) || destination.fallback !== undefined;
+  // A destination with only a fallback is written like any other: to its own store.
+  return table.resolveObject(source.bucket, source.key).fallback !== undefined || (operation === "CopyObject" && destination.mirror !== undefined);
 }
