@@ -20,8 +20,8 @@ import { FALLBACK_READS, MIRRORED_WRITES } from "../migration/run-migrating.js";
 import type { Route } from "../routing/route-table.js";
 import type { BackendResponse } from "./backend-request.js";
 import { childrenNamed, parseXml, XmlSyntaxError } from "./protocol/xml-scan.js";
-import { answer, backendRequest, MAX_REWRITE_BYTES, proxy, readAll, sendToBackend, type ProxyCall } from "./proxy.js";
-import { S3Error } from "./s3-error.js";
+import { answer, backendRequest, MAX_REWRITE_BYTES, proxy, readAll, resultXml, sendToBackend, startLongAnswer, type ProxyCall } from "./proxy.js";
+import { S3Error, toS3Error } from "./s3-error.js";
 import { errorCodeOf, isStoreMiss } from "./store-miss.js";
 
 /** Error answers are small; a larger "error" is not one the gateway reads to decide anything. */
@@ -115,9 +115,36 @@ async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target,
   if (errorCodeOf(response.statusCode, text) !== undefined) return answer(call, plan.scope, response, text);
   const written = { ETag: header(response, "etag") ?? resultETag(text), VersionId: header(response, "x-amz-version-id") };
   // Not the client's abort signal: a client that goes away must not leave the mirror behind.
-  await migration.mirrorWrite(call.operation.name, route, bucket, key, written);
+  const mirrored = migration.mirrorWrite(call.operation.name, route, bucket, key, written).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  if (call.operation.name === "CompleteMultipartUpload") {
+    // A large object takes a while to reach the mirror: past a moment, answer as S3 answers a
+    // long completion — 200 at once, whitespace while it works, then the result or an <Error>
+    // (which SDKs raise) — so that clients do not time out and retry a completed upload.
+    const quick = await Promise.race([mirrored.then((outcome) => ({ outcome })), delay(LONG_ANSWER_AFTER_MS)]);
+    if (quick === undefined) {
+      const end = startLongAnswer(call, response);
+      const keepAlive = setInterval(() => call.res.destroyed || call.res.write(" "), KEEP_ALIVE_EVERY_MS);
+      const outcome = await mirrored.finally(() => clearInterval(keepAlive));
+      end(outcome ? toS3Error(outcome.error).toXML(call.resource, call.exchange.id) : resultXml(call, plan.scope, text));
+      return;
+    }
+    if (quick.outcome) throw quick.outcome.error;
+    return answer(call, plan.scope, response, text);
+  }
+  const outcome = await mirrored;
+  if (outcome) throw outcome.error;
   return answer(call, plan.scope, response, text);
 }
+
+/** How long a completion waits for its mirror before answering as a long operation. */
+const LONG_ANSWER_AFTER_MS = 2000;
+/** Whitespace this often keeps clients and load balancers from closing an idle answer. */
+const KEEP_ALIVE_EVERY_MS = 5000;
+
+const delay = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 
 const isSuccess = (response: BackendResponse): boolean => response.statusCode >= 200 && response.statusCode < 300;
 

@@ -235,6 +235,37 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
   await relay(response.body, res);
 }
 
+/**
+ * Starts a 200 answer whose XML body is sent later, for the response headers of a backend's
+ * successful `response`: S3's way to answer an operation that takes long (CompleteMultipartUpload,
+ * CopyObject) before clients give up waiting. Returns the function that ends it with `body` (the
+ * final XML, a result or an `<Error>`, with or without its declaration) after the whitespace the
+ * caller writes meanwhile.
+ */
+export function startLongAnswer(call: ProxyCall, response: BackendResponse): (body: string) => void {
+  const { res, exchange } = call;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined && !DROP_RESPONSE.has(name)) res.setHeader(name, value);
+  }
+  res.writeHead(200, { "content-type": "application/xml" });
+  res.write(XML_DECLARATION);
+  exchange.bytesOut += XML_DECLARATION.length;
+  return (body) => {
+    // A client gone meanwhile: the mirror's outcome is still counted and logged, not sent.
+    if (res.destroyed) return;
+    const rest = Buffer.from(body.replace(/^\s*<\?xml[^>]*\?>\s*/, ""));
+    exchange.bytesOut += rest.length;
+    res.end(rest);
+  };
+}
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** A multipart result (CompleteMultipartUpload…) of a backend, in the caller's names. */
+export function resultXml(call: ProxyCall, scope: NameScope, text: string): string {
+  return xml.rewriteObjectResultXml(text, scope, publicBase(call.state, call.req));
+}
+
 /** The gateway's own URL as the client reached it, for `Location`. */
 function publicBase(state: GatewayState, req: IncomingMessage): string {
   return state.settings.publicUrl ?? `http://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { isSpanning, planCommand } from "../client/command-plan.js";
-import { isMirrorWriteError, isRouterError } from "../errors.js";
+import { isMirrorWriteError } from "../errors.js";
 import { parseCopySource } from "../mapping/copy-source.js";
 import { copyMigrates, isMigrating } from "../migration/run-migrating.js";
 import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.js";
@@ -20,7 +20,7 @@ import type { GatewayMetrics, Logger } from "./observability.js";
 import { classifyOperation, parseDeleteRequest, parseTarget, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
 import { proxy, readAll, type ProxyCall } from "./proxy.js";
-import { S3Error, isS3Error } from "./s3-error.js";
+import { S3Error, isS3Error, toS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
 
 /** DeleteObjects bodies name at most 1000 keys of at most 1 KiB. */
@@ -207,22 +207,6 @@ function sendError(services: HandlerServices, res: ServerResponse, error: unknow
   res.end(body);
 }
 
-function toS3Error(error: unknown): S3Error {
-  if (isS3Error(error)) return error;
-  if (isMirrorWriteError(error)) {
-    // The write is done on the primary, not on the mirror: a gateway-side failure (502) whose
-    // message says what each store now holds.
-    return new S3Error("MirrorWriteFailed", error.message, { BucketName: error.bucket, Key: error.key }, { cause: error });
-  }
-  if (isRouterError(error)) {
-    const code = error.name === "InvalidTokenError" ? "InvalidArgument" : error.name === "CrossBackendError" ? "NotImplemented" : "InvalidRequest";
-    return new S3Error(code, error.message, {}, { cause: error });
-  }
-  // An error an SDK backend call raised during a spanning operation: keep its code and status.
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  if (e?.$metadata?.httpStatusCode && e.name) return new S3Error(e.name, e.message ?? e.name, {}, { cause: error, status: e.$metadata.httpStatusCode });
-  return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
-}
 
 function record(services: HandlerServices, exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
   const seconds = (performance.now() - exchange.started) / 1000;

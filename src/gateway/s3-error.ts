@@ -4,6 +4,7 @@
  * becomes InternalError without leaking internals.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
+import { isMirrorWriteError, isRouterError } from "../errors.js";
 
 /** HTTP status of each S3 error code the gateway produces. */
 const STATUS: Readonly<Record<string, number>> = {
@@ -93,4 +94,22 @@ export function unescapeXml(text: string): string {
         return String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
     }
   });
+}
+
+/** Any error as the S3 error the client gets: the gateway's own, a routing error, or a backend's error from the SDK. */
+export function toS3Error(error: unknown): S3Error {
+  if (isS3Error(error)) return error;
+  if (isMirrorWriteError(error)) {
+    // The write is done on the primary, not on the mirror: a gateway-side failure (502) whose
+    // message says what each store now holds.
+    return new S3Error("MirrorWriteFailed", error.message, { BucketName: error.bucket, Key: error.key }, { cause: error });
+  }
+  if (isRouterError(error)) {
+    const code = error.name === "InvalidTokenError" ? "InvalidArgument" : error.name === "CrossBackendError" ? "NotImplemented" : "InvalidRequest";
+    return new S3Error(code, error.message, {}, { cause: error });
+  }
+  // An error an SDK backend call raised during a spanning operation: keep its code and status.
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode && e.name) return new S3Error(e.name, e.message ?? e.name, {}, { cause: error, status: e.$metadata.httpStatusCode });
+  return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
 }

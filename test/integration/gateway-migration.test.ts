@@ -42,6 +42,12 @@ let s3: S3Client;
 let config: RouterFileConfig;
 /** A backend that fails every request with 503 SlowDown. */
 let failing: Server;
+/**
+ * A slow mirror: takes each PUT whole, then answers after {@link SLOW_MIRROR_MS} — 200 with an
+ * ETag, or 500 for keys under `fail/`. What a large object's copy to a distant mirror looks like.
+ */
+let slow: Server;
+const SLOW_MIRROR_MS = 3500;
 
 beforeAll(async () => {
   await Promise.all([createBuckets(a, [bucket, oldBucket, mirrorBucket]), createBuckets(b, [newBucket])]);
@@ -53,6 +59,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
   const failingPort = (failing.address() as { port: number }).port;
+  slow = createServer((req, res) => {
+    const hash = createHash("md5");
+    req.on("data", (chunk: Buffer) => hash.update(chunk));
+    req.on("end", () =>
+      setTimeout(() => {
+        if (req.url?.includes("/fail/")) {
+          const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>mirror disk failed</Message></Error>";
+          res.writeHead(500, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) }).end(body);
+        } else {
+          res.writeHead(200, { etag: `"${hash.digest("hex")}"`, "content-length": "0" }).end();
+        }
+      }, SLOW_MIRROR_MS),
+    );
+  });
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  const slowPort = (slow.address() as { port: number }).port;
   config = {
     clients: {
       default: backendConfig(rgwA),
@@ -63,6 +85,7 @@ beforeAll(async () => {
       // Nothing listens there.
       dead: { ...backendConfig(rgwA), endpoint: `http://127.0.0.1:${closed}`, maxAttempts: 1 },
       failing: { ...backendConfig(rgwB), endpoint: `http://127.0.0.1:${failingPort}`, maxAttempts: 1 },
+      slow: { ...backendConfig(rgwA), endpoint: `http://127.0.0.1:${slowPort}`, maxAttempts: 1 },
     },
     profiles: {
       team2: {
@@ -84,6 +107,7 @@ beforeAll(async () => {
       },
       mirrored: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "mirrored/*", mapped_bucket_name: newBucket, mapped_prefix: "primary/", mirror: { client: "a", mapped_bucket_name: mirrorBucket } },
       broken: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "broken/*", mapped_bucket_name: newBucket, mirror: { client: "dead", mapped_bucket_name: mirrorBucket } },
+      slow: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "slow/*", mapped_bucket_name: newBucket, mirror: { client: "slow", mapped_bucket_name: "far-away" } },
     },
     gateway: { users: [{ ...GATEWAY_USER }] },
   } as RouterFileConfig;
@@ -94,6 +118,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   failing?.close();
+  slow?.close();
   await Promise.all([emptyAndDeleteBucket(a, bucket), emptyAndDeleteBucket(a, oldBucket), emptyAndDeleteBucket(a, mirrorBucket), emptyAndDeleteBucket(b, newBucket)]);
 });
 
@@ -296,6 +321,35 @@ describe("gateway: writes reach the mirror", () => {
       expect.objectContaining({ role: "mirror", client: "dead", state: "failed" }),
     ]);
   });
+
+  it("answers a completion whose mirror is slow as S3 answers a long one: 200 at once, then the result", async () => {
+    const data = Buffer.alloc(5 * 1024 * 1024 + 5, 7);
+    const transfer: string[] = [];
+    const client = gw.client({ maxAttempts: 1 });
+    // How the completion's answer came: chunked (started early, body sent later) or with a length.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === "CompleteMultipartUploadCommand") {
+          const headers = (out.response as { headers: Record<string, string> }).headers;
+          transfer.push(headers["transfer-encoding"] ?? `length ${headers["content-length"]}`);
+        }
+        return out;
+      },
+      { step: "deserialize", name: "transferProbe" },
+    );
+    const result = await new Upload({ client, params: { Bucket: bucket, Key: "slow/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done();
+    expect(result).toMatchObject({ Bucket: bucket, Key: "slow/big.bin" });
+    expect(transfer).toEqual(["chunked"]);
+
+    // The mirror fails, slowly: the 200 is sent already, so the failure is an <Error> body, which the SDK raises.
+    const error = await failure(new Upload({ client, params: { Bucket: bucket, Key: "slow/fail/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done());
+    expect(errorName(error)).toBe("MirrorWriteFailed");
+    expect(error?.message).toMatch(/did not reach mirror "slow"/);
+    expect(error?.message).toMatch(/InternalError: mirror disk failed/);
+    expect(await holds(b, newBucket, "slow/fail/big.bin")).toBe(true);
+    expect(await metrics()).toMatch(/s3router_mirror_divergences_total\{route="slow",mirror="slow"\} 1\b/);
+  }, 60_000);
 
   it("keeps reporting divergences after a reload (the new router is watched)", async () => {
     gw.gateway.reload(config);
