@@ -138,23 +138,24 @@ export class S3Router extends S3Client {
   #route(command: AnyCommand, options: unknown): Promise<unknown> {
     // Everything up to the backend call runs synchronously: lib-storage reads `config.endpoint()`
     // right after calling send (see the constructor).
+    const name = commandName(command);
+    const input = command.input as Record<string, unknown>;
     let plan: CommandPlan | SpanningPlan;
     let backend!: S3Client;
     try {
-      plan = this.plan(command);
+      plan = planCommand(this.routeTable, name, input);
       if (!isSpanning(plan)) backend = this.backend(plan.client);
     } catch (error) {
       return Promise.reject(error);
     }
-    const name = commandName(command);
-    const input = command.input as Record<string, unknown>;
     const sendOptions = options as Record<string, unknown> | undefined;
-    const ctx = { ...this.#spanning, sendOptions };
     const operation = operationName(name);
-    const isCopy = operation === "CopyObject" || operation === "UploadPartCopy";
+    // A copy whose source may be on a fallback, or whose result goes to a mirror.
+    const migratingCopy = (operation === "CopyObject" || operation === "UploadPartCopy") && copyMigrates(this.routeTable, operation, input);
     if (isSpanning(plan)) {
+      const ctx = { ...this.#spanning, sendOptions };
       const run = () => runSpanning(ctx, plan, name, input);
-      return isCopy && copyMigrates(this.routeTable, operation, input) ? runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, run) : run();
+      return migratingCopy ? runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, run) : run();
     }
     this.#lastClient = plan.client;
     const send = (p: CommandPlan) => {
@@ -170,9 +171,7 @@ export class S3Router extends S3Client {
         },
       );
     };
-    if (isCopy && copyMigrates(this.routeTable, operation, input)) {
-      return runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, () => send(plan));
-    }
+    if (migratingCopy) return runMigratingCopy(this.migration, { ...this.#spanning, sendOptions }, this.routeTable, operation, input, () => send(plan));
     if (isMigrating(plan.route)) return runMigrating({ migration: this.migration, operation, input, plan, send, sendOptions });
     return send(plan);
   }
