@@ -80,6 +80,19 @@ export class RouterMisuseError extends RouterError {
   override name = "RouterMisuseError" as const;
 }
 
+/**
+ * An error as one short line for messages and logs: its S3 code (or name) and its message, no
+ * stack.
+ * @example
+ * errorLine(new Error("boom")); // "Error: boom"
+ */
+export function errorLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { Code?: unknown }).Code;
+  const name = typeof code === "string" ? code : error.name;
+  return error.message && error.message !== name ? `${name}: ${error.message}` : name;
+}
+
 /** What one store holds after a mirrored write that did not reach every store. */
 export interface StoreState {
   /** Role of the store in the route. */
@@ -114,7 +127,7 @@ export class MirrorWriteError extends RouterError {
   constructor(operation: string, bucket: string, key: string, route: string, stores: readonly StoreState[], cause: unknown) {
     const says = (s: StoreState) =>
       `${s.role} "${s.client}" (${s.bucket}/${s.key}) ${s.state}${s.etag ? ` ETag ${s.etag}` : ""}${s.versionId ? ` version ${s.versionId}` : ""}`;
-    const reason = (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)).replace(/\.\s*$/, "");
+    const reason = errorLine(cause).replace(/\.\s*$/, "");
     super(
       `${operation} of "${bucket}/${key}" (profile "${route}") did not reach mirror "${stores.find((s) => s.role === "mirror")?.client}": ${reason}. State: ${stores.map(says).join("; ")}. The mirror differs for this key until it is written again.`,
       { cause },

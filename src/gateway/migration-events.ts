@@ -4,6 +4,7 @@
  * is written again) naming the route, the caller's object and each store's state, and a count;
  * every copy-on-read outcome is counted, a failed one logged.
  */
+import { errorLine } from "../errors.js";
 import type { MigrationEvent, Migration } from "../migration/migration.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
 
@@ -47,9 +48,4 @@ function report(event: MigrationEvent, metrics: GatewayMetrics, log: Logger): vo
   }
 }
 
-/** An error as one short line: its name, code and message (no stack: one line per event). */
-function describe(error: unknown): string | undefined {
-  if (error === undefined) return undefined;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
+const describe = (error: unknown): string | undefined => (error === undefined ? undefined : errorLine(error));

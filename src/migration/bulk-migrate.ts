@@ -10,7 +10,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Router } from "../client/s3-router.js";
-import { RouterError } from "../errors.js";
+import { errorLine, RouterError } from "../errors.js";
 import { toLogicalKey, toPhysicalBucket } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { compareUtf8 } from "../spanning/utf8-order.js";
@@ -181,7 +181,7 @@ export async function migrate(router: MigrateRouter, options: MigrateOptions): P
       else if (result.outcome === "gone") run.settle(work, "gone");
       else run.settle(work, sameObject(work, { size: result.size, etag: result.etag }) ? "present" : "newer");
     } catch (error) {
-      run.fail({ route: work.route.name, key: work.key, stage: "copy", error: describe(error) }, work.size);
+      run.fail({ route: work.route.name, key: work.key, stage: "copy", error: errorLine(error) }, work.size);
     }
   };
   const workers = Array.from({ length: concurrency }, async () => {
@@ -249,11 +249,11 @@ async function listRoute(router: MigrateRouter, route: Route, bucket: string, pr
     }
   } catch (error) {
     if (signal?.aborted) return;
-    run.fail({ route: route.name, key: under, stage: "list", error: `listing the fallback (client "${fallback.client}"): ${describe(error)}` }, 0);
+    run.fail({ route: route.name, key: under, stage: "list", error: `listing the fallback (client "${fallback.client}"): ${errorLine(error)}` }, 0);
   }
   if (primary.error !== undefined && listedAny) {
     run.notes.push(
-      `profile "${route.name}": the primary (client "${route.client}", bucket "${toPhysicalBucket(route, bucket)}") could not be listed (${describe(primary.error)}); every key was checked on its own instead`,
+      `profile "${route.name}": the primary (client "${route.client}", bucket "${toPhysicalBucket(route, bucket)}") could not be listed (${errorLine(primary.error)}); every key was checked on its own instead`,
     );
   }
 }
@@ -335,13 +335,6 @@ function sameObject(a: { size: number; etag: string | undefined }, b: { size: nu
 }
 
 const isMultipartEtag = (etag: string): boolean => /-\d+"?$/.test(etag);
-
-const describe = (error: unknown): string => {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { Code?: unknown }).Code;
-  const name = typeof code === "string" ? code : error.name;
-  return error.message && error.message !== name ? `${name}: ${error.message}` : name;
-};
 
 function describeRoute(route: Route, bucket: string, prefix: string): MigrateRoute {
   const fallback = route.fallback!;
