@@ -133,8 +133,12 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       const deadline = performance.now() + grace;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection busy now goes idle once answered: close it then, or the drain
+      // waits out the whole grace period for clients that simply keep their pool open.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), grace);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await sender.close();
       // A copy cut short leaves nothing wrong (the object stays on the fallback), but one that
