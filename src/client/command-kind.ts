@@ -1,30 +1,22 @@
 /**
  * @module client/command-kind — which of the router's few shapes an SDK command has: the shape
- * decides how its input names buckets and keys and how its output names them back.
+ * decides how its input names buckets and keys and how its output names them back. The shape of
+ * every S3 operation is a fact of the operation registry; a command the registry does not know
+ * (a newer SDK's) is routed by the names its input carries.
  */
 
 import * as sdk from "@aws-sdk/client-s3";
+import { operationSpec, type CommandKind } from "../operations/registry.js";
 
-/**
- * - `object`: one key of one bucket (`Bucket` + `Key`): GetObject, PutObject, UploadPart, ListParts…
- * - `bucket`: the bucket itself (`Bucket`, no `Key`): HeadBucket, CreateBucket, Get/PutBucket*…
- * - `list`: keys under a `Prefix`: ListObjects(V2), ListObjectVersions, ListMultipartUploads.
- * - `copy`: a destination key plus a `CopySource`: CopyObject, UploadPartCopy.
- * - `delete-batch`: many keys of one bucket: DeleteObjects.
- * - `list-buckets`: ListBuckets, answered from every backend.
- * - `account`: no bucket at all (ListDirectoryBuckets, WriteGetObjectResponse…): the default client.
- */
-export type CommandKind = "object" | "bucket" | "list" | "copy" | "delete-batch" | "list-buckets" | "account";
+export type { CommandKind };
 
-const LISTINGS = new Set(["ListObjectsCommand", "ListObjectsV2Command", "ListObjectVersionsCommand", "ListMultipartUploadsCommand"]);
-const COPIES = new Set(["CopyObjectCommand", "UploadPartCopyCommand"]);
+/** Shapes that depend on the operation, not on the names its input carries. */
+const SPECIAL: ReadonlySet<CommandKind> = new Set(["list", "copy", "delete-batch", "list-buckets"]);
 
 /** The kind of a command, from its class name and the names its input carries. */
 export function commandKind(name: string, input: Readonly<Record<string, unknown>>): CommandKind {
-  if (LISTINGS.has(name)) return "list";
-  if (COPIES.has(name)) return "copy";
-  if (name === "DeleteObjectsCommand") return "delete-batch";
-  if (name === "ListBucketsCommand") return "list-buckets";
+  const kind = operationSpec(name)?.kind;
+  if (kind !== undefined && SPECIAL.has(kind)) return kind;
   if (typeof input["Bucket"] !== "string") return "account";
   return typeof input["Key"] === "string" ? "object" : "bucket";
 }

@@ -7,6 +7,7 @@ import { NoRouteError } from "../errors.js";
 import { formatCopySource, parseCopySource, type CopySource } from "../mapping/copy-source.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
+import { operationSpec } from "../operations/registry.js";
 import { commandKind, operationName } from "./command-kind.js";
 import { restoreError, restoreOutput, type NameScope } from "./output-mapping.js";
 
@@ -59,12 +60,12 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
     case "bucket": {
       const route = table.resolveBucket(bucket!);
-      if (CHANGES_BUCKET.test(commandName) && sharesBackendBucket(route)) {
+      if (operationSpec(commandName)?.access !== "read" && sharesBackendBucket(route)) {
         // Bucket settings (lifecycle, policy, versioning…) and DeleteBucket act on the whole
         // backend bucket, which this route shares with keys the caller does not own here.
         throw new NoRouteError(
           op,
-          `bucket "${bucket}" is served by profile "${route.name}", which keeps only part of backend bucket "${toPhysicalBucket(route, bucket!)}" (a mapped prefix, or several buckets in one): changing that bucket would change it for all of them`,
+          `bucket "${bucket}" is served by profile "${route.name}", which keeps only part of its backend bucket (a mapped prefix, or several buckets in one): changing that bucket would change it for all of them`,
           { bucket: bucket! },
         );
       }
@@ -75,7 +76,7 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       const key = input["Key"] as string;
       const route = table.resolveObject(bucket!, key);
       if (commandName === "RenameObjectCommand") checkRename(table, route, bucket!, key, input);
-      if (route.mirror && UNMIRRORED_WRITES.has(op)) {
+      if (route.mirror && operationSpec(op)?.migration === "unmirrored-write") {
         throw new NoRouteError(op, `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`, { bucket: bucket!, key });
       }
       return objectPlan(route, input, bucket!, key);
@@ -88,12 +89,6 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return listPlan(table, op, input);
   }
 }
-
-/** Object writes a mirror cannot follow (they set what a copy does not carry). */
-const UNMIRRORED_WRITES = new Set(["PutObjectAcl", "PutObjectRetention", "PutObjectLegalHold", "RestoreObject", "RenameObject"]);
-
-/** Bucket-level commands that change the bucket (gateway names of unknown ones included). */
-const CHANGES_BUCKET = /^(Put|Delete|Create|Restore|UnknownPut|UnknownPost|UnknownDelete)/;
 
 /** Whether a route's backend bucket holds more than the caller's one bucket. */
 const sharesBackendBucket = (route: Route): boolean =>

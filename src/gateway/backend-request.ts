@@ -7,7 +7,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "node:crypto";
 import type { Readable } from "node:stream";
-import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici";
+import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
 import { encodeKeyPath, encodeRfc3986 } from "./protocol/index.js";
 import { S3Error } from "./s3-error.js";
 
@@ -61,11 +61,15 @@ export class BackendSender {
   readonly #addresses = new WeakMap<S3Client, Promise<BackendAddress>>();
   readonly #timeoutMs: number;
 
-  constructor(options: { timeoutMs: number }) {
+  /**
+   * @param options.connections - connections per backend origin; the gateway caps each user's
+   *   requests below it (gateway.limits), so no single user holds them all.
+   */
+  constructor(options: { timeoutMs: number; connections?: number }) {
     this.#timeoutMs = options.timeoutMs;
     this.#agent = new Agent({
       keepAliveTimeout: 30_000,
-      connections: 256,
+      connections: options.connections ?? 256,
       connect: { timeout: Math.min(options.timeoutMs, 10_000) },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -101,13 +105,15 @@ export class BackendSender {
       headers: { ...req.headers, host, "x-amz-content-sha256": req.payloadHash },
     });
     const search = req.query.map(([k, v]) => (v === "" ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)).join("&");
-    const url = `${address.origin.protocol}//${host}${path}${search ? `?${search}` : ""}`;
     try {
-      return await request(url, {
+      // The path goes on byte for byte as signed: a URL parser would resolve `.` and `..`
+      // segments, which are part of S3 keys, after routing and scope checks saw them.
+      return await this.#agent.request({
+        origin: `${address.origin.protocol}//${host}`,
+        path: `${path}${search ? `?${search}` : ""}`,
         method: req.method as Dispatcher.HttpMethod,
         headers: signed.headers,
         body: req.body ?? null,
-        dispatcher: this.#agent,
         // undici drops the connection after a HEAD unless told the server sends no body after
         // one (S3 servers do not): without this every HEAD pays a new TCP connection.
         reset: false,
@@ -150,10 +156,14 @@ async function resolveAddress(client: S3Client): Promise<BackendAddress> {
   };
 }
 
+/**
+ * The client's view of a backend that failed to answer: S3's 503, saying only that. Which
+ * backend, its address and the socket error are the log's (the error's `cause` and `backend`).
+ */
 function backendError(name: string, error: unknown, timeoutMs: number): S3Error {
   const slow = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
   const message = slow
-    ? `backend "${name}" did not answer within ${timeoutMs} ms`
-    : `backend "${name}" is unreachable: ${(error as Error).message ?? String(error)}`;
-  return new S3Error("ServiceUnavailable", message, {}, { cause: error });
+    ? `The store behind this request did not answer within ${timeoutMs} ms; please try again.`
+    : "The store behind this request is unavailable; please try again.";
+  return Object.assign(new S3Error("ServiceUnavailable", message, {}, { cause: error }), { backend: name });
 }

@@ -29,7 +29,36 @@ const gatewaySchema = z.strictObject({
   maxSkewSeconds: z.number().int().positive().optional(),
   shutdownGraceMs: z.number().int().nonnegative().optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  limits: z
+    .strictObject({
+      maxHeaderBytes: z.number().int().min(1024).optional(),
+      headersTimeoutMs: z.number().int().positive().optional(),
+      bodyIdleTimeoutMs: z.number().int().positive().optional(),
+      maxRequestsPerUser: z.number().int().positive().optional(),
+      backendConnections: z.number().int().positive().optional(),
+    })
+    .optional(),
+  metricsListen: text("metricsListen")
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "metricsListen must be host:port, e.g. 127.0.0.1:9464")
+    .optional(),
 });
+
+/**
+ * What one client may hold of the gateway, and how long it may keep it. One user cannot take more
+ * than `maxRequestsPerUser` of a backend's `backendConnections`, so the others always have some.
+ */
+export interface GatewayLimits {
+  /** Largest request head (request line and headers). @default 16384 (Node's default) */
+  readonly maxHeaderBytes: number;
+  /** Time allowed to receive a request's head. @default 20 000 */
+  readonly headersTimeoutMs: number;
+  /** Time a request body may go without a byte before it ends with S3's `RequestTimeout`. @default 20 000 */
+  readonly bodyIdleTimeoutMs: number;
+  /** Requests one access key (or all anonymous callers together) may have in flight; more get `503 SlowDown`. @default 64 */
+  readonly maxRequestsPerUser: number;
+  /** Connections the gateway opens to each backend. @default 256 */
+  readonly backendConnections: number;
+}
 
 /** One access key of the gateway. */
 export interface GatewayUserConfig {
@@ -61,6 +90,9 @@ export interface GatewaySettings {
   /** How long in-flight requests may finish after SIGTERM. @default 25 000 */
   readonly shutdownGraceMs: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly limits: GatewayLimits;
+  /** Where `/-/metrics` and `/-/health` are also served, apart from S3 traffic. @default (none: on `listen` only) */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
 }
 
 /**
@@ -75,8 +107,18 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     });
   }
   const g = parsed.data;
-  const listen = g.listen ?? "127.0.0.1:8333";
-  const colon = listen.lastIndexOf(":");
+  const listen = hostPort(g.listen ?? "127.0.0.1:8333");
+  const limits: GatewayLimits = {
+    maxHeaderBytes: g.limits?.maxHeaderBytes ?? 16_384,
+    headersTimeoutMs: g.limits?.headersTimeoutMs ?? 20_000,
+    bodyIdleTimeoutMs: g.limits?.bodyIdleTimeoutMs ?? 20_000,
+    maxRequestsPerUser: g.limits?.maxRequestsPerUser ?? 64,
+    backendConnections: g.limits?.backendConnections ?? 256,
+  };
+  if (limits.maxRequestsPerUser >= limits.backendConnections) {
+    const message = `maxRequestsPerUser (${limits.maxRequestsPerUser}) must be below backendConnections (${limits.backendConnections}), so that one user cannot hold every connection to a backend`;
+    throw new ConfigError([{ path: "gateway.limits.maxRequestsPerUser", message }], { ...(file !== undefined && { file }) });
+  }
   const users: GatewayUserConfig[] = (g.users ?? []).map((u) => ({
     accessKeyId: u.accessKeyId,
     secretAccessKey: u.secretAccessKey,
@@ -86,8 +128,8 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
   const duplicate = users.find((u, i) => users.findIndex((v) => v.accessKeyId === u.accessKeyId) !== i);
   if (duplicate) throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], { ...(file !== undefined && { file }) });
   return {
-    host: listen.slice(0, colon).replace(/^\[|\]$/g, ""),
-    port: Number(listen.slice(colon + 1)),
+    host: listen.host,
+    port: listen.port,
     domain: g.domain,
     publicUrl: g.publicUrl?.replace(/\/+$/, ""),
     region: g.region,
@@ -100,5 +142,13 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     maxSkewSeconds: g.maxSkewSeconds ?? 900,
     shutdownGraceMs: g.shutdownGraceMs ?? 25_000,
     logLevel: g.logLevel ?? "info",
+    limits,
+    metricsListen: g.metricsListen === undefined ? undefined : hostPort(g.metricsListen),
   };
+}
+
+/** `host:port` (IPv6 in brackets) read apart. */
+function hostPort(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(":");
+  return { host: text.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(text.slice(colon + 1)) };
 }

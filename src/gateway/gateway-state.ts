@@ -14,6 +14,11 @@ export interface GatewayState {
   readonly router: S3Router;
   readonly users: UserDirectory;
   readonly settings: GatewaySettings;
+  /**
+   * What no answer to a client may contain: every backend's host (`name:port` and bare name)
+   * and access key id.
+   */
+  readonly internalNames: readonly string[];
 }
 
 /**
@@ -24,5 +29,19 @@ export function buildState(config: RouterFileConfig): GatewayState {
   const settings = parseGatewaySettings(config.gateway, config.file);
   const router = createS3Router(config);
   const users = new UserDirectory(settings.users, settings.anonymous);
-  return { router, users, settings };
+  return { router, users, settings, internalNames: internalNamesOf(config) };
+}
+
+function internalNamesOf(config: RouterFileConfig): string[] {
+  const names = new Set<string>();
+  for (const client of Object.values(config.clients)) {
+    if (typeof client.endpoint === "string") {
+      const url = new URL(client.endpoint);
+      names.add(url.host);
+      names.add(url.hostname);
+    }
+    const keyId = (client.credentials as { accessKeyId?: unknown } | undefined)?.accessKeyId;
+    if (typeof keyId === "string" && keyId !== "") names.add(keyId);
+  }
+  return [...names];
 }

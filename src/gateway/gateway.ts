@@ -12,6 +12,7 @@ import { buildState, type GatewayState } from "./gateway-state.js";
 import { reportMigrationEvents } from "./migration-events.js";
 import { GatewayMetrics, createLogger, type Logger } from "./observability.js";
 import { handleS3Request } from "./request-handler.js";
+import { UserSlots } from "./user-slots.js";
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -55,31 +56,46 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
   const log = createLogger(state.settings.logLevel, options.logDestination);
   const metrics = new GatewayMetrics();
   reportMigrationEvents(state.router.migration, metrics, log);
-  const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs });
+  const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs, connections: state.settings.limits.backendConnections });
+  const slots = new UserSlots(() => state.settings.limits.maxRequestsPerUser);
+  const { limits } = state.settings;
   let ready = false;
   let closing = false;
   const retired: GatewayState[] = [];
 
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const serverOptions = {
+    keepAliveTimeout: 65_000,
+    // A whole upload may take hours; a stalled one is ended by the body idle timeout instead.
+    requestTimeout: 0,
+    headersTimeout: limits.headersTimeoutMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+    // How often Node checks headersTimeout: often enough that the limit means what it says.
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
+  const services = { state: () => state, sender, metrics, log, slots };
+  const server: Server = createServer(serverOptions, (req, res) => {
     const path = req.url ?? "/";
     if (path.startsWith("/-/")) {
-      void operations(path, res);
+      void operations(path, res, state.settings.metricsListen === undefined);
       return;
     }
-    handleS3Request({ state: () => state, sender, metrics, log }, req, res).catch((error: unknown) => {
+    handleS3Request(services, req, res).catch((error: unknown) => {
       // The handler answers its own errors; this is the last guard of the process.
       log.error({ err: error }, "request handler failed");
       res.destroy();
     });
   });
 
-  async function operations(path: string, res: import("node:http").ServerResponse): Promise<void> {
+  // Metrics on an address of their own when configured: S3 clients then cannot read them.
+  const opsServer: Server | undefined = state.settings.metricsListen && createServer(serverOptions, (req, res) => void operations(req.url ?? "/", res, true));
+
+  async function operations(path: string, res: import("node:http").ServerResponse, withMetrics: boolean): Promise<void> {
     if (path === "/-/health" || path === "/-/health/ready" || path === "/-/ready") {
       const ok = ready && !closing;
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ready" : closing ? "draining" : "starting" }));
     } else if (path === "/-/health/live" || path === "/-/live") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "live" }));
-    } else if (path === "/-/metrics") {
+    } else if (path === "/-/metrics" && withMetrics) {
       const body = await metrics.registry.metrics();
       res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body);
     } else {
@@ -102,6 +118,13 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
           resolve();
         });
       });
+      const ops = state.settings.metricsListen;
+      if (opsServer && ops) {
+        await new Promise<void>((resolve, reject) => {
+          opsServer.once("error", reject);
+          opsServer.listen(ops.port, ops.host, () => resolve());
+        });
+      }
       ready = true;
       const address = server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -131,6 +154,8 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       closing = true;
       const grace = state.settings.shutdownGraceMs;
       const deadline = performance.now() + grace;
+      opsServer?.close();
+      opsServer?.closeAllConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A keep-alive connection busy now goes idle once answered: close it then, or the drain

@@ -16,7 +16,7 @@
  */
 import type { Readable } from "node:stream";
 import { objectPlan, type CommandPlan } from "../client/command-plan.js";
-import { FALLBACK_READS, MIRRORED_WRITES } from "../migration/run-migrating.js";
+import { isFallbackRead, isMirroredWrite } from "../migration/run-migrating.js";
 import type { Route } from "../routing/route-table.js";
 import type { BackendResponse } from "./backend-request.js";
 import { childrenNamed, parseXml, XmlSyntaxError } from "./protocol/xml-scan.js";
@@ -48,9 +48,9 @@ export async function proxyMigrating(call: ProxyCall, plan: CommandPlan, input: 
   if (typeof bucket !== "string" || typeof key !== "string") return proxy(call, plan, body);
   const target: Target = { route: plan.route, bucket, key, versionId: typeof input["VersionId"] === "string" ? input["VersionId"] : undefined };
   // A read carries no body; one that does cannot be sent twice, so it is not asked of the fallback.
-  if (target.route.fallback && FALLBACK_READS.has(name) && body === undefined) return readWithFallback(call, plan, input, target);
+  if (target.route.fallback && isFallbackRead(name) && body === undefined) return readWithFallback(call, plan, input, target);
   if (name === "DeleteObject") return deleteEverywhere(call, plan, target, body);
-  if (MIRRORED_WRITES.has(name)) return mirroredWrite(call, plan, target, body);
+  if (isMirroredWrite(name)) return mirroredWrite(call, plan, target, body);
   return proxy(call, plan, body);
 }
 

@@ -10,7 +10,7 @@
  * fallback; a write is answered only once its mirror has the object too (gateway/migrating-proxy).
  */
 import { createHash } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable, finished } from "node:stream";
 import type { CommandPlan } from "../client/command-plan.js";
 import type { NameScope } from "../client/output-mapping.js";
@@ -20,7 +20,8 @@ import type { GatewayState } from "./gateway-state.js";
 import * as xml from "./protocol/index.js";
 import type { S3Operation } from "./protocol/index.js";
 import type { Exchange, HandlerServices } from "./request-handler.js";
-import { S3Error, escapeXml, isS3Error } from "./s3-error.js";
+import { hiddenNames, publicErrorXml } from "./public-error.js";
+import { S3Error, isS3Error } from "./s3-error.js";
 
 /** Headers that describe one hop, or the client's own signature: never forwarded. */
 const DROP_REQUEST = new Set([
@@ -43,35 +44,28 @@ const DROP_REQUEST = new Set([
   "x-amz-trailer",
   "x-amz-sdk-checksum-algorithm",
 ]);
-const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "x-amz-request-id", "x-amz-id-2", "content-length"]);
+/**
+ * Response headers that describe the backend's hop or name the backend: `location` (a redirect
+ * to the backend's endpoint, or CreateBucket's physical bucket) is set by the gateway itself.
+ */
+const DROP_RESPONSE = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "x-amz-request-id",
+  "x-amz-id-2",
+  "content-length",
+  "location",
+]);
 
 const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
 
-/** Operations whose successful XML answer names buckets or keys. */
-const REWRITES: Readonly<Record<string, "listing" | "object-result" | "delete-result">> = {
-  ListObjects: "listing",
-  ListObjectsV2: "listing",
-  ListObjectVersions: "listing",
-  ListMultipartUploads: "listing",
-  CreateMultipartUpload: "object-result",
-  CompleteMultipartUpload: "object-result",
-  ListParts: "object-result",
-  DeleteObjects: "delete-result",
-};
-
 /** A bounded read of an XML body the gateway must rewrite (listings, results, errors). */
 export const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
-
-const PRESIGN_PARAMS = new Set([
-  "x-amz-algorithm",
-  "x-amz-credential",
-  "x-amz-date",
-  "x-amz-expires",
-  "x-amz-signedheaders",
-  "x-amz-signature",
-  "x-amz-security-token",
-  "x-amz-content-sha256",
-]);
 
 /** Query parameters that carry a key or prefix, and the plan field holding their physical value. */
 const PHYSICAL_QUERY: Readonly<Record<string, string>> = { prefix: "Prefix", "start-after": "StartAfter", marker: "Marker", "key-marker": "KeyMarker" };
@@ -83,9 +77,11 @@ export interface ProxyCall {
   readonly state: GatewayState;
   readonly operation: S3Operation;
   readonly req: IncomingMessage;
+  /** The request's headers, with those a presigned URL carries in its query. */
+  readonly headers: IncomingHttpHeaders;
   readonly res: ServerResponse;
   readonly auth: AuthContext;
-  /** The request's decoded query, in order. */
+  /** The operation's own query arguments, decoded, in order (nothing else goes on). */
   readonly query: ReadonlyArray<readonly [string, string]>;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
@@ -108,7 +104,7 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
   const { req, auth } = call;
   const physical = plan.input;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(call.headers)) {
     if (value === undefined || DROP_REQUEST.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
@@ -139,13 +135,10 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
     payloadHash = createHash("sha256").update(text).digest("hex");
   }
 
-  const backendQuery: Array<readonly [string, string]> = call.query
-    // A presigned request's own signature is the client's, not the backend's.
-    .filter(([name]) => !PRESIGN_PARAMS.has(name.toLowerCase()))
-    .map(([name, value]): readonly [string, string] => {
-      const field = PHYSICAL_QUERY[name];
-      return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
-    });
+  const backendQuery: Array<readonly [string, string]> = call.query.map(([name, value]): readonly [string, string] => {
+    const field = PHYSICAL_QUERY[name];
+    return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
+  });
   // The plan may add what the caller left out: above all the route's prefix on a listing sent
   // without one, which must never list the whole backend bucket.
   for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
@@ -201,7 +194,11 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
   for (const [name, value] of Object.entries(response.headers)) {
     if (value !== undefined && !DROP_RESPONSE.has(name)) res.setHeader(name, value);
   }
-  const rewrite = status >= 300 ? "error" : REWRITES[call.operation.name];
+  if (call.operation.name === "CreateBucket" && status < 300 && scope.kind === "bucket") res.setHeader("location", `/${scope.bucket}`);
+  // The backend answered before taking the whole body (an early error): let the client finish
+  // sending and read the answer, then close — a client blocked on sending would wait out its timeout.
+  if (!req.complete) drainRequest(req, res);
+  const rewrite = status >= 300 ? "error" : call.operation.spec.answer;
   const isXml = String(response.headers["content-type"] ?? "").includes("xml") || status >= 300;
   const rewritten = rewrite !== undefined && isXml && req.method !== "HEAD";
   if (rewritten || (preread !== undefined && req.method !== "HEAD")) {
@@ -209,20 +206,19 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
     const out = !rewritten
       ? text
       : rewrite === "error"
-        ? text.length > 0
-          ? withMessage(xml.rewriteErrorXml(text, scope, call.resource))
-          : text
+        ? errorBody(call, scope, status, text)
         : rewrite === "listing"
           ? xml.rewriteListingXml(text, scope)
           : rewrite === "delete-result"
             ? xml.rewriteDeleteResultXml(text, scope)
-            : xml.rewriteObjectResultXml(text, scope, publicBase(call.state, req));
+            : resultXml(call, scope, text);
     const bytes = Buffer.from(out);
-    res.writeHead(status, { "content-length": String(bytes.length) });
+    res.writeHead(status, { "content-length": String(bytes.length), ...(rewrite === "error" && { "content-type": "application/xml" }) });
     exchange.bytesOut += bytes.length;
     res.end(bytes);
     return;
   }
+  if (status >= 300 && req.method === "HEAD") logBackendError(call, status, "");
   const contentLength = response.headers["content-length"];
   res.writeHead(status, contentLength !== undefined ? { "content-length": String(contentLength) } : {});
   if (req.method === "HEAD") {
@@ -233,6 +229,37 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
   }
   response.body.on("data", (chunk: Buffer) => (exchange.bytesOut += chunk.length));
   await relay(response.body, res);
+}
+
+/**
+ * A backend's error body as the caller sees it (see gateway/public-error); the backend's own body
+ * goes to the log under the request id.
+ */
+function errorBody(call: ProxyCall, scope: NameScope, status: number, text: string): string {
+  logBackendError(call, status, text);
+  return publicErrorXml(text, status, scope, hiddenNames(scope, call.state.internalNames), call.resource, call.exchange.id);
+}
+
+function logBackendError(call: ProxyCall, status: number, text: string): void {
+  const { log } = call.services;
+  // A backend refusing the gateway's own identity is a configuration problem worth a warning.
+  const level = status === 403 && /<Code>(SignatureDoesNotMatch|InvalidAccessKeyId)<\/Code>/.test(text) ? "warn" : "debug";
+  if (log.isLevelEnabled(level)) log[level]({ reqId: call.exchange.id, route: call.exchange.route, backend: call.exchange.backend, status, body: text.slice(0, 4096) }, "backend error");
+}
+
+/** Longest request body read and dropped after an early answer before the connection is cut. */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+
+/** Reads and drops the rest of a request body the backend did not take, then closes the connection. */
+function drainRequest(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader("connection", "close");
+  req.unpipe();
+  let drained = 0;
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT) req.destroy();
+  });
+  req.resume();
 }
 
 /**
@@ -263,7 +290,7 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** A multipart result (CompleteMultipartUpload…) of a backend, in the caller's names. */
 export function resultXml(call: ProxyCall, scope: NameScope, text: string): string {
-  return xml.rewriteObjectResultXml(text, scope, publicBase(call.state, call.req));
+  return xml.rewriteObjectResultXml(text, scope, publicBase(call.state, call.req), (error) => errorBody(call, scope, 200, error));
 }
 
 /** The gateway's own URL as the client reached it, for `Location`. */
@@ -289,30 +316,6 @@ function relay(body: Readable, res: ServerResponse): Promise<void> {
     body.pipe(res);
   });
 }
-
-/**
- * Some backends (Ceph RGW) send errors with an empty `<Message>`; clients such as the aws cli
- * then fail on the missing text instead of reporting the code. Fill it with the code's meaning.
- */
-function withMessage(body: string): string {
-  return body.replace(/<Code>([^<]*)<\/Code>(\s*)<Message\s*(?:\/>|><\/Message>)/, (_, code: string, space: string) =>
-    `<Code>${code}</Code>${space}<Message>${escapeXml(ERROR_MESSAGES[code] ?? code)}</Message>`,
-  );
-}
-
-const ERROR_MESSAGES: Readonly<Record<string, string>> = {
-  NoSuchKey: "The specified key does not exist.",
-  NoSuchBucket: "The specified bucket does not exist.",
-  NoSuchUpload: "The specified multipart upload does not exist.",
-  AccessDenied: "Access Denied",
-  BucketAlreadyExists: "The requested bucket name is not available.",
-  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
-  BucketNotEmpty: "The bucket you tried to delete is not empty.",
-  InvalidPart: "One or more of the specified parts could not be found.",
-  InvalidRange: "The requested range is not satisfiable.",
-  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
-  SignatureDoesNotMatch: "The request signature the backend calculated does not match the gateway's signature.",
-};
 
 /** Reads a whole (bounded) body as text. */
 export async function readAll(stream: Readable | NodeJS.ReadableStream, limit: number, code: string): Promise<string> {

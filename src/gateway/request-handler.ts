@@ -6,7 +6,7 @@
  */
 import * as sdk from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { isSpanning, planCommand } from "../client/command-plan.js";
 import { isMirrorWriteError } from "../errors.js";
@@ -17,14 +17,15 @@ import type { BackendSender } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
 import { proxyMigrating } from "./migrating-proxy.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
-import { classifyOperation, parseDeleteRequest, parseTarget, type S3Operation } from "./protocol/index.js";
+import type { Route } from "../routing/route-table.js";
+import { watchBodyIdle } from "./body-idle.js";
+import { classifyOperation, parseTarget, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
-import { proxy, readAll, type ProxyCall } from "./proxy.js";
-import { S3Error, isS3Error, toS3Error } from "./s3-error.js";
+import { redactUrl } from "./redact.js";
+import { proxy, type ProxyCall } from "./proxy.js";
+import { S3Error, toS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
-
-/** DeleteObjects bodies name at most 1000 keys of at most 1 KiB. */
-const MAX_DELETE_BODY = 2 * 1024 * 1024;
+import type { UserSlots } from "./user-slots.js";
 
 /** What the handler needs from the gateway around it. */
 export interface HandlerServices {
@@ -32,6 +33,8 @@ export interface HandlerServices {
   readonly sender: BackendSender;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** Requests in flight per caller, capped. */
+  readonly slots: UserSlots;
 }
 
 /** Per-request facts for logs and metrics. */
@@ -56,16 +59,15 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   res.setHeader("x-amz-request-id", exchange.id);
   res.setHeader("server", "s3-router");
   const abort = new AbortController();
+  let release: (() => void) | undefined;
   // A client that goes away aborts the backend request: no half-written object, no wasted read.
   res.on("close", () => {
     if (!res.writableFinished) abort.abort(new Error("client disconnected"));
+    release?.();
     record(services, exchange, req, res);
   });
   const state = services.state();
-  const rawUrl = req.url ?? "/";
-  const q = rawUrl.indexOf("?");
-  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  const rawQuery = q < 0 ? "" : rawUrl.slice(q + 1);
+  const { rawPath, rawQuery } = splitRequestUrl(req.url ?? "/");
   let resource = rawPath;
   try {
     const target = parseTarget(rawPath, rawQuery, req.headers.host, state.settings.domain);
@@ -74,34 +76,23 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       maxSkewSeconds: state.settings.maxSkewSeconds,
       ...(state.settings.region !== undefined && { region: state.settings.region }),
     });
-    const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, req.headers);
+    release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
+    const headers = withHoistedHeaders(req.headers, target.query);
+    const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, headers);
     exchange.operation = operation.name;
-    if (operation.name === "CreateSession") {
-      // Its answer is the backend's own session credentials for the physical bucket: a way
-      // around the gateway's scopes and mapping.
-      throw new S3Error("NotImplemented", "CreateSession is not supported by the gateway");
-    }
-    if (operation.kind === "account" && operation.name !== "ListBuckets") {
-      // Only ListBuckets is answered in the caller's names and filtered to the user's scope;
-      // anything else at the service level would show a backend's own buckets.
-      throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway`);
-    }
-    if (operation.name === "PostObject") {
-      // A browser form upload carries its key and a policy signed for the gateway inside the
-      // body: it cannot be routed by key nor re-signed for a backend.
-      throw new S3Error("NotImplemented", "POST form uploads (PostObject) are not supported by the gateway; use PUT or a presigned PUT URL");
-    }
+    admit(operation);
     state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
+    if (target.bucket !== undefined) checkBucketName(target.bucket);
 
-    const input = sdkInput(target.bucket, target.key, target.query, req.headers);
+    const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
       // Reading the source is part of a copy: the user must be allowed to read its bucket.
       state.users.authorize(auth.user, { bucket: parseCopySource(input["CopySource"], operation.name).bucket, write: false });
     }
     let body: Readable | undefined = decodeRequestBody(auth, req, (n) => (exchange.bytesIn += n));
+    if (body) watchBodyIdle(req, body, state.settings.limits.bodyIdleTimeoutMs);
     if (operation.name === "DeleteObjects") {
-      const text = await readAll(body ?? Readable.from([]), MAX_DELETE_BODY, "MalformedXML");
-      const parsed = parseDeleteRequest(text);
+      const parsed = await readDeleteRequest(body ?? Readable.from([]));
       input["Delete"] = {
         Quiet: parsed.quiet,
         Objects: parsed.objects.map((o) => ({
@@ -117,7 +108,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
 
     const plan = planCommand(state.router.routeTable, `${operation.name}Command`, input);
-    if (isSpanning(plan) || (COPIES.has(operation.name) && copyMigrates(state.router.routeTable, operation.name, input))) {
+    if (isSpanning(plan) || (operation.kind === "copy" && copyMigrates(state.router.routeTable, operation.name, input))) {
       // A copy from or to a migrating route is the library's too: its source may be on the
       // fallback, and its result goes to the mirror.
       exchange.route = "*";
@@ -125,9 +116,11 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
       return;
     }
+    checkNames(operation, plan.route);
+    checkBackendBucket(plan.input["Bucket"]);
     exchange.route = plan.route.name;
     exchange.backend = plan.client;
-    const call: ProxyCall = { services, state, operation, req, res, auth, query: target.query, signal: abort.signal, exchange, resource };
+    const call: ProxyCall = { services, state, operation, req, headers, res, auth, query: operation.args, signal: abort.signal, exchange, resource };
     if (isMigrating(plan.route)) await proxyMigrating(call, plan, input, body);
     else await proxy(call, plan, body);
   } catch (error) {
@@ -137,8 +130,87 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   }
 }
 
-/** Copy operations: the library runs those whose source or destination route migrates. */
-const COPIES: ReadonlySet<string> = new Set(["CopyObject", "UploadPartCopy"]);
+/** The slot key of unsigned requests: all anonymous callers share one cap. */
+const ANONYMOUS = "\u0000anonymous";
+
+/** Refuses what the registry marks as refused, and service-level operations other than ListBuckets. */
+function admit(operation: S3Operation): void {
+  if (operation.spec.refused !== undefined) throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway: ${operation.spec.refused}.`);
+  if (operation.spec.names === "foreign-bucket") {
+    // The backend would write to the bucket the document names, with the gateway's identity.
+    throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway: its document names another bucket for the store to write to, which the gateway cannot scope.`);
+  }
+  if (operation.kind === "account") throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway`);
+}
+
+/**
+ * Refuses an operation whose documents name buckets or key prefixes on a route that renames
+ * them: it would act on (or show) the backend's names, not the caller's.
+ */
+function checkNames(operation: S3Operation, route: Route): void {
+  if (operation.spec.names === "document" && (route.mappedBucket !== undefined || route.mappedPrefix !== "")) {
+    throw new S3Error(
+      "NotImplemented",
+      `${operation.name} is not supported on bucket names this gateway renames: its document names buckets or key prefixes, which the gateway does not map.`,
+    );
+  }
+}
+
+/**
+ * Bucket names S3 allows: letters, digits, `.`, `-`, `_` (the last two only as Ceph and older S3
+ * regions allow them). Anything else (`..`, `%`, spaces) is refused before it can become a path.
+ */
+function checkBucketName(bucket: string): void {
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(bucket) || bucket === "." || bucket === "..") {
+    throw new S3Error("InvalidBucketName", "The specified bucket is not valid.", { BucketName: bucket });
+  }
+}
+
+/**
+ * Path prefixes where S3 servers answer their own administration APIs, not S3 (Ceph RGW's
+ * `/admin/…`, its Swift API and auth, MinIO's `/minio/…`): requests signed with the gateway's
+ * backend identity must never reach them, whatever a route maps a caller's bucket to.
+ */
+const BACKEND_NAMESPACES: ReadonlySet<string> = new Set(["admin", "minio", "swift", "auth"]);
+
+function checkBackendBucket(physical: unknown): void {
+  if (typeof physical === "string" && BACKEND_NAMESPACES.has(physical.toLowerCase())) {
+    throw new S3Error("AccessDenied", "Access Denied: this bucket name is reserved by S3 servers for their administration APIs.");
+  }
+}
+
+/** Parameters of a presigned request that authenticate it; the other `x-amz-*` ones are headers. */
+const PRESIGN_FIELDS = new Set([
+  "x-amz-algorithm",
+  "x-amz-credential",
+  "x-amz-date",
+  "x-amz-expires",
+  "x-amz-signedheaders",
+  "x-amz-signature",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+]);
+
+/**
+ * The request's headers plus the `x-amz-*` headers a presigned URL carries in its query (SDK
+ * presigners hoist them there, e.g. `x-amz-copy-source`, `x-amz-acl`): S3 applies them as
+ * headers, so the gateway classifies, checks and maps them as headers too.
+ * @throws {@link S3Error} `InvalidArgument` when one is given both ways with different values.
+ */
+function withHoistedHeaders(headers: IncomingHttpHeaders, query: Query): IncomingHttpHeaders {
+  let merged: IncomingHttpHeaders | undefined;
+  for (const [rawName, value] of query) {
+    const name = rawName.toLowerCase();
+    if (!name.startsWith("x-amz-") || PRESIGN_FIELDS.has(name)) continue;
+    const present = headers[name];
+    if (present !== undefined && present !== value) {
+      throw new S3Error("InvalidArgument", `${name} is given both as a header and as a query parameter, with different values.`, { ArgumentName: name });
+    }
+    merged ??= { ...headers };
+    merged[name] = value;
+  }
+  return merged ?? headers;
+}
 
 /** Runs an operation over several backends through the library and answers in S3's XML; returns the bytes sent. */
 async function answerSpanning(
@@ -221,7 +293,7 @@ function record(services: HandlerServices, exchange: Exchange, req: IncomingMess
     {
       reqId: exchange.id,
       method: req.method,
-      path: req.url,
+      path: redactUrl(req.url ?? "/"),
       operation: exchange.operation,
       route: exchange.route,
       backend: exchange.backend,

@@ -38,6 +38,39 @@ const STATUS: Readonly<Record<string, number>> = {
   XAmzContentSHA256Mismatch: 400,
 };
 
+/** S3's messages for the codes clients meet most, for errors whose own text cannot be shown. */
+const MESSAGES: Readonly<Record<string, string>> = {
+  AccessDenied: "Access Denied",
+  BucketAlreadyExists: "The requested bucket name is not available.",
+  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
+  BucketNotEmpty: "The bucket you tried to delete is not empty.",
+  EntityTooLarge: "Your proposed upload exceeds the maximum allowed object size.",
+  EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
+  InternalError: "We encountered an internal error. Please try again.",
+  InvalidArgument: "Invalid Argument",
+  InvalidBucketName: "The specified bucket is not valid.",
+  InvalidPart: "One or more of the specified parts could not be found.",
+  InvalidPartOrder: "The list of parts was not in ascending order.",
+  InvalidRange: "The requested range is not satisfiable.",
+  InvalidRequest: "Invalid Request",
+  MalformedXML: "The XML you provided was not well-formed or did not validate against our published schema.",
+  MethodNotAllowed: "The specified method is not allowed against this resource.",
+  NoSuchBucket: "The specified bucket does not exist.",
+  NoSuchKey: "The specified key does not exist.",
+  NoSuchUpload: "The specified multipart upload does not exist.",
+  NoSuchVersion: "The specified version does not exist.",
+  NotImplemented: "A header you provided implies functionality that is not implemented.",
+  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
+  ServiceUnavailable: "Service is unable to handle request.",
+  // The backend refused the gateway's own signature: nothing the client can fix by re-signing.
+  SignatureDoesNotMatch: "The backend store did not accept the gateway's signature for this request.",
+  InvalidAccessKeyId: "The backend store did not accept the gateway's credentials for this request.",
+  SlowDown: "Please reduce your request rate.",
+};
+
+/** S3's message for `code`, or the code itself. */
+export const standardMessage = (code: string): string => MESSAGES[code] ?? code;
+
 /** An S3 error response. */
 export class S3Error extends Error {
   override name = "S3Error" as const;
@@ -100,16 +133,18 @@ export function unescapeXml(text: string): string {
 export function toS3Error(error: unknown): S3Error {
   if (isS3Error(error)) return error;
   if (isMirrorWriteError(error)) {
-    // The write is done on the primary, not on the mirror: a gateway-side failure (502) whose
-    // message says what each store now holds.
-    return new S3Error("MirrorWriteFailed", error.message, { BucketName: error.bucket, Key: error.key }, { cause: error });
+    // The write is done on the primary, not on the mirror: a gateway-side failure (502). Which
+    // stores and physical names are involved is the log's (see migration-events), not the caller's.
+    const message = `${error.operation} of "${error.bucket}/${error.key}" reached the primary store but not its mirror; the mirror differs for this key until it is written again.`;
+    return new S3Error("MirrorWriteFailed", message, { BucketName: error.bucket, Key: error.key }, { cause: error });
   }
   if (isRouterError(error)) {
     const code = error.name === "InvalidTokenError" ? "InvalidArgument" : error.name === "CrossBackendError" ? "NotImplemented" : "InvalidRequest";
     return new S3Error(code, error.message, {}, { cause: error });
   }
-  // An error an SDK backend call raised during a spanning operation: keep its code and status.
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  if (e?.$metadata?.httpStatusCode && e.name) return new S3Error(e.name, e.message ?? e.name, {}, { cause: error, status: e.$metadata.httpStatusCode });
+  // An error an SDK backend call raised during a spanning operation: keep its code and status,
+  // not its text, which is the backend's and may name what the caller must not see.
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode && e.name) return new S3Error(e.name, standardMessage(e.name), {}, { cause: error, status: e.$metadata.httpStatusCode });
   return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
 }

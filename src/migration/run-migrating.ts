@@ -9,6 +9,7 @@
  *   see copy-to-primary), then the mirror.
  */
 import { parseCopySource } from "../mapping/copy-source.js";
+import { operationSpec } from "../operations/registry.js";
 import { objectPlan, type CommandPlan } from "../client/command-plan.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
 import { copyAcrossBackends } from "../spanning/cross-copy.js";
@@ -19,18 +20,10 @@ import { isMiss } from "./s3-outcomes.js";
 type Input = Readonly<Record<string, unknown>>;
 
 /** Reads answered from the fallback when the primary does not have the object. */
-export const FALLBACK_READS: ReadonlySet<string> = new Set([
-  "GetObject",
-  "HeadObject",
-  "GetObjectAttributes",
-  "GetObjectTagging",
-  "GetObjectAcl",
-  "GetObjectRetention",
-  "GetObjectLegalHold",
-]);
+export const isFallbackRead = (operation: string): boolean => operationSpec(operation)?.migration === "fallback-read";
 
 /** Writes after which the mirror gets the object as the primary stores it. */
-export const MIRRORED_WRITES: ReadonlySet<string> = new Set(["PutObject", "CopyObject", "CompleteMultipartUpload", "PutObjectTagging", "DeleteObjectTagging"]);
+export const isMirroredWrite = (operation: string): boolean => operationSpec(operation)?.migration === "mirrored-write";
 
 /** Whether a plan's route takes part in a migration (has a fallback or a mirror). */
 export const isMigrating = (route: Route): boolean => route.fallback !== undefined || route.mirror !== undefined;
@@ -53,7 +46,7 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
   const bucket = input["Bucket"] as string;
   const key = input["Key"] as string;
 
-  if (FALLBACK_READS.has(operation) && route.fallback) {
+  if (isFallbackRead(operation) && route.fallback) {
     try {
       return await send(plan);
     } catch (error) {
@@ -80,7 +73,7 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
     return output;
   }
 
-  if (MIRRORED_WRITES.has(operation)) {
+  if (isMirroredWrite(operation)) {
     const output = await send(plan);
     if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions);
     return output;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DELETE_REQUEST_LIMIT, parseDeleteRequest, rewriteDeleteRequestXml } from "../../src/gateway/protocol/delete-request.js";
+import { DELETE_REQUEST_LIMIT, parseDeleteRequest, readDeleteRequest } from "../../src/gateway/protocol/delete-request.js";
 import { deleteRequestXml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error } from "../../src/gateway/s3-error.js";
 
@@ -82,32 +82,63 @@ describe("parseDeleteRequest", () => {
   });
 });
 
-describe("rewriteDeleteRequestXml", () => {
-  it("replaces keys only, every other byte kept", () => {
-    const out = rewriteDeleteRequestXml(SDK_BODY, (key) => `data/${key}`);
-    expect(out).toBe(
-      `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>data/team2/a&amp;b</Key></Object>` +
-        `<Object><Key>data/team2/&lt;c&gt; &quot;d&quot; &apos;e&apos;&#13;</Key><VersionId>v1</VersionId></Object><Quiet>true</Quiet></Delete>`,
+describe("readDeleteRequest (streamed, bounded)", () => {
+  const chunks = (text: string, size: number): Buffer[] => {
+    const bytes = Buffer.from(text);
+    const out: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+    return out;
+  };
+
+  it("reads a body split anywhere, even inside a multi-byte character", async () => {
+    const body = "<Delete><Object><Key>caf\u00e9/\u{1F600}</Key></Object><Quiet>false</Quiet></Delete>";
+    for (const size of [1, 2, 3, 7]) {
+      expect(await readDeleteRequest(chunks(body, size))).toEqual({ quiet: false, objects: [{ key: "caf\u00e9/\u{1F600}" }] });
+    }
+  });
+
+  it("refuses a body over its limit before reading the rest", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<Buffer> {
+      yield Buffer.from("<Delete>");
+      for (;;) {
+        pulled++;
+        yield Buffer.from("<Object><Key>k</Key></Object>".repeat(30));
+      }
+    }
+    await expect(readDeleteRequest(endless(), 64 * 1024)).rejects.toMatchObject({ code: "MalformedXML" });
+    expect(pulled).toBeLessThan(200);
+  });
+
+  it("refuses nesting deeper than S3's schema, and text longer than a key can be", async () => {
+    await expect(readDeleteRequest([Buffer.from(`<Delete><Object>${"<a>".repeat(10)}`)])).rejects.toMatchObject({ code: "MalformedXML" });
+    await expect(readDeleteRequest([Buffer.from(`<Delete><Object><Key>${"k".repeat(5000)}</Key></Object></Delete>`)])).rejects.toMatchObject({ code: "MalformedXML" });
+    await expect(readDeleteRequest([Buffer.from([0x3c, 0xff, 0xfe])])).rejects.toMatchObject({ code: "MalformedXML" });
+  });
+
+  it("never throws anything but MalformedXML, whatever the bytes (fuzzed)", async () => {
+    const piece = fc.constantFrom("<Delete>", "</Delete>", "<Object>", "</Object>", "<Key>", "</Key>", "<Quiet>", "</Quiet>", "<VersionId>", "<Size>1</Size>", "&amp;", "&#0;", "&x;", "<!DOCTYPE a>", "<![CDATA[x]]>", "<!--c-->", "<?pi?>", "a", " ", "<", ">", "\u00e9");
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), async (pieces, size) => {
+        try {
+          const parsed = await readDeleteRequest(chunks(pieces.join(""), size));
+          expect(parsed.objects.length).toBeGreaterThan(0);
+        } catch (error) {
+          expect(error).toMatchObject({ code: "MalformedXML" });
+        }
+      }),
+      { numRuns: 500, seed: 10 },
     );
   });
 
-  it("leaves keys that do not change as the caller wrote them", () => {
-    const body = "<Delete>\n  <Object><Key>a&#x26;b</Key></Object>\n</Delete>";
-    expect(rewriteDeleteRequestXml(body, (k) => k)).toBe(body);
-  });
-
-  it("refuses a body it could not read", () => {
-    expect(code(() => rewriteDeleteRequestXml("<Delete><Object/></Delete>", (k) => k))).toBe("MalformedXML");
-  });
-
-  it("round-trips any keys: serialize, rewrite, parse", () => {
+  it("round-trips any keys: serialize, stream, parse", async () => {
     const key = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
-    fc.assert(
-      fc.property(fc.array(fc.record({ key, versionId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: undefined }) }), { minLength: 1, maxLength: 5 }), fc.boolean(), (objects, quiet) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ key, versionId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: undefined }) }), { minLength: 1, maxLength: 5 }), fc.boolean(), fc.integer({ min: 1, max: 16 }), async (objects, quiet, size) => {
         const body = deleteRequestXml({ Quiet: quiet, Objects: objects.map((o) => ({ Key: o.key, VersionId: o.versionId })) });
-        const parsed = parseDeleteRequest(rewriteDeleteRequestXml(body, (k) => `data/${k}`));
+        const parsed = await readDeleteRequest(chunks(body, size));
         expect(parsed.quiet).toBe(quiet);
-        expect(parsed.objects).toEqual(objects.map((o) => ({ key: `data/${o.key}`, ...(o.versionId !== undefined && { versionId: o.versionId }) })));
+        expect(parsed.objects).toEqual(objects.map((o) => ({ key: o.key, ...(o.versionId !== undefined && { versionId: o.versionId }) })));
       }),
     );
   });

@@ -1,7 +1,7 @@
 import * as sdk from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { commandKind } from "../../src/client/command-kind.js";
-import { classifyOperation, type HeaderBag } from "../../src/gateway/protocol/operation.js";
+import { classifyOperation, isProtocolParameter, type HeaderBag } from "../../src/gateway/protocol/operation.js";
 import { encodeRfc3986, parseQuery } from "../../src/gateway/protocol/query-params.js";
 import { parseTarget } from "../../src/gateway/protocol/request-target.js";
 
@@ -145,7 +145,7 @@ const READS = new Set([
 describe("classifyOperation", () => {
   it.each(TABLE)("%s %s → %s", (method, url, headers, name, kind) => {
     const op = classify(method, url, headers);
-    expect(op).toEqual({ name, kind, write: !READS.has(name), known: true });
+    expect(op).toMatchObject({ name, kind, write: !READS.has(name) });
   });
 
   it("agrees with the library's commandKind for every operation in the table", () => {
@@ -176,21 +176,55 @@ describe("classifyOperation", () => {
     expect(classify("PUT", `/b/k?${presign}&partNumber=1&uploadId=u`).name).toBe("UploadPart");
   });
 
-  it("names unknown combinations generically and still routes them", () => {
-    expect(classify("GET", "/b?newsubresource")).toEqual({ name: "UnknownGetBucket", kind: "bucket", write: false, known: false });
-    expect(classify("PUT", "/b?newsubresource")).toEqual({ name: "UnknownPutBucket", kind: "bucket", write: true, known: false });
-    expect(classify("PATCH", "/b/k")).toEqual({ name: "UnknownPatchObject", kind: "object", write: true, known: false });
-    expect(classify("OPTIONS", "/b/k")).toEqual({ name: "UnknownOptionsObject", kind: "object", write: false, known: false });
-    expect(classify("DELETE", "/")).toEqual({ name: "UnknownDeleteService", kind: "account", write: true, known: false });
+  it("refuses what no operation matches, with S3's own errors (deny by default)", () => {
+    const refusal = (method: string, url: string) => {
+      try {
+        classify(method, url);
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return "classified";
+    };
+    expect(refusal("PATCH", "/b/k")).toBe("MethodNotAllowed");
+    expect(refusal("OPTIONS", "/b/k")).toBe("MethodNotAllowed");
+    expect(refusal("DELETE", "/")).toBe("MethodNotAllowed");
+    expect(refusal("PUT", "/")).toBe("MethodNotAllowed");
     // A subresource known at one level but not for this method.
-    expect(classify("POST", "/b/k?tagging")).toEqual({ name: "UnknownPostObject", kind: "object", write: true, known: false });
-    expect(classify("PUT", "/b/k?uploadId=u")).toMatchObject({ name: "UnknownPutObject", known: false, write: true });
-    expect(classify("PUT", "/b?location")).toMatchObject({ name: "UnknownPutBucket", known: false, write: true });
+    expect(refusal("POST", "/b/k?tagging")).toBe("MethodNotAllowed");
+    expect(refusal("PUT", "/b?location")).toBe("MethodNotAllowed");
+    expect(refusal("PUT", "/b/k?uploadId=u")).toBe("InvalidRequest");
+    // Writes carrying what the operation does not take: a backend could read it as a subresource.
+    expect(refusal("PUT", "/b?newsubresource")).toBe("NotImplemented");
+    expect(refusal("PUT", "/b/k?append&position=0")).toBe("NotImplemented");
+    expect(refusal("POST", "/b/k?delete")).toBe("MethodNotAllowed");
+    expect(refusal("DELETE", "/b?tagging&cors")).toBe("NotImplemented");
   });
 
-  it("ignores unknown parameters on object requests (a copy stays a copy)", () => {
-    expect(classify("PUT", "/b/k?cachebust=1", COPY).name).toBe("CopyObject");
-    expect(classify("GET", "/b/k?foo=bar").name).toBe("GetObject");
+  it("reads a bucket GET with unknown parameters as a listing, as S3 does, and drops them", () => {
+    const op = classify("GET", "/b?foo=1&prefix=team-b%2F&usage");
+    expect(op.name).toBe("ListObjects");
+    expect(op.args).toEqual([["prefix", "team-b/"]]);
+    expect(classify("GET", "/b?list-type=2&admin&start-after=x").args).toEqual([
+      ["list-type", "2"],
+      ["start-after", "x"],
+    ]);
+  });
+
+  it("forwards only the operation's own arguments, never presign fields or the x-id hint", () => {
+    const presign = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00&x-id=GetObject";
+    expect(classify("GET", `/b/k?${presign}&versionId=v&response-content-type=a%2Fb`).args).toEqual([
+      ["versionId", "v"],
+      ["response-content-type", "a/b"],
+    ]);
+    expect(classify("PUT", `/b/k?partNumber=2&uploadId=u&${presign}`).args).toEqual([
+      ["partNumber", "2"],
+      ["uploadId", "u"],
+    ]);
+  });
+
+  it("drops unknown parameters of object reads, and a copy stays a copy", () => {
+    expect(classify("PUT", "/b/k", COPY).name).toBe("CopyObject");
+    expect(classify("GET", "/b/k?foo=bar")).toMatchObject({ name: "GetObject", args: [] });
   });
 
   it("tells the level from the path: bucket subresources vs object subresources", () => {
@@ -275,7 +309,9 @@ describe("classifyOperation against the SDK's own serialization", () => {
       const op = classifyOperation(request.method, target.bucket, target.key, target.query, headers);
       const name = commandName.replace(/Command$/, "");
       expect(op.name).toBe(name);
-      expect(op.known).toBe(true);
+      // Everything the SDK sends is an argument the gateway forwards, or a protocol field: no
+      // parameter of a real client is dropped or refused.
+      for (const [param] of target.query) expect(op.args.some(([n]) => n === param) || isProtocolParameter(param), param).toBe(true);
       if (name !== "ListBuckets" && name !== "ListDirectoryBuckets") {
         expect(target.bucket).toBe("bucket");
         expect(target.key === undefined || target.key === INPUT.Key).toBe(true);

@@ -4,16 +4,15 @@
  */
 export { parseQuery, queryGet, queryHas, queryNames, formatQuery, encodeRfc3986, type Query, type QueryParam } from "./query-params.js";
 export { parseTarget, splitRequestUrl, encodeKeyPath, encodeBucketPath, objectPath, type RequestTarget } from "./request-target.js";
-export { classifyOperation, type S3Operation, type HeaderBag } from "./operation.js";
+export { classifyOperation, isProtocolParameter, type S3Operation, type HeaderBag } from "./operation.js";
 export { parseXml, XmlSyntaxError, type XmlElement } from "./xml-scan.js";
 export {
   rewriteListingXml,
   rewriteObjectResultXml,
   rewriteDeleteResultXml,
-  rewriteErrorXml,
   type NameScope,
 } from "./xml-rewrite.js";
-export { parseDeleteRequest, rewriteDeleteRequestXml, DELETE_REQUEST_LIMIT, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
+export { parseDeleteRequest, readDeleteRequest, DELETE_REQUEST_LIMIT, DELETE_BODY_LIMIT, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
 export {
   listObjectsV2Xml,
   listObjectsV1Xml,

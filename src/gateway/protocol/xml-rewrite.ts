@@ -9,13 +9,13 @@
  * `restoreOutput` / `restoreError` with the same {@link NameScope} the SDK router uses, so the
  * gateway and the library cannot drift apart on what a name maps back to.
  */
-import { restoreError, restoreOutput, type NameScope } from "../../client/output-mapping.js";
+import { restoreOutput, type NameScope } from "../../client/output-mapping.js";
 import { S3Error, escapeXml } from "../s3-error.js";
 import { objectPath } from "./request-target.js";
 import { applyEdits, childrenNamed, parseXml, replaceText, XmlSyntaxError, type XmlEdit, type XmlElement } from "./xml-scan.js";
 
 export type { NameScope };
-export { parseDeleteRequest, rewriteDeleteRequestXml, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
+export { parseDeleteRequest, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
 
 /** A name field: either a scalar of the output, or a member of the items of an output array. */
 type Field = { readonly scalar: string } | { readonly array: string; readonly member: string };
@@ -105,17 +105,18 @@ export function rewriteListingXml(xml: string, scope: NameScope): string {
  * CompleteMultipartUploadResult and ListPartsResult (`Bucket`, `Key`), and the `Location` of
  * CompleteMultipartUpload, which is made to point at the gateway: `${publicBase}/${bucket}/${key}`
  * (path-style, encoded like an S3 path) — a backend URL would send the caller around the gateway.
- * An `<Error>` body (CompleteMultipartUpload can fail after a 200 status) is rewritten as by
- * {@link rewriteErrorXml}. Other roots (CopyObjectResult…) carry no names and are returned as is.
+ * An `<Error>` body (CompleteMultipartUpload can fail after a 200 status) is handed to
+ * `errorBody`, which rebuilds it for the caller. Other roots (CopyObjectResult…) carry no names
+ * and are returned as is.
  *
  * @param scope - the `object` scope of the request.
  * @param publicBase - the gateway's base URL as callers reach it (`https://s3.example.com`).
- * @param resourceForCaller - for an `<Error>` body, the caller's resource (see {@link rewriteErrorXml}).
+ * @param errorBody - the caller's form of an `<Error>` body.
  * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
  */
-export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase: string, resourceForCaller?: string): string {
+export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase: string, errorBody: (xml: string) => string): string {
   const root = readBackendXml(xml);
-  if (root.name === "Error") return rewriteErrorXml(xml, scope, resourceForCaller);
+  if (root.name === "Error") return errorBody(xml);
   const fields = ownEntry(OBJECT_RESULTS, root.name);
   if (!fields) return xml;
   const edits = mapFields(xml, root, fields, (value, field) => restoreField(scope, field, value));
@@ -157,37 +158,6 @@ function toKeyMap(keys: ReadonlyMap<string, string> | NameScope): ReadonlyMap<st
   return new Map();
 }
 
-/**
- * An S3 error body in the caller's names: `Key`, `BucketName` (and `Bucket`) mapped back as the
- * library maps an error's fields; `Resource` replaced by `resourceForCaller` when given (the
- * path the caller asked for — only the gateway knows it), else mapped back when it names the
- * physical bucket or object. `Code`, `Message`, `RequestId` and the rest stay as they are.
- *
- * A body that is empty or not XML (a proxy's HTML page) is returned unchanged: the request
- * failed already, and that failure is what the caller must see.
- * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
- */
-export function rewriteErrorXml(xml: string, scope: NameScope, resourceForCaller?: string): string {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (error) {
-    if (error instanceof XmlSyntaxError) return xml;
-    throw error;
-  }
-  if (root.name !== "Error") return xml;
-  const names = ["Key", "BucketName", "Bucket", "Resource"] as const;
-  const leaves = names.flatMap((name) => childrenNamed(root, name).filter(isLeaf).map((element) => [name, element] as const));
-  const edits: XmlEdit[] = [];
-  for (const [name, element] of leaves) {
-    // One fresh object per element, so a repeated element is mapped on its own value.
-    const fields: Record<string, unknown> = { [name]: element.text };
-    restoreError(scope, fields);
-    const mapped = name === "Resource" && resourceForCaller !== undefined ? resourceForCaller : (fields[name] as string);
-    if (mapped !== element.text) edits.push(replaceText(xml, element, escapeXml(mapped)));
-  }
-  return applyEdits(xml, edits);
-}
 
 /**
  * The edits that replace every name element of `fields` by `map(value)`. Elements whose value
