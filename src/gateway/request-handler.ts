@@ -81,8 +81,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, headers);
     exchange.operation = operation.name;
     admit(operation);
-    state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
     if (target.bucket !== undefined) checkBucketName(target.bucket);
+    state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
