@@ -4,7 +4,11 @@
  * first use so that a router over many backends costs nothing until a backend is needed.
  */
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { Agent as HttpsAgent } from "node:https";
 import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { readCertificates } from "./pem-source.js";
 
 const str = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${typeof i.input}` });
 
@@ -30,6 +34,10 @@ export const clientConfigSchema = z.strictObject({
   responseChecksumValidation: z.enum(["WHEN_SUPPORTED", "WHEN_REQUIRED"]).optional(),
   useAccelerateEndpoint: z.boolean().optional(),
   useDualstackEndpoint: z.boolean().optional(),
+  /** CA bundle (file path or PEM text) this backend's HTTPS certificate must chain to. */
+  ca: str("ca").min(1, "ca must be a file path or PEM text").optional(),
+  /** Test setups only: accept any certificate from this backend. */
+  insecureSkipVerify: z.boolean({ error: "insecureSkipVerify must be true or false" }).optional(),
 });
 
 /** A backend client as written in a config file (see {@link clientConfigSchema}). */
@@ -44,6 +52,17 @@ export interface ClientFileConfig {
   readonly responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
   readonly useAccelerateEndpoint?: boolean;
   readonly useDualstackEndpoint?: boolean;
+  /**
+   * CA bundle for this backend's HTTPS endpoint: a PEM file path, or PEM text. It *replaces* the
+   * system's trusted CAs for this client (a private CA signs the backend's certificate). Read
+   * when the router is built. @default the system's CAs
+   */
+  readonly ca?: string;
+  /**
+   * Accept any certificate from this backend: no chain, name or date check. For test setups
+   * only — anyone on the path can then read and change the traffic. @default false
+   */
+  readonly insecureSkipVerify?: boolean;
 }
 
 /** What the library accepts per client name: a ready client, or the settings to build one lazily. */
@@ -57,18 +76,54 @@ export function isS3Client(value: unknown): value is S3Client {
   );
 }
 
+/**
+ * How the router reaches one backend over HTTPS when its settings say more than the defaults:
+ * the SDK client's agent and the gateway's own connections (gateway/backend-request) both honour it.
+ */
+export interface BackendTls {
+  /** PEM CA bundle, replacing the system's CAs. */
+  readonly ca: string | undefined;
+  /** False only with `insecureSkipVerify`. */
+  readonly rejectUnauthorized: boolean;
+  /** Equal for equal settings: connections may be pooled per origin and id. */
+  readonly id: string;
+}
+
+/** The TLS settings of clients the router built from settings with `ca` or `insecureSkipVerify`. */
+const BACKEND_TLS = new WeakMap<S3Client, BackendTls>();
+
+/** The TLS settings a client was built with, when its settings had any. */
+export const backendTls = (client: S3Client): BackendTls | undefined => BACKEND_TLS.get(client);
+
 /** Builds a client from its source on first use and keeps it. */
 export class LazyClient {
   #client: S3Client | undefined;
+  readonly #tls: BackendTls | undefined;
+  /**
+   * @throws {@link ConfigError} when the settings' `ca` cannot be read, at once: a router (or a
+   *   gateway reload) is refused rather than failing its first request to that backend.
+   */
   constructor(
     readonly name: string,
     private readonly source: ClientSource,
   ) {
     if (isS3Client(source)) this.#client = source;
+    else this.#tls = tlsSettings(name, source);
   }
   /** The client, created now if this is the first use. */
   get(): S3Client {
-    return (this.#client ??= new S3Client(this.source as S3ClientConfig));
+    if (this.#client) return this.#client;
+    const tls = this.#tls;
+    if (!tls) return (this.#client = new S3Client(this.source as S3ClientConfig));
+    const { ca: _ca, insecureSkipVerify: _skip, ...settings } = this.source as ClientFileConfig & S3ClientConfig;
+    if (!tls.rejectUnauthorized) {
+      process.emitWarning(`s3-router client "${this.name}": insecureSkipVerify is set — its TLS certificates are NOT verified (test setups only)`, { code: "S3R_INSECURE_TLS" });
+    }
+    // The SDK builds its NodeHttpHandler from these options: the agent carries the trust settings.
+    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 50, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca !== undefined && { ca: tls.ca }) });
+    this.#client = new S3Client({ ...settings, requestHandler: { httpsAgent } });
+    BACKEND_TLS.set(this.#client, tls);
+    return this.#client;
   }
   /** Whether the client exists yet (for `destroy`: never build a client only to close it). */
   get created(): boolean {
@@ -78,4 +133,17 @@ export class LazyClient {
   get owned(): boolean {
     return !isS3Client(this.source);
   }
+}
+
+/** The TLS settings of a client's source, read and checked; undefined when it has none. */
+function tlsSettings(name: string, source: ClientFileConfig | S3ClientConfig): BackendTls | undefined {
+  const { ca, insecureSkipVerify } = source as ClientFileConfig;
+  if (ca === undefined && insecureSkipVerify !== true) return undefined;
+  if ((source as S3ClientConfig).requestHandler !== undefined) {
+    throw new ConfigError([{ path: `clients.${name}`, message: "ca and insecureSkipVerify build the client's request handler: give them in its httpsAgent instead of beside a requestHandler" }]);
+  }
+  const pem = ca === undefined ? undefined : readCertificates(ca, `clients.${name}.ca`);
+  const rejectUnauthorized = insecureSkipVerify !== true;
+  const id = createHash("sha256").update(`${rejectUnauthorized}\n${pem ?? ""}`).digest("hex").slice(0, 16);
+  return { ca: pem, rejectUnauthorized, id };
 }

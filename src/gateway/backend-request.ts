@@ -5,6 +5,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { backendTls } from "../config/client-config.js";
 import { createHash, createHmac } from "node:crypto";
 import type { Readable } from "node:stream";
 import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
@@ -34,6 +35,8 @@ interface BackendAddress {
   readonly origin: URL;
   readonly pathStyle: boolean;
   readonly signer: SignatureV4;
+  /** The pool of the backend's TLS settings (its `ca`, `insecureSkipVerify`). */
+  readonly dispatcher: Agent;
 }
 
 /** Node's crypto behind the hash interface the SDK's signer expects. */
@@ -58,6 +61,9 @@ const bytes = (d: SourceData): string | Uint8Array =>
 /** Sends requests to backends; one connection pool for all of them. */
 export class BackendSender {
   readonly #agent: Agent;
+  /** Pools of backends with their own TLS settings, one per distinct settings (see BackendTls.id). */
+  readonly #tlsAgents = new Map<string, Agent>();
+  readonly #agentOptions: Agent.Options;
   readonly #addresses = new WeakMap<S3Client, Promise<BackendAddress>>();
   readonly #timeoutMs: number;
 
@@ -67,13 +73,14 @@ export class BackendSender {
    */
   constructor(options: { timeoutMs: number; connections?: number }) {
     this.#timeoutMs = options.timeoutMs;
-    this.#agent = new Agent({
+    this.#agentOptions = {
       keepAliveTimeout: 30_000,
       connections: options.connections ?? 256,
       connect: { timeout: Math.min(options.timeoutMs, 10_000) },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-    });
+    };
+    this.#agent = new Agent(this.#agentOptions);
   }
 
   /**
@@ -108,7 +115,7 @@ export class BackendSender {
     try {
       // The path goes on byte for byte as signed: a URL parser would resolve `.` and `..`
       // segments, which are part of S3 keys, after routing and scope checks saw them.
-      return await this.#agent.request({
+      return await address.dispatcher.request({
         origin: `${address.origin.protocol}//${host}`,
         path: `${path}${search ? `?${search}` : ""}`,
         method: req.method as Dispatcher.HttpMethod,
@@ -127,21 +134,38 @@ export class BackendSender {
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await Promise.all([this.#agent, ...this.#tlsAgents.values()].map((agent) => agent.close()));
   }
 
   #address(client: S3Client): Promise<BackendAddress> {
     let address = this.#addresses.get(client);
     if (!address) {
-      address = resolveAddress(client);
+      address = resolveAddress(client, this.#dispatcher(client));
       this.#addresses.set(client, address);
       address.catch(() => this.#addresses.delete(client));
     }
     return address;
   }
+
+  /**
+   * The pool for a client: the shared one, or one whose connections carry the client's CA bundle
+   * or skip verification. Keyed by the settings, not the client: a reload that keeps a backend's
+   * CA keeps its pool, one that changes the CA gets fresh connections.
+   */
+  #dispatcher(client: S3Client): Agent {
+    const tls = backendTls(client);
+    if (!tls) return this.#agent;
+    let agent = this.#tlsAgents.get(tls.id);
+    if (!agent) {
+      const connect = { ...this.#agentOptions.connect, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca !== undefined && { ca: tls.ca }) };
+      agent = new Agent({ ...this.#agentOptions, connect });
+      this.#tlsAgents.set(tls.id, agent);
+    }
+    return agent;
+  }
 }
 
-async function resolveAddress(client: S3Client): Promise<BackendAddress> {
+async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<BackendAddress> {
   const config = client.config;
   const region = await config.region();
   const explicit = config.endpoint ? await config.endpoint() : undefined;
@@ -153,6 +177,7 @@ async function resolveAddress(client: S3Client): Promise<BackendAddress> {
     // Custom endpoints (MinIO, Ceph…) are usually path-style; AWS itself prefers virtual hosts.
     pathStyle: config.forcePathStyle === true || (explicit !== undefined && config.forcePathStyle !== false),
     signer: new SignatureV4({ credentials: config.credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false }),
+    dispatcher,
   };
 }
 

@@ -10,6 +10,9 @@
 #   ACCESS_KEY  S3 access key of user "tester" (default RGWACCESSKEY)
 #   SECRET_KEY  S3 secret key of user "tester" (default RGWSECRETKEY)
 #   MEMSTORE_BYTES  RAM the OSD may hold       (default 512 MiB; when full, requests HANG)
+#   RGW_FRONTEND_OPTS  more beast options, e.g. "ssl_endpoint=127.0.0.1:PORT ssl_certificate=F
+#                   ssl_private_key=F" for an HTTPS port beside the plain one (default none)
+#   RGW_EXTRA_CONF  more lines for radosgw's config section, e.g. "rgw_crypt_require_ssl = false"
 #
 # Needs (Debian, as root): apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd
 #   uuid-runtime curl
@@ -26,6 +29,8 @@ MON_PORT=${3:-${MON_PORT:-3300}}
 ACCESS_KEY=${4:-${ACCESS_KEY:-RGWACCESSKEY}}
 SECRET_KEY=${5:-${SECRET_KEY:-RGWSECRETKEY}}
 MEMSTORE_BYTES=${MEMSTORE_BYTES:-536870912}
+RGW_FRONTEND_OPTS=${RGW_FRONTEND_OPTS:-}
+RGW_EXTRA_CONF=${RGW_EXTRA_CONF:-}
 [ -n "$DIR" ] || { echo "usage: $0 DIR [RGW_PORT [MON_PORT [ACCESS_KEY [SECRET_KEY]]]]" >&2; exit 2; }
 
 for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool; do
@@ -92,12 +97,13 @@ exec_dir = $DIR/run
 
 [client.rgw.gw]
 ms_mon_client_mode = crc
-rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
+rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1 $RGW_FRONTEND_OPTS
 rgw_data = $DIR/rgw
 # Deleted objects are only reclaimed by garbage collection (default: after 2 h); reclaim within
 # a minute so a long test run does not fill the in-memory store, which would make requests hang.
 rgw_gc_obj_min_wait = 30
 rgw_gc_processor_period = 30
+$RGW_EXTRA_CONF
 EOF
 
 C=(-c "$CONF")

@@ -58,6 +58,10 @@ export interface StartRgwOptions {
    * @default 60000
    */
   readyTimeoutMs?: number;
+  /** More beast frontend options (ceph-rgw.sh's RGW_FRONTEND_OPTS), e.g. an `ssl_endpoint`. */
+  frontendOptions?: string;
+  /** More lines of radosgw's configuration (ceph-rgw.sh's RGW_EXTRA_CONF). */
+  extraConf?: string;
 }
 
 /** The two independent clusters the integration tests route between. */
@@ -166,6 +170,8 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
     ACCESS_KEY: accessKeyId,
     SECRET_KEY: secretAccessKey,
     MEMSTORE_BYTES: String(options.memstoreBytes ?? 1024 * 1024 * 1024),
+    RGW_FRONTEND_OPTS: options.frontendOptions ?? '',
+    RGW_EXTRA_CONF: options.extraConf ?? '',
   };
   const server = adoptRgw({
     name,
