@@ -114,11 +114,13 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
     if (rest.length > 0) headers["content-encoding"] = rest.join(",");
     else delete headers["content-encoding"];
   }
-  // Names that point at other objects go on only as the plan mapped them, never as the caller sent them.
+  // Names that point at other objects go on only as the plan mapped them, never as the caller
+  // sent them, and only on the operations that take them: on any other, the plan's input still
+  // holds the caller's header unmapped (a ListObjects sent with `x-amz-copy-source: b/k`).
   delete headers["x-amz-copy-source"];
   delete headers["x-amz-rename-source"];
-  if (typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
-  if (typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
+  if (call.operation.kind === "copy" && typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
+  if (call.operation.name === "RenameObject" && typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
   let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
   const length = auth.decodedLength;
   // A zero length on a method without a body is dropped by the HTTP client, so it must not be
@@ -250,8 +252,13 @@ function logBackendError(call: ProxyCall, status: number, text: string): void {
 /** Longest request body read and dropped after an early answer before the connection is cut. */
 const DRAIN_LIMIT = 16 * 1024 * 1024;
 
-/** Reads and drops the rest of a request body the backend did not take, then closes the connection. */
-function drainRequest(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Reads and drops the rest of a request body nobody will read (an answer sent before it was
+ * taken), then closes the connection: the client finishes sending and reads the answer, as S3
+ * lets it, instead of blocking on a full socket until its timeout. A body beyond
+ * {@link DRAIN_LIMIT} is cut instead.
+ */
+export function drainRequest(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader("connection", "close");
   req.unpipe();
   let drained = 0;

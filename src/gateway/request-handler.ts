@@ -22,7 +22,7 @@ import { watchBodyIdle } from "./body-idle.js";
 import { classifyOperation, parseTarget, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
 import { redactUrl } from "./redact.js";
-import { proxy, type ProxyCall } from "./proxy.js";
+import { drainRequest, proxy, type ProxyCall } from "./proxy.js";
 import { S3Error, toS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
 import type { UserSlots } from "./user-slots.js";
@@ -124,8 +124,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     if (isMigrating(plan.route)) await proxyMigrating(call, plan, input, body);
     else await proxy(call, plan, body);
   } catch (error) {
-    // An unread request body would be drained before the socket is reused: close it instead.
-    if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
+    // A body nobody reads: let the client finish sending it and read the error, then close.
+    if (!req.complete && !res.headersSent) drainRequest(req, res);
     sendError(services, res, error, resource, exchange);
   }
 }

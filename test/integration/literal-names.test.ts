@@ -10,12 +10,11 @@
  * bucket read another after a URL parser resolved them on the way to the backend.
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { createHash, createHmac } from "node:crypto";
-import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, type S3Router } from "../../src/index.js";
 import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
+import { sendSigned } from "../support/raw-request.js";
 
 const rgw = injectRgw("rgwA");
 const backend = rgwClient(rgw);
@@ -117,39 +116,8 @@ describe.each(targets)("literal keys: $name", (target) => {
 
 // ---------------------------------------------------------------------------------------------
 // Raw requests: paths a URL parser would rewrite, signed as sent.
-
-const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
-const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-
-/**
- * Sends `method path` to the gateway exactly as written (no URL parser on the way), signed
- * SigV4 for the gateway user over the path as sent (S3 neither normalises nor re-encodes it).
- */
-function rawSigned(method: string, path: string, body = ""): Promise<{ status: number; text: string }> {
-  const url = new URL(gw.url);
-  const time = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
-  const date = time.slice(0, 8);
-  const scope = `${date}/us-east-1/s3/aws4_request`;
-  const payload = body === "" ? EMPTY_SHA256 : sha256Hex(body);
-  const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payload, "x-amz-date": time };
-  if (body !== "") headers["content-length"] = String(Buffer.byteLength(body));
-  const names = Object.keys(headers).sort();
-  const canonical = [method, path, "", ...names.map((n) => `${n}:${headers[n]}`), "", names.join(";"), payload].join("\n");
-  const toSign = ["AWS4-HMAC-SHA256", time, scope, sha256Hex(canonical)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${GATEWAY_USER.secretAccessKey}`, date), "us-east-1"), "s3"), "aws4_request");
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${GATEWAY_USER.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${hmac(key, toSign).toString("hex")}`;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+/** Sends `method path` to the gateway exactly as written (no URL parser on the way), signed over that path. */
+const rawSigned = (method: string, path: string, body = "") => sendSigned({ endpoint: gw.url, method, path, user: GATEWAY_USER, body });
 
 describe("dot segments in raw requests stay inside the caller's bucket and prefix", () => {
   it("GET /bucket/%2E%2E/<other bucket>/… reads the literal key, never the other bucket", async () => {
@@ -185,9 +153,9 @@ describe("dot segments in raw requests stay inside the caller's bucket and prefi
         const url = new URL(open.url);
         const s3 = open.client({ maxAttempts: 1 });
         const [bucket, ...rest] = path.split("?")[0]!.slice(1).split("/");
-        const error = await s3
-          .send(rest.length > 0 ? new GetObjectCommand({ Bucket: bucket!, Key: rest.join("/") }) : new ListObjectsV2Command({ Bucket: bucket! }))
-          .catch((e: unknown) => e);
+        const error = await (rest.length > 0 ? s3.send(new GetObjectCommand({ Bucket: bucket!, Key: rest.join("/") })) : s3.send(new ListObjectsV2Command({ Bucket: bucket! }))).catch(
+          (e: unknown) => e,
+        );
         expect(errorName(error), `${url.host}${path}`).toBe("AccessDenied");
       }
     } finally {

@@ -18,6 +18,8 @@ export function exposeGc(): () => void {
 export interface LiveMemory {
   readonly peakArrayBuffers: number;
   readonly peakRss: number;
+  /** Peak of V8's live heap (objects and strings) above the baseline. */
+  readonly peakHeap: number;
   readonly samples: number;
 }
 
@@ -37,12 +39,14 @@ export async function measureLiveMemory(work: () => Promise<unknown>): Promise<L
   const before = process.memoryUsage();
   let peakArrayBuffers = 0;
   let peakRss = 0;
+  let peakHeap = 0;
   let samples = 0;
   const timer = setInterval(() => {
     gc();
     const now = process.memoryUsage();
     peakArrayBuffers = Math.max(peakArrayBuffers, now.arrayBuffers - before.arrayBuffers);
     peakRss = Math.max(peakRss, now.rss - before.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed - before.heapUsed);
     samples++;
   }, 20);
   try {
@@ -50,5 +54,5 @@ export async function measureLiveMemory(work: () => Promise<unknown>): Promise<L
   } finally {
     clearInterval(timer);
   }
-  return { peakArrayBuffers, peakRss, samples };
+  return { peakArrayBuffers, peakRss, peakHeap, samples };
 }
