@@ -4,11 +4,15 @@
  * old configuration kept on error) and graceful shutdown (drain in-flight requests, then let
  * background copy-on-read copies finish).
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { RouterFileConfig } from "../config/load-config.js";
+import { ConfigError } from "../errors.js";
 import { BackendSender } from "./backend-request.js";
 import { buildState, type GatewayState } from "./gateway-state.js";
+import { reloadIssue, secureContextOptions, serverTlsOptions } from "./gateway-tls.js";
+import { S3Error } from "./s3-error.js";
 import { reportMigrationEvents } from "./migration-events.js";
 import { GatewayMetrics, createLogger, type Logger } from "./observability.js";
 import { handleS3Request } from "./request-handler.js";
@@ -20,12 +24,18 @@ export interface GatewayOptions {
   readonly logDestination?: NodeJS.WritableStream;
   /** Overrides `gateway.listen`'s port (0 picks a free one). */
   readonly port?: number;
+  /** Overrides `gateway.listenHttp`'s port (0 picks a free one). */
+  readonly httpPort?: number;
 }
 
 /** A running (or ready-to-run) S3 gateway. */
 export interface Gateway {
-  /** Starts listening; resolves with the bound address. */
-  listen(): Promise<{ host: string; port: number; url: string }>;
+  /**
+   * Starts listening; resolves with the bound address (`url` is `https://…` with `gateway.tls`),
+   * and `httpUrl`, the plain-HTTP listener's, when `gateway.listenHttp` is set, and
+   * `metricsUrl`, where `/-/metrics` is served, when `gateway.metricsListen` is set.
+   */
+  listen(): Promise<{ host: string; port: number; url: string; httpUrl?: string; metricsUrl?: string }>;
   /**
    * Replaces the configuration. The new one is fully built first; on any error the old one stays
    * and the error is thrown. Requests in flight finish on the configuration they started with.
@@ -73,10 +83,14 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
     connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
   };
   const services = { state: () => state, sender, metrics, log, slots };
-  const server: Server = createServer(serverOptions, (req, res) => {
+  const serve = (plain: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? "/";
     if (path.startsWith("/-/")) {
       void operations(path, res, state.settings.metricsListen === undefined);
+      return;
+    }
+    if (plain && state.settings.tls?.plainHttp !== "allow") {
+      refusePlainHttp(req, res);
       return;
     }
     handleS3Request(services, req, res).catch((error: unknown) => {
@@ -84,7 +98,11 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       log.error({ err: error }, "request handler failed");
       res.destroy();
     });
-  });
+  };
+  // HTTPS when configured; the protocol of a listener is fixed for its life (see reloadIssue).
+  const tls = state.settings.tls;
+  const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...serverTlsOptions(tls) }, serve(false)) : createServer(serverOptions, serve(false));
+  const plainServer: Server | undefined = tls && state.settings.listenHttp && createServer(serverOptions, serve(true));
 
   // Metrics on an address of their own when configured: S3 clients then cannot read them.
   const opsServer: Server | undefined = state.settings.metricsListen && createServer(serverOptions, (req, res) => void operations(req.url ?? "/", res, true));
@@ -118,6 +136,16 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
           resolve();
         });
       });
+      const plain = state.settings.listenHttp;
+      if (plainServer && plain) {
+        await new Promise<void>((resolve, reject) => {
+          plainServer.once("error", reject);
+          plainServer.listen(options.httpPort ?? plain.port, plain.host, () => {
+            plainServer.off("error", reject);
+            resolve();
+          });
+        });
+      }
       const ops = state.settings.metricsListen;
       if (opsServer && ops) {
         await new Promise<void>((resolve, reject) => {
@@ -128,12 +156,24 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       ready = true;
       const address = server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      const url = `http://${host}:${address.port}`;
-      log.info({ url, profiles: state.router.routeTable.routes.length - 1, users: state.settings.users.length }, "gateway listening");
-      return { host: address.address, port: address.port, url };
+      const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
+      const httpUrl = plainServer ? urlOf("http", plainServer.address() as AddressInfo) : undefined;
+      const metricsUrl = opsServer ? urlOf("http", opsServer.address() as AddressInfo) : undefined;
+      log.info({ url, ...(httpUrl && { httpUrl }), ...(metricsUrl && { metricsUrl }), profiles: state.router.routeTable.routes.length - 1, users: state.settings.users.length }, "gateway listening");
+      return { host: address.address, port: address.port, url, ...(httpUrl && { httpUrl }), ...(metricsUrl && { metricsUrl }) };
     },
     reload(next) {
       const fresh = buildState(next);
+      const tlsIssue = reloadIssue(state.settings.tls, fresh.settings.tls);
+      try {
+        if (tlsIssue) throw new ConfigError([{ path: "gateway.tls", message: tlsIssue }], { ...(next.file !== undefined && { file: next.file }) });
+        // The new certificate for new connections; open ones keep theirs. (The pair was checked
+        // when the state was built: a bad one never gets here.)
+        if (fresh.settings.tls) (server as HttpsServer).setSecureContext(secureContextOptions(fresh.settings.tls));
+      } catch (error) {
+        fresh.router.destroy();
+        throw error;
+      }
       reportMigrationEvents(fresh.router.migration, metrics, log);
       const old = state;
       state = fresh;
@@ -156,13 +196,16 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       const deadline = performance.now() + grace;
       opsServer?.close();
       opsServer?.closeAllConnections();
+      // The plain listener drains like the main one (with listenHttp "allow" it carries S3 traffic).
+      const plainClosed = plainServer && new Promise<void>((resolve) => plainServer.close(() => resolve()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A keep-alive connection busy now goes idle once answered: close it then, or the drain
       // waits out the whole grace period for clients that simply keep their pool open.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      const timer = setTimeout(() => server.closeAllConnections(), grace);
+      const sweep = setInterval(() => [server, plainServer].forEach((s) => s?.closeIdleConnections()), 50);
+      const timer = setTimeout(() => [server, plainServer].forEach((s) => s?.closeAllConnections()), grace);
       await closed;
+      await plainClosed;
       clearInterval(sweep);
       clearTimeout(timer);
       await sender.close();
@@ -176,6 +219,19 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       log.flush();
     },
   };
+}
+
+const urlOf = (scheme: string, address: AddressInfo) => `${scheme}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+/**
+ * An S3 request on the plain-HTTP listener when `tls.plainHttp` is "refuse": S3's own answer to
+ * a bucket policy's `aws:SecureTransport` denial, so clients show a reason rather than a hang.
+ */
+function refusePlainHttp(req: IncomingMessage, res: ServerResponse): void {
+  const error = new S3Error("AccessDenied", "This gateway takes S3 requests over HTTPS only; plain HTTP serves /-/health and /-/metrics.", {}, { status: 403 });
+  const body = Buffer.from(error.toXML(req.url?.split("?")[0] ?? "/", "-"));
+  // The request body is not read: close the connection rather than drain an upload.
+  res.writeHead(403, { "content-type": "application/xml", "content-length": String(body.length), connection: "close" }).end(body);
 }
 
 /**

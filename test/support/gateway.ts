@@ -23,6 +23,8 @@ export const GATEWAY_USER = { accessKeyId: "GWUSERKEY", secretAccessKey: "gw-use
 export interface RunningGateway {
   readonly gateway: Gateway;
   readonly url: string;
+  /** Where `/-/metrics` is served, when `gateway.metricsListen` is set. */
+  readonly metricsUrl: string | undefined;
   readonly logs: Array<Record<string, unknown>>;
   /** An SDK client for the gateway, with the SDK's default settings unless overridden. */
   client(extra?: S3ClientConfig & { user?: { accessKeyId: string; secretAccessKey: string } }): S3Client;
@@ -38,11 +40,12 @@ export async function startGateway(config: RouterFileConfig): Promise<RunningGat
     },
   });
   const gateway = createGateway(config, { logDestination: sink, port: 0 });
-  const { url } = await gateway.listen();
+  const { url, metricsUrl } = await gateway.listen();
   const clients: S3Client[] = [];
   return {
     gateway,
     url,
+    metricsUrl,
     logs,
     client({ user = GATEWAY_USER, ...extra } = {}) {
       // A copy: the SDK annotates the credentials object it is given.
