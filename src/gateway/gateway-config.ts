@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { isPlainObject, zodIssues } from "../config/profile-schema.js";
+import { loadGatewayTls, tlsSchema, type GatewayTls } from "./gateway-tls.js";
 
 const text = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${typeof i.input}` });
 
@@ -40,6 +41,10 @@ const gatewaySchema = z.strictObject({
     .optional(),
   metricsListen: text("metricsListen")
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "metricsListen must be host:port, e.g. 127.0.0.1:9464")
+    .optional(),
+  tls: tlsSchema.optional(),
+  listenHttp: text("listenHttp")
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "listenHttp must be host:port, e.g. 0.0.0.0:8080")
     .optional(),
 });
 
@@ -93,6 +98,10 @@ export interface GatewaySettings {
   readonly limits: GatewayLimits;
   /** Where `/-/metrics` and `/-/health` are also served, apart from S3 traffic. @default (none: on `listen` only) */
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
+  /** HTTPS on `listen` (see gateway-tls). @default (none: plain HTTP) */
+  readonly tls: GatewayTls | undefined;
+  /** A plain-HTTP listener beside the HTTPS one (only with `tls`; see `tls.plainHttp`). @default (none) */
+  readonly listenHttp: { readonly host: string; readonly port: number } | undefined;
 }
 
 /**
@@ -102,7 +111,7 @@ export interface GatewaySettings {
 export function parseGatewaySettings(section: unknown, file?: string): GatewaySettings {
   const parsed = gatewaySchema.safeParse(section ?? {});
   if (!parsed.success || !isPlainObject(section ?? {})) {
-    throw new ConfigError(parsed.success ? [{ path: "gateway", message: "must be a mapping" }] : zodIssues(parsed.error, "gateway", () => Object.keys(gatewaySchema.shape)), {
+    throw new ConfigError(parsed.success ? [{ path: "gateway", message: "must be a mapping" }] : zodIssues(parsed.error, "gateway", (at) => Object.keys(at[0] === "tls" ? tlsSchema.shape : gatewaySchema.shape)), {
       ...(file !== undefined && { file }),
     });
   }
@@ -127,6 +136,15 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
   }));
   const duplicate = users.find((u, i) => users.findIndex((v) => v.accessKeyId === u.accessKeyId) !== i);
   if (duplicate) throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], { ...(file !== undefined && { file }) });
+  if (g.listenHttp !== undefined && g.tls === undefined) {
+    // Without tls, `listen` is plain HTTP already: a second plain listener is a mistake.
+    throw new ConfigError([{ path: "gateway.listenHttp", message: "listenHttp is a plain-HTTP listener beside HTTPS: it needs gateway.tls" }], { ...(file !== undefined && { file }) });
+  }
+  if (g.tls?.plainHttp !== undefined && g.listenHttp === undefined) {
+    throw new ConfigError([{ path: "gateway.tls.plainHttp", message: "plainHttp says what gateway.listenHttp serves, and listenHttp is not set (HTTPS-only: nothing listens for plain HTTP)" }], {
+      ...(file !== undefined && { file }),
+    });
+  }
   return {
     host: listen.host,
     port: listen.port,
@@ -144,6 +162,8 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     logLevel: g.logLevel ?? "info",
     limits,
     metricsListen: g.metricsListen === undefined ? undefined : hostPort(g.metricsListen),
+    tls: g.tls === undefined ? undefined : loadGatewayTls(g.tls, file),
+    listenHttp: g.listenHttp === undefined ? undefined : hostPort(g.listenHttp),
   };
 }
 

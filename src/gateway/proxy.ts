@@ -302,7 +302,9 @@ export function resultXml(call: ProxyCall, scope: NameScope, text: string): stri
 
 /** The gateway's own URL as the client reached it, for `Location`. */
 function publicBase(state: GatewayState, req: IncomingMessage): string {
-  return state.settings.publicUrl ?? `http://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;
+  // The scheme the client used: a Location of https://… must not send it back over plain HTTP.
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  return state.settings.publicUrl ?? `${scheme}://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;
 }
 
 /**
