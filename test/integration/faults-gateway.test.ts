@@ -41,6 +41,7 @@ const M = uniqueBucket("fault-gw-m");
 const SECRET = `faults-${randomBytes(8).toString("hex")}`;
 const MiB = 1024 * 1024;
 const TIMEOUT_MS = 1500;
+const BYSTANDER = { accessKeyId: "GWBYSTANDER", secretAccessKey: "bystander-secret-0123456789" };
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
@@ -186,7 +187,10 @@ describe("a black-holed backend", () => {
   const HOLE_TIMEOUT_MS = 500;
   beforeAll(async () => {
     hole = await startFaultProxy(rgwB.endpoint);
-    holeGw = await startGateway(config(rgwA.endpoint, hole.url, { backendTimeoutMs: HOLE_TIMEOUT_MS }));
+    // A second user reads the healthy backend meanwhile: the first one's flood may be shed by
+    // the per-user concurrency limit (503 SlowDown), which is right for that user and must not
+    // touch anyone else.
+    holeGw = await startGateway(config(rgwA.endpoint, hole.url, { backendTimeoutMs: HOLE_TIMEOUT_MS, users: [{ ...GATEWAY_USER }, { ...BYSTANDER }] }));
   });
   afterAll(async () => {
     await holeGw?.stop();
@@ -200,6 +204,7 @@ describe("a black-holed backend", () => {
     const flood = async (count: number) => {
       const agent = new Agent({ keepAlive: true, maxSockets: 200 });
       const s3 = holeGw.client({ maxAttempts: 1, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+      const bystander = holeGw.client({ maxAttempts: 1, user: BYSTANDER });
       const results: Array<{ status: number | undefined; ms: number }> = [];
       const healthy: boolean[] = [];
       const head = async () => {
@@ -211,12 +216,13 @@ describe("a black-holed backend", () => {
         const [batch, ok] = await Promise.all([
           Promise.all(Array.from({ length: Math.min(200, count - done) }, head)),
           // The other backend's route, meanwhile.
-          s3.send(new GetObjectCommand({ Bucket: X, Key: "list/team1/a" })).then(async (o) => (await readBody(o, "utf8")) === "list/team1/a", () => false),
+          bystander.send(new GetObjectCommand({ Bucket: X, Key: "list/team1/a" })).then(async (o) => (await readBody(o, "utf8")) === "list/team1/a", () => false),
         ]);
         results.push(...batch);
         healthy.push(ok);
       }
       s3.destroy();
+      bystander.destroy();
       agent.destroy();
       return { results, healthy };
     };
@@ -234,8 +240,11 @@ describe("a black-holed backend", () => {
     const { results, healthy } = await flood(1000);
     expect(results).toHaveLength(1000);
     expect(new Set(results.map((r) => r.status))).toEqual(new Set([503]));
-    // Bounded by the configured timeout, with slack for 200 at once on two shared cores.
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(HOLE_TIMEOUT_MS + 4000);
+    // Bounded by the configured timeout: the typical answer with a little slack, the slowest with
+    // a lot (200 at once in this process, on two cores shared with RGW and other test files).
+    const ms = results.map((r) => r.ms).sort((x, y) => x - y);
+    expect(ms[ms.length >> 1]).toBeLessThan(HOLE_TIMEOUT_MS + 1500);
+    expect(ms.at(-1)).toBeLessThan(HOLE_TIMEOUT_MS + 15_000);
     expect(healthy).toEqual([true, true, true, true, true]);
 
     const after = await settle();
