@@ -149,7 +149,7 @@ const hasName = (error: unknown, name: string): boolean =>
 /** True for any error raised by s3-router itself. */
 export const isRouterError = (error: unknown): error is RouterError =>
   error instanceof RouterError ||
-  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "MirrorWriteError", "RouterError"].some((n) => hasName(error, n));
+  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "MirrorWriteError", "SseKeyRequiredError", "RouterError"].some((n) => hasName(error, n));
 /** True for a {@link ConfigError}, even from another copy of the package. */
 export const isConfigError = (error: unknown): error is ConfigError => hasName(error, "ConfigError");
 /** True for a {@link NoRouteError}. */
@@ -174,3 +174,35 @@ export class InvalidTokenError extends RouterError {
 
 /** True for an {@link InvalidTokenError}. */
 export const isInvalidTokenError = (error: unknown): error is InvalidTokenError => hasName(error, "InvalidTokenError");
+
+/**
+ * A copy the router makes on its own (copy-on-read, a mirror update, `migrate`) cannot read or
+ * write an object encrypted with a customer-provided key (SSE-C): the key travels only with the
+ * caller's requests, and the one that started this copy did not carry it (a mirrored tagging
+ * change, a multipart completion sent without the key, a bulk migration). The object stays where
+ * it is; nothing is written without its encryption. `cause` is the backend's refusal.
+ */
+export class SseKeyRequiredError extends RouterError {
+  override name = "SseKeyRequiredError" as const;
+  readonly operation: string;
+  /** The caller's bucket and key. */
+  readonly bucket: string;
+  readonly key: string;
+  /** The client whose store refused to serve the object without its key. */
+  readonly client: string;
+
+  constructor(operation: string, bucket: string, key: string, client: string, cause: unknown) {
+    super(
+      `${operation} of "${bucket}/${key}": the object on client "${client}" is encrypted with a customer-provided key (SSE-C) and this copy has no key for it (${errorLine(cause)}). ` +
+        "Send the key with a request that copies it (a GetObject for copy-on-read, the write itself for a mirror), or copy it yourself.",
+      { cause },
+    );
+    this.operation = operation;
+    this.bucket = bucket;
+    this.key = key;
+    this.client = client;
+  }
+}
+
+/** True for an {@link SseKeyRequiredError}. */
+export const isSseKeyRequiredError = (error: unknown): error is SseKeyRequiredError => hasName(error, "SseKeyRequiredError");

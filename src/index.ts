@@ -16,6 +16,7 @@ export {
   RouterMisuseError,
   InvalidTokenError,
   MirrorWriteError,
+  SseKeyRequiredError,
   isRouterError,
   isConfigError,
   isNoRouteError,
@@ -23,6 +24,7 @@ export {
   isRouterMisuseError,
   isInvalidTokenError,
   isMirrorWriteError,
+  isSseKeyRequiredError,
 } from "./errors.js";
 export { Migration } from "./migration/migration.js";
 export { migrate } from "./migration/bulk-migrate.js";

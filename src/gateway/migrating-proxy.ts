@@ -17,6 +17,7 @@
 import type { Readable } from "node:stream";
 import { objectPlan, type CommandPlan } from "../client/command-plan.js";
 import { isFallbackRead, isMirroredWrite } from "../migration/run-migrating.js";
+import { sseCustomerKeyOf } from "../spanning/sse-customer-key.js";
 import type { Route } from "../routing/route-table.js";
 import type { BackendResponse } from "./backend-request.js";
 import { childrenNamed, parseXml, XmlSyntaxError } from "./protocol/xml-scan.js";
@@ -50,7 +51,7 @@ export async function proxyMigrating(call: ProxyCall, plan: CommandPlan, input: 
   // A read carries no body; one that does cannot be sent twice, so it is not asked of the fallback.
   if (target.route.fallback && isFallbackRead(name) && body === undefined) return readWithFallback(call, plan, input, target);
   if (name === "DeleteObject") return deleteEverywhere(call, plan, target, body);
-  if (isMirroredWrite(name)) return mirroredWrite(call, plan, target, body);
+  if (isMirroredWrite(name)) return mirroredWrite(call, plan, target, body, input);
   return proxy(call, plan, body);
 }
 
@@ -73,7 +74,8 @@ async function readWithFallback(call: ProxyCall, plan: CommandPlan, input: Reado
   call.exchange.backend = fallback.client;
   const route = target.route;
   if (isSuccess(second) && call.operation.name === "GetObject" && route.copyOnRead && target.versionId === undefined) {
-    call.state.router.migration.scheduleCopy(route, target.bucket, target.key);
+    // Under the read's SSE-C key, if it carried one: the copy is encrypted as the original.
+    call.state.router.migration.scheduleCopy(route, target.bucket, target.key, sseCustomerKeyOf(input));
   }
   return answer(call, fallback.scope, second);
 }
@@ -104,7 +106,7 @@ async function deleteEverywhere(call: ProxyCall, plan: CommandPlan, target: Targ
  * A write after which the mirror gets the object as the primary now stores it. (A copy-on-read
  * racing it cannot overwrite it: copies only create.)
  */
-async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target, body: Readable | undefined): Promise<void> {
+async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target, body: Readable | undefined, input: Readonly<Record<string, unknown>>): Promise<void> {
   const { route, bucket, key } = target;
   const migration = call.state.router.migration;
   const response = await sendToBackend(call, plan, backendRequest(call, plan, body));
@@ -115,7 +117,8 @@ async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target,
   if (errorCodeOf(response.statusCode, text) !== undefined) return answer(call, plan.scope, response, text);
   const written = { ETag: header(response, "etag") ?? resultETag(text), VersionId: header(response, "x-amz-version-id") };
   // Not the client's abort signal: a client that goes away must not leave the mirror behind.
-  const mirrored = migration.mirrorWrite(call.operation.name, route, bucket, key, written).then(
+  // The write's SSE-C key, if any, reads the object back from the primary and writes the mirror's.
+  const mirrored = migration.mirrorWrite(call.operation.name, route, bucket, key, written, undefined, sseCustomerKeyOf(input)).then(
     () => undefined,
     (error: unknown) => ({ error }),
   );

@@ -9,6 +9,7 @@ import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { copyAcrossBackends } from "../spanning/cross-copy.js";
 import type { SpanningContext } from "../spanning/spanning-context.js";
+import { asCopySourceKey, type SseCustomerKey } from "../spanning/sse-customer-key.js";
 import { copyToPrimary, lockKey, type CopyOutcome } from "./copy-to-primary.js";
 import { KeyLock } from "./key-lock.js";
 import { isInvalidVersion, isNotFound } from "./s3-outcomes.js";
@@ -102,14 +103,20 @@ export class Migration {
 
   /**
    * Copies one object from `route`'s fallback to `route`'s own store unless it is there already
-   * (see {@link copyToPrimary}).
+   * (see {@link copyToPrimary}), keeping its encryption.
+   * @param sseCustomerKey - the object's SSE-C key, when it has one; without it such an object
+   *   is refused with {@link SseKeyRequiredError}.
    */
-  copyToPrimary(route: Route, bucket: string, key: string, sendOptions?: Options): Promise<CopyOutcome> {
-    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key);
+  copyToPrimary(route: Route, bucket: string, key: string, sendOptions?: Options, sseCustomerKey?: SseCustomerKey): Promise<CopyOutcome> {
+    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key, { sseCustomerKey, purpose: "migrate" });
   }
 
-  /** Starts a background copy-on-read of a key just read from `route`'s fallback. */
-  scheduleCopy(route: Route, bucket: string, key: string): void {
+  /**
+   * Starts a background copy-on-read of a key just read from `route`'s fallback.
+   * @param sseCustomerKey - the SSE-C key the read carried: the copy reads and writes under it
+   *   (held only until the copy ends).
+   */
+  scheduleCopy(route: Route, bucket: string, key: string, sseCustomerKey?: SseCustomerKey): void {
     const id = lockKey(route, bucket, key);
     if (this.#copies.has(id)) return;
     if (this.#copies.size >= MAX_BACKGROUND_COPIES) {
@@ -117,7 +124,11 @@ export class Migration {
       this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "skipped" });
       return;
     }
-    const done = copyToPrimary({ ...this.#ctx, sendOptions: undefined }, this.#lock, route, bucket, key, { queueSize: BACKGROUND_QUEUE_SIZE }).then(
+    const done = copyToPrimary({ ...this.#ctx, sendOptions: undefined }, this.#lock, route, bucket, key, {
+      queueSize: BACKGROUND_QUEUE_SIZE,
+      sseCustomerKey,
+      purpose: "copy-on-read",
+    }).then(
       (result) => {
         this.stats.copyOnRead[result.outcome]++;
         this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: result.outcome });
@@ -159,10 +170,21 @@ export class Migration {
 
   /**
    * Brings `route`'s mirror in line with the primary for one key, after a write there: the object
-   * as the primary now stores it (bytes, metadata, tags) is streamed to the mirror.
+   * as the primary now stores it (bytes, metadata, tags, encryption) is streamed to the mirror.
+   * @param sseCustomerKey - the write's SSE-C key: the object is read from the primary and written
+   *   to the mirror under it. An SSE-C object updated without one (a tagging change) diverges with
+   *   an {@link SseKeyRequiredError} as the cause.
    * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
    */
-  async mirrorWrite(operation: string, route: Route, bucket: string, key: string, written: { ETag?: unknown; VersionId?: unknown }, sendOptions?: Options): Promise<void> {
+  async mirrorWrite(
+    operation: string,
+    route: Route,
+    bucket: string,
+    key: string,
+    written: { ETag?: unknown; VersionId?: unknown },
+    sendOptions?: Options,
+    sseCustomerKey?: SseCustomerKey,
+  ): Promise<void> {
     const mirror = route.mirror!;
     try {
       // In turn per key: two overlapping writes' updates could otherwise land in the wrong order
@@ -171,10 +193,10 @@ export class Migration {
         copyAcrossBackends(
           { ...this.#ctx, crossBackendCopy: true, sendOptions },
           "CopyObject",
-          {},
+          sseCustomerKey ? { ...sseCustomerKey, ...asCopySourceKey(sseCustomerKey) } : {},
           { spanning: "copy", source: { bucket, key, versionId: undefined }, from: route, to: mirror, bucket, key },
           // Nobody sees this copy's answer: no read-back of the mirror.
-          { exactAnswer: false },
+          { exactAnswer: false, keepEncryption: true, purpose: "mirror update" },
         ),
       );
     } catch (error) {

@@ -14,6 +14,7 @@ import { objectPlan, type CommandPlan } from "../client/command-plan.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
 import { copyAcrossBackends } from "../spanning/cross-copy.js";
 import type { SpanningContext } from "../spanning/spanning-context.js";
+import { sseCustomerKeyOf } from "../spanning/sse-customer-key.js";
 import type { Migration } from "./migration.js";
 import { isMiss } from "./s3-outcomes.js";
 
@@ -58,7 +59,7 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
         // Missing from both: the primary's answer, as if there were no fallback.
         throw isMiss(fallbackError) ? error : fallbackError;
       }
-      if (operation === "GetObject" && route.copyOnRead && input["VersionId"] === undefined) migration.scheduleCopy(route, bucket, key);
+      if (operation === "GetObject" && route.copyOnRead && input["VersionId"] === undefined) migration.scheduleCopy(route, bucket, key, sseCustomerKeyOf(input));
       return output;
     }
   }
@@ -75,7 +76,7 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
 
   if (isMirroredWrite(operation)) {
     const output = await send(plan);
-    if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions);
+    if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions, sseCustomerKeyOf(input));
     return output;
   }
   return send(plan);
@@ -110,7 +111,7 @@ export async function runMigratingCopy(
   const output = await copy();
   if (operation === "CopyObject" && destination.mirror) {
     const result = output as { CopyObjectResult?: { ETag?: unknown }; VersionId?: unknown };
-    await migration.mirrorWrite(operation, destination, bucket, key, { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId }, ctx.sendOptions);
+    await migration.mirrorWrite(operation, destination, bucket, key, { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId }, ctx.sendOptions, sseCustomerKeyOf(input));
   }
   return output;
 }

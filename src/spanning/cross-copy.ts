@@ -24,10 +24,11 @@ import type { ResponseMetadata } from "@smithy/types";
 import { pipeline, Readable, Transform } from "node:stream";
 import type { SpanningPlan } from "../client/command-plan.js";
 import { restoreError, type NameScope } from "../client/output-mapping.js";
-import { CrossBackendError } from "../errors.js";
+import { CrossBackendError, SseKeyRequiredError } from "../errors.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";
+import { isSseKeyMissing } from "./sse-customer-key.js";
 
 type CopyPlan = Extract<SpanningPlan, { spanning: "copy" }>;
 type Input = Readonly<Record<string, unknown>>;
@@ -122,6 +123,16 @@ export interface InternalCopyOptions {
   readonly exactAnswer?: boolean;
   /** Parts of a multipart copy uploaded at once (memory: about (queueSize + 1) × part size). @default COPY_QUEUE_SIZE */
   readonly queueSize?: number;
+  /**
+   * Write the copy with the source's server-side encryption (SSE-S3 or SSE-KMS with its key id)
+   * when the input names none, and refuse an SSE-C source read without a key with
+   * {@link SseKeyRequiredError}: the router's own copies move an object, they do not re-encrypt
+   * it. (A caller's CopyObject follows S3: the request says how the copy is encrypted.)
+   * @default false
+   */
+  readonly keepEncryption?: boolean;
+  /** What the copy is for, in errors (e.g. "copy-on-read"). @default the operation */
+  readonly purpose?: string;
 }
 
 /**
@@ -198,7 +209,12 @@ export async function copyAcrossBackends(
   const abort = linkedAbort(ctx.sendOptions?.["abortSignal"]);
   const options = { ...ctx.sendOptions, abortSignal: abort.controller.signal };
   try {
-    const got = await getSource(source, input, plan, part, options);
+    const got = await getSource(source, input, plan, part, options).catch((error: unknown) => {
+      if (internal.keepEncryption && input["CopySourceSSECustomerKey"] === undefined && isSseKeyMissing(error)) {
+        throw new SseKeyRequiredError(internal.purpose ?? operation, plan.source.bucket, plan.source.key, plan.from.client, error);
+      }
+      throw error;
+    });
     internal.onSource?.(got);
     const body = toReadable(got.Body);
     try {
@@ -259,6 +275,7 @@ async function copyObject(
 ): Promise<unknown> {
   const put: Fields = {};
   for (const field of DESTINATION_FIELDS) if (input[field] !== undefined) put[field] = input[field];
+  if (internal.keepEncryption) keepSourceEncryption(put, got);
   // S3 semantics: COPY (the default) keeps the source's metadata, REPLACE takes the request's.
   const metadataFrom: Fields = input["MetadataDirective"] === "REPLACE" ? input : (got as unknown as Fields);
   for (const field of METADATA_FIELDS) if (metadataFrom[field] !== undefined) put[field] = metadataFrom[field];
@@ -290,6 +307,18 @@ async function copyObject(
   if (written["Expiration"] !== undefined) out["Expiration"] = written["Expiration"];
   for (const field of WRITE_RESULT_FIELDS) if (written[field] !== undefined) out[field] = written[field];
   return out;
+}
+
+/**
+ * The source's SSE-S3/SSE-KMS encryption on the write, unless the input chose one. (SSE-C needs
+ * the key, which only the input can carry.) A KMS key id names a key of the source's store: the
+ * destination must know it too, or it refuses the write — which is then the copy's failure.
+ */
+function keepSourceEncryption(put: Fields, got: GetObjectCommandOutput): void {
+  if (put["ServerSideEncryption"] !== undefined || put["SSECustomerAlgorithm"] !== undefined || got.ServerSideEncryption === undefined) return;
+  put["ServerSideEncryption"] = got.ServerSideEncryption;
+  if (got.SSEKMSKeyId !== undefined) put["SSEKMSKeyId"] = got.SSEKMSKeyId;
+  if (got.BucketKeyEnabled !== undefined) put["BucketKeyEnabled"] = got.BucketKeyEnabled;
 }
 
 /** The source's tags as a `Tagging` value (URL query form), or undefined when it has none. */
