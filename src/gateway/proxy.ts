@@ -20,7 +20,7 @@ import type { GatewayState } from "./gateway-state.js";
 import * as xml from "./protocol/index.js";
 import type { S3Operation } from "./protocol/index.js";
 import type { Exchange, HandlerServices } from "./request-handler.js";
-import { hiddenNames, publicErrorXml } from "./public-error.js";
+import { hiddenNames, publicErrorXml, publicMessage } from "./public-error.js";
 import { S3Error, isS3Error } from "./s3-error.js";
 
 /** Headers that describe one hop, or the client's own signature: never forwarded. */
@@ -212,7 +212,7 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
         : rewrite === "listing"
           ? xml.rewriteListingXml(text, scope)
           : rewrite === "delete-result"
-            ? xml.rewriteDeleteResultXml(text, scope)
+            ? xml.rewriteDeleteResultXml(text, scope, (code, message) => publicMessage(code, message, hiddenNames(scope, call.state.internalNames)))
             : resultXml(call, scope, text);
     const bytes = Buffer.from(out);
     res.writeHead(status, { "content-length": String(bytes.length), ...(rewrite === "error" && { "content-type": "application/xml" }) });

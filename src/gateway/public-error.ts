@@ -9,6 +9,7 @@
  */
 import type { NameScope } from "../client/output-mapping.js";
 import { restoreError } from "../client/output-mapping.js";
+import type { Route } from "../routing/route-table.js";
 import { S3Error, standardMessage } from "./s3-error.js";
 import { XmlSyntaxError, childrenNamed, parseXml, type XmlElement } from "./protocol/xml-scan.js";
 
@@ -64,6 +65,22 @@ export function hiddenNames(scope: NameScope, internalNames: readonly string[]):
     if (scope.route.mappedPrefix !== "") needles.push(scope.route.mappedPrefix);
   }
   return { needles: needles.filter((n) => n !== "") };
+}
+
+/**
+ * The physical names of every route (renamed buckets and mapped prefixes, of fallbacks and
+ * mirrors too) plus the backends' own: what to hide in an answer the library assembled from
+ * several routes, where no one request scope says which names are physical.
+ */
+export function routeTableHiddenNames(routes: readonly Route[], internalNames: readonly string[]): Hidden {
+  const needles = new Set(internalNames);
+  for (const route of routes) {
+    for (const place of [route, route.fallback, route.mirror]) {
+      if (place?.mappedBucket !== undefined) needles.add(place.mappedBucket);
+      if (place !== undefined && place.mappedPrefix !== "") needles.add(place.mappedPrefix);
+    }
+  }
+  return { needles: [...needles].filter((n) => n !== "") };
 }
 
 const shows = (text: string, hidden: Hidden): boolean => hidden.needles.some((n) => text.includes(n));

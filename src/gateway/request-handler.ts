@@ -21,6 +21,7 @@ import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
 import { classifyOperation, parseTarget, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
+import { publicMessage, routeTableHiddenNames } from "./public-error.js";
 import { redactUrl } from "./redact.js";
 import { drainRequest, proxy, type ProxyCall } from "./proxy.js";
 import { S3Error, toS3Error } from "./s3-error.js";
@@ -244,9 +245,16 @@ async function answerSpanning(
       body = xml.listBucketsXml({ ...output, Buckets: buckets });
       break;
     }
-    case "DeleteObjects":
-      body = xml.deleteResultXml(output);
+    case "DeleteObjects": {
+      // A backend's message for a key it could not delete may name its physical bucket and key.
+      const hidden = routeTableHiddenNames(state.router.routeTable.routes, state.internalNames);
+      const errors = (output["Errors"] as Array<Record<string, unknown>> | undefined)?.map((e) => ({
+        ...e,
+        Message: publicMessage(String(e["Code"] ?? ""), typeof e["Message"] === "string" ? e["Message"] : undefined, hidden),
+      }));
+      body = xml.deleteResultXml({ ...output, ...(errors && { Errors: errors }) });
       break;
+    }
     case "CopyObject":
       body = xml.copyObjectResultXml(output);
       if (typeof output["VersionId"] === "string") headers["x-amz-version-id"] = output["VersionId"];

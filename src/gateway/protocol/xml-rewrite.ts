@@ -136,10 +136,12 @@ export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase
  *
  * @param keys - that map, or the request's scope: a `delete-batch` scope brings its
  *   `physicalKeys`; an `object` scope maps its one key.
+ * @param message - each `Error/Message` as the caller may see it, from the entry's code and the
+ *   backend's message (which may name the physical bucket and key); as is when not given.
  * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-export function rewriteDeleteResultXml(xml: string, keys: ReadonlyMap<string, string> | NameScope): string {
+export function rewriteDeleteResultXml(xml: string, keys: ReadonlyMap<string, string> | NameScope, message?: (code: string, message: string) => string): string {
   const root = readBackendXml(xml);
   if (root.name !== "DeleteResult") return xml;
   const keyMap = toKeyMap(keys);
@@ -147,7 +149,18 @@ export function rewriteDeleteResultXml(xml: string, keys: ReadonlyMap<string, st
     [["Deleted", "Key"], item("Deleted", "Key")],
     [["Error", "Key"], item("Errors", "Key")],
   ];
-  return applyEdits(xml, mapFields(xml, root, fields, (value) => keyMap.get(value) ?? value));
+  const edits = mapFields(xml, root, fields, (value) => keyMap.get(value) ?? value);
+  if (message) {
+    for (const error of childrenNamed(root, "Error")) {
+      const code = childrenNamed(error, "Code")[0]?.text.trim() ?? "";
+      for (const element of childrenNamed(error, "Message")) {
+        if (!isLeaf(element)) continue;
+        const shown = message(code, element.text);
+        if (shown !== element.text) edits.push(replaceText(xml, element, escapeXml(shown)));
+      }
+    }
+  }
+  return applyEdits(xml, edits);
 }
 
 function toKeyMap(keys: ReadonlyMap<string, string> | NameScope): ReadonlyMap<string, string> {
