@@ -12,6 +12,12 @@
  * Scope: elements, attributes (skipped), text, entity and character references, CDATA,
  * comments and processing instructions. A DOCTYPE is refused: S3 never sends one, and
  * declared entities are the door to entity-expansion attacks.
+ *
+ * Cost: every construct is found with one forward search that never looks past its own end, so
+ * reading is linear in the input (test/unit/fuzz-xml-scan.test.ts feeds it 1 MiB runs of every
+ * token). The tree is the one part that grows faster than the text (an element object per
+ * 4-byte `<a/>`), so depth and element count are capped ({@link XmlLimits}). docs/xml-parsers.md
+ * weighs this reader against saxes.
  */
 import { unescapeXml } from "../s3-error.js";
 
@@ -48,14 +54,40 @@ export class XmlSyntaxError extends Error {
   }
 }
 
+/** Caps on the tree {@link parseXml} builds, so that a hostile body cannot make it huge. */
+export interface XmlLimits {
+  /**
+   * Deepest element nesting accepted. S3 answers nest five levels at most
+   * (`ListVersionsResult › Version › Owner › ID`); nothing legitimate comes near the default.
+   * @default 256
+   */
+  readonly maxDepth?: number | undefined;
+  /**
+   * Most elements accepted. A 1000-entry listing page (S3's largest) holds about 15 000; an
+   * element costs ~100 bytes of heap, so the default bounds a tree to tens of MB.
+   * @default 250000
+   */
+  readonly maxElements?: number | undefined;
+}
+
+const DEFAULT_MAX_DEPTH = 256;
+const DEFAULT_MAX_ELEMENTS = 250_000;
+
+/** XML's whitespace (S ::= #x20 | #x9 | #xD | #xA); JavaScript's `\s` also matches U+00A0, U+FEFF, U+2028… */
+const isXmlSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const ONLY_XML_SPACE = /^[ \t\r\n]*$/;
+
 /**
  * Reads a document and returns its root element.
  * @throws {@link XmlSyntaxError} for anything that is not one well-formed element (optionally
- *   preceded by an XML declaration, comments or whitespace).
+ *   preceded by an XML declaration, comments or whitespace), and for a document over `limits`.
  */
-export function parseXml(xml: string): XmlElement {
+export function parseXml(xml: string, limits: XmlLimits = {}): XmlElement {
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxElements = limits.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
+  let elements = 0;
   let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (i < xml.length) {
     const lt = xml.indexOf("<", i);
@@ -63,7 +95,7 @@ export function parseXml(xml: string): XmlElement {
     if (textEnd > i) {
       const top = stack[stack.length - 1];
       if (top) top.text += decodeText(xml, i, textEnd);
-      else if (!/^\s*$/.test(xml.slice(i, textEnd))) throw new XmlSyntaxError("text outside the root element", i);
+      else if (!ONLY_XML_SPACE.test(xml.slice(i, textEnd))) throw new XmlSyntaxError("text outside the root element", i);
     }
     if (lt < 0) break;
     if (xml.startsWith("<?", lt)) {
@@ -82,7 +114,7 @@ export function parseXml(xml: string): XmlElement {
     } else if (xml.startsWith("</", lt)) {
       const gt = xml.indexOf(">", lt);
       if (gt < 0) throw new XmlSyntaxError("unterminated end tag", lt);
-      const qname = xml.slice(lt + 2, gt).trimEnd();
+      const qname = trimXmlSpaceEnd(xml.slice(lt + 2, gt));
       const open = stack.pop();
       if (!open || open.qname !== qname) throw new XmlSyntaxError(`end tag </${qname}> does not match ${open ? `<${open.qname}>` : "any open element"}`, lt);
       open.contentEnd = lt;
@@ -90,7 +122,9 @@ export function parseXml(xml: string): XmlElement {
       i = gt + 1;
     } else {
       if (root && stack.length === 0) throw new XmlSyntaxError("a second root element", lt);
+      if (++elements > maxElements) throw new XmlSyntaxError(`more than ${maxElements} elements`, lt);
       const element = readStartTag(xml, lt);
+      if (!element.selfClosing && stack.length >= maxDepth) throw new XmlSyntaxError(`elements nested deeper than ${maxDepth} levels`, lt);
       const parent = stack[stack.length - 1];
       if (parent) parent.children.push(element);
       else root = element;
@@ -120,7 +154,9 @@ export interface XmlEdit {
  */
 export function replaceText(xml: string, element: XmlElement, escapedText: string): XmlEdit {
   if (!element.selfClosing) return { start: element.contentStart, end: element.contentEnd, text: escapedText };
-  const openTag = xml.slice(element.start, element.end).replace(/\s*\/>$/, ">");
+  // `end` is just past the `/>`. Not a regex such as /\s*\/>$/: it backtracks from every blank of
+  // the tag (quoted attribute values included), quadratic in a tag of blanks.
+  const openTag = `${xml.slice(element.start, element.end - 2)}>`;
   return { start: element.start, end: element.end, text: `${openTag}${escapedText}</${element.qname}>` };
 }
 
@@ -138,17 +174,17 @@ export function applyEdits(xml: string, edits: readonly XmlEdit[]): string {
 }
 
 function readStartTag(xml: string, lt: number): XmlElement {
-  const nameMatch = /[^\s/>]+/y;
+  const nameMatch = /[^ \t\r\n/>]+/y;
   nameMatch.lastIndex = lt + 1;
   const qname = nameMatch.exec(xml)?.[0];
   if (qname === undefined || /^[\d.-]/.test(qname) || /["'=<&]/.test(qname)) throw new XmlSyntaxError("invalid start tag", lt);
   let i = lt + 1 + qname.length;
   // Attributes are skipped, but read properly: a quoted value may hold `>` or `/`.
   for (;;) {
-    while (i < xml.length && /\s/.test(xml[i]!)) i++;
+    while (i < xml.length && isXmlSpace(xml.charCodeAt(i))) i++;
     if (i >= xml.length) throw new XmlSyntaxError("unterminated start tag", lt);
     if (xml.startsWith("/>", i) || xml[i] === ">") break;
-    const attr = /([^\s=/>]+)\s*=\s*(["'])/y;
+    const attr = /([^ \t\r\n=/>]+)[ \t\r\n]*=[ \t\r\n]*(["'])/y;
     attr.lastIndex = i;
     const m = attr.exec(xml);
     if (!m) throw new XmlSyntaxError("malformed attribute", i);
@@ -188,18 +224,29 @@ const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}))
  * stray `&` through, and a reference to a surrogate would make a key that is not Unicode text.
  */
 function decodeText(xml: string, from: number, to: number): string {
-  let amp = xml.indexOf("&", from);
-  while (amp >= 0 && amp < to) {
+  // Searched in the piece itself: a search of `xml` would run on to the next `&` of the document,
+  // once per text piece — quadratic in a listing whose only `&` is near its end.
+  const text = xml.slice(from, to);
+  let amp = text.indexOf("&");
+  if (amp < 0) return normalizeNewlines(text);
+  while (amp >= 0) {
     REFERENCE.lastIndex = amp;
-    const m = REFERENCE.exec(xml);
-    if (!m || REFERENCE.lastIndex > to) throw new XmlSyntaxError("invalid entity or character reference", amp);
+    const m = REFERENCE.exec(text);
+    if (!m) throw new XmlSyntaxError("invalid entity or character reference", from + amp);
     if (m[1] === undefined) {
       const code = m[2] !== undefined ? parseInt(m[2], 10) : parseInt(m[3]!, 16);
-      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlSyntaxError("character reference to a non-character", amp);
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlSyntaxError("character reference to a non-character", from + amp);
     }
-    amp = xml.indexOf("&", REFERENCE.lastIndex);
+    amp = text.indexOf("&", REFERENCE.lastIndex);
   }
-  return unescapeXml(normalizeNewlines(xml.slice(from, to)));
+  return unescapeXml(normalizeNewlines(text));
+}
+
+/** `text` without XML whitespace at its end. */
+function trimXmlSpaceEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && isXmlSpace(text.charCodeAt(end - 1))) end--;
+  return text.slice(0, end);
 }
 
 /**
