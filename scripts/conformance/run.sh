@@ -164,7 +164,7 @@ cmp_args=("$DIRECT_JSON" "$OUT/via-$MODE.json" --config "$MODE"
           --json-out "$OUT/comparison.json")
 [ -f "$OUT/direct.reasons.json" ] && cmp_args+=(--direct-reasons "$OUT/direct.reasons.json")
 cmp_rc=0
-/usr/bin/python3 "$HERE/compare.py" "${cmp_args[@]}" --quiet || cmp_rc=$?
+/usr/bin/python3 "$HERE/compare.py" "${cmp_args[@]}" --quiet > /dev/null || cmp_rc=$?
 if [ "$cmp_rc" -eq 1 ] && [ "${CONFORMANCE_RERUN:-1}" = 1 ] && [ ${#ONLY[@]} -eq 0 ]; then
   mapfile -t again < "$OUT/new-regressions.txt"
   if [ ${#again[@]} -gt 0 ] && [ ${#again[@]} -le 40 ]; then
