@@ -61,6 +61,8 @@ export interface RecordingBackend {
   /** `127.0.0.1:<port>`: what no answer of a gateway may name. */
   readonly address: string;
   readonly requests: RecordedRequest[];
+  /** Requests received (head read) and not yet answered. */
+  readonly pending: number;
   close(): Promise<void>;
 }
 
@@ -68,7 +70,10 @@ export interface RecordingBackend {
 export async function startRecordingBackend(options: RecordingBackendOptions): Promise<RecordingBackend> {
   const requests: RecordedRequest[] = [];
   let address = "";
+  let pending = 0;
   const server: Server = createServer((req, res) => {
+    pending++;
+    res.on("close", () => pending--);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
@@ -103,6 +108,9 @@ export async function startRecordingBackend(options: RecordingBackendOptions): P
     url: `http://${address}`,
     address,
     requests,
+    get pending() {
+      return pending;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -417,7 +425,8 @@ function listObjects(bucket: string, keys: readonly string[], query: ReadonlyArr
   const delimiter = get("delimiter") ?? "";
   const encode = get("encoding-type") === "url";
   const name = (s: string) => (encode ? urlEncode(s) : s);
-  // Like RGW, a continuation token here is the key to continue after, in plain text.
+  // A continuation token is opaque to clients, and nothing stops a store from making it the key
+  // to continue after, in plain text: this one does (so a gateway passing it on shows it).
   const after = v2 ? (get("continuation-token") ?? get("start-after") ?? "") : (get("marker") ?? "");
   const p = page(keys, prefix, after, delimiter, maxOf(get("max-keys")));
   const body =

@@ -269,7 +269,7 @@ const SUBRESOURCES = [
   "publicAccessBlock", "ownershipControls", "policyStatus", "accelerate", "foo", "admin", "x-id", "list-type", "id", "versionId",
 ];
 const LISTING_PARAMS = ["prefix", "marker", "start-after", "continuation-token", "delimiter", "key-marker", "upload-id-marker", "version-id-marker", "encoding-type", "max-keys", "fetch-owner"];
-const HOSTILE_VALUES = ["", "/", "../", "..", "%2E%2E/", "team-b/", "../team-b/", "team2/", "team2/../", "/team-b", "a b", "+", "2", "url", "0", "1000", "\u0001", "é"];
+const HOSTILE_VALUES = ["", "/", "../", "..", "%2E%2E/", "team-b/", "../team-b/", "team2/", "team2/../", "/team-b", "a b", "+", "1", "2", "url", "0", "1000", "\u0001", "é"];
 const HOISTED = ["x-amz-copy-source", "X-Amz-Copy-Source", "x-amz-rename-source", "x-amz-acl", "x-amz-metadata-directive", "x-amz-expected-bucket-owner", "x-amz-tagging"];
 const PRESIGN_FIELDS = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders"];
 
@@ -625,9 +625,17 @@ const unescapeXml = (s: string) =>
     e === "lt" ? "<" : e === "gt" ? ">" : e === "amp" ? "&" : e === "quot" ? '"' : e === "apos" ? "'" : String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
   );
 
+/**
+ * The known violation of the "listing tokens" example below: a backend's continuation token is
+ * passed on as is. Left out of the generated probes' check so that a longer search finds the
+ * other problems; to go once tokens are sealed.
+ */
+const KNOWN_TOKEN_LEAK = /<NextContinuationToken>[^<]*<\/NextContinuationToken>/g;
+
 /** 3. What an answer shows that it must not. */
-function answerViolations(answer: Answer): string[] {
-  const text = [`${answer.status} ${answer.statusMessage}`, ...answer.headers.map(([n, v]) => `${n}: ${v}`), answer.body].join("\n");
+function answerViolations(answer: Answer, ignoreKnown = true): string[] {
+  const body = ignoreKnown ? answer.body.replace(KNOWN_TOKEN_LEAK, "<NextContinuationToken/>") : answer.body;
+  const text = [`${answer.status} ${answer.statusMessage}`, ...answer.headers.map(([n, v]) => `${n}: ${v}`), body].join("\n");
   const problems: string[] = [];
   const mark = text.toLowerCase().indexOf(MARK);
   if (mark >= 0) problems.push(`the answer names a backend's name or secret: …${text.slice(Math.max(0, mark - 60), mark + 60)}…`);
@@ -637,12 +645,35 @@ function answerViolations(answer: Answer): string[] {
   return problems;
 }
 
+/** Header naming the probe a request belongs to (the gateway passes it on; the library does not). */
+const PROBE_HEADER = "x-probe-id";
+let probeCounter = 0;
+
+/**
+ * Waits until the backends have been quiet for a few milliseconds. A gateway may still be talking
+ * to a backend after it answered (a listing over two routes answers one backend's error while the
+ * other's request is on its way): that request is this probe's, not the next one's.
+ */
+async function settle(): Promise<void> {
+  let seen = -1;
+  for (let quiet = 0, round = 0; quiet < 2 && round < 100; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const now = allRecorded().length;
+    quiet = now === seen && BACKENDS.every((name) => backends[name].pending === 0) ? quiet + 1 : 0;
+    seen = now;
+  }
+}
+
 /** Runs one probe: sends it, and returns what it broke (empty when nothing). */
-async function run(p: Probe): Promise<{ problems: string[]; answer: Answer; recorded: RecordedRequest[] }> {
+async function run(p: Probe, ignoreKnown = true): Promise<{ problems: string[]; answer: Answer; recorded: RecordedRequest[] }> {
+  await settle();
   clearRecorded();
-  const answer = await send(await sign(p));
-  const recorded = allRecorded();
-  const problems = [...recorded.flatMap((r) => backendViolations(p, r)), ...answerViolations(answer)];
+  const id = String(++probeCounter);
+  const answer = await send(await sign({ ...p, headers: { ...p.headers, [PROBE_HEADER]: id } }));
+  await settle();
+  // A request another probe caused (known by its header) is that probe's business.
+  const recorded = allRecorded().filter((r) => r.headers[PROBE_HEADER] === undefined || r.headers[PROBE_HEADER] === id);
+  const problems = [...recorded.flatMap((r) => backendViolations(p, r)), ...answerViolations(answer, ignoreKnown)];
   return { problems, answer, recorded: [...recorded] };
 }
 
@@ -698,7 +729,7 @@ const exact = (user: UserName, method: string, rawPath: string, rawQuery = "", e
 
 /** Runs a hand-written probe and requires the invariants too. */
 async function runExact(p: Probe) {
-  const result = await run(p);
+  const result = await run(p, false);
   expect(result.problems, describeRun(p, result)).toEqual([]);
   return { ...result, seen: result.recorded.map((r) => `${r.backend} ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`) };
 }
@@ -766,5 +797,16 @@ describe("gateway boundary: regressions found by the property", () => {
     const { seen, answer } = await runExact(exact("examples", "POST", "/example-bucket", "delete", { body }));
     expect(seen.sort()).toEqual(["default POST /example-bucket/?delete=", "keys POST /zqx-keys/?delete="]);
     expect(answer.body).toMatch(/<Error><Key>team2\/b.txt<\/Key><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><\/Error>/);
+  });
+});
+
+describe("gateway boundary: listing tokens (known violation, not fixed yet)", () => {
+  // A backend's NextContinuationToken goes to the caller as the backend wrote it, and a store
+  // whose token is the next key in plain text (the recorder's) shows the physical prefix.
+  // `it.fails`: this passes while the violation stands; once tokens are sealed or mapped it
+  // fails, and then becomes a plain `it` (and KNOWN_TOKEN_LEAK below goes).
+  it.fails("a ListObjectsV2 page's NextContinuationToken does not show the backend's physical key", async () => {
+    const { answer } = await runExact(exact("tenantA", "GET", "/team-a", "list-type=2&max-keys=1"));
+    expect(answer.body).toContain("<IsTruncated>true</IsTruncated>");
   });
 });
