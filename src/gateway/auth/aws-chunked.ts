@@ -46,10 +46,15 @@ export type Trailers = Readonly<Record<string, string>>;
 
 /** 16 MiB. */
 const DEFAULT_MAX_CHUNK_SIZE = 16 * 1024 * 1024;
-/** A chunk header is `<≤16 hex>;chunk-signature=<64 hex>`; extensions of unsigned chunks get some room. */
-const MAX_HEADER_LINE = 1024;
-/** All trailer lines together. */
-const MAX_TRAILER_BYTES = 16 * 1024;
+/**
+ * Longest chunk header line, in bytes. A chunk header is `<≤16 hex>;chunk-signature=<64 hex>`;
+ * extensions of unsigned chunks get some room. Exported for tests: with
+ * {@link MAX_TRAILER_BYTES} and `maxChunkSize` it is what bounds the bytes the decoder takes from
+ * a hostile stream before failing.
+ */
+export const MAX_CHUNK_HEADER_LINE = 1024;
+/** All trailer lines together, in bytes. */
+export const MAX_TRAILER_BYTES = 16 * 1024;
 const MAX_TRAILERS = 16;
 
 const SIGNED_HEADER = /^([0-9a-fA-F]{1,13});chunk-signature=([0-9a-fA-F]{64})$/;
@@ -103,6 +108,8 @@ export class AwsChunkedDecoder extends Transform {
   #held: Buffer | undefined;
   #received: Array<[name: string, value: string]> = [];
   #trailerSignature: string | undefined;
+  /** The trailers once {@link #finish} has verified everything; announced at the stream's end. */
+  #verified: Trailers = {};
   #resolve!: (trailers: Trailers) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
@@ -147,6 +154,14 @@ export class AwsChunkedDecoder extends Transform {
       // the closing empty line. Everything that matters is signed or summed before that point.
       if (this.#state === "trailer" && this.#lineLength === 0) this.#finish();
       if (this.#state !== "done") throw new S3Error("IncompleteBody", "The request body terminated unexpectedly: the aws-chunked body has no final chunk");
+      // Only now, with nothing after the end, is the body good: bytes after its end fail it (see
+      // #consume), and until then the last piece stays held and the trailers unannounced.
+      const trailers = this.#verified;
+      this.#settled = true;
+      this.#resolve(trailers);
+      this.emit("trailers", trailers);
+      if (this.#held) this.push(this.#held);
+      this.#held = undefined;
       callback();
     } catch (error) {
       callback(error as Error);
@@ -203,7 +218,7 @@ export class AwsChunkedDecoder extends Transform {
 
   #appendLine(piece: Buffer): void {
     this.#lineLength += piece.length;
-    if (this.#state === "header" && this.#lineLength > MAX_HEADER_LINE) throw framingError(`a chunk header is longer than ${MAX_HEADER_LINE} bytes`);
+    if (this.#state === "header" && this.#lineLength > MAX_CHUNK_HEADER_LINE) throw framingError(`a chunk header is longer than ${MAX_CHUNK_HEADER_LINE} bytes`);
     if (this.#state === "trailer" && this.#trailerBytes + this.#lineLength > MAX_TRAILER_BYTES) throw framingError(`the trailers exceed ${MAX_TRAILER_BYTES} bytes`);
     if (piece.length > 0) this.#line.push(piece);
   }
@@ -304,7 +319,11 @@ export class AwsChunkedDecoder extends Transform {
     this.#received.push([name, value]);
   }
 
-  /** Verifies everything that can only be verified at the end, then releases the last piece. */
+  /**
+   * Verifies everything that can only be verified at the end. The last piece is released by
+   * `_flush`, once the input has ended: a body with bytes after its end must fail before a
+   * backend has all of it.
+   */
   #finish(): void {
     const signing = this.#signing;
     if (signing && this.#trailerAllowed) {
@@ -336,13 +355,10 @@ export class AwsChunkedDecoder extends Transform {
         throw new S3Error("BadDigest", `The ${checksum.algorithm} you specified did not match the calculated checksum.`);
       }
     }
-    const trailers: Record<string, string> = {};
+    // A null-prototype record: a trailer named `__proto__` is a key like any other.
+    const trailers: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [name, value] of this.#received) trailers[name] = value;
+    this.#verified = trailers;
     this.#state = "done";
-    this.#settled = true;
-    this.#resolve(trailers);
-    this.emit("trailers", trailers);
-    if (this.#held) this.push(this.#held);
-    this.#held = undefined;
   }
 }
