@@ -88,7 +88,11 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
       // Reading the source is part of a copy: the user must be allowed to read its bucket.
-      state.users.authorize(auth.user, { bucket: parseCopySource(input["CopySource"], operation.name).bucket, write: false });
+      const source = parseCopySource(input["CopySource"], operation.name);
+      // A source bucket holding `/` (sent as `%2F`) is not a bucket: a backend decodes the header
+      // and reads the part before the slash, a bucket that scopes and routes never saw.
+      if (operation.kind === "copy") checkBucketName(source.bucket);
+      state.users.authorize(auth.user, { bucket: source.bucket, write: false });
     }
     let body: Readable | undefined = decodeRequestBody(auth, req, (n) => (exchange.bytesIn += n));
     if (body) watchBodyIdle(req, body, state.settings.limits.bodyIdleTimeoutMs);

@@ -784,6 +784,19 @@ describe("gateway boundary: regressions found by the property", () => {
     expect(recorded.map((r) => r.headers["x-amz-copy-source"])).toEqual([undefined]);
   });
 
+  it("a copy source whose bucket holds an encoded slash is refused (a backend would read the bucket before the slash)", async () => {
+    // Found as: PUT /example-bucket/.. with x-amz-copy-source plain-bucket%2F../team-b/theirs.txt
+    // reached the default backend as a copy from ITS "plain-bucket" (which no route maps there).
+    const p = exact("admin", "PUT", "/example-bucket/x", "", {
+      body: "payload",
+      headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "plain-bucket%2F../team-b/theirs.txt" },
+      sourceBucket: "plain-bucket",
+    });
+    const { seen, answer } = await runExact(p);
+    expect(seen).toEqual([]);
+    expect(answer.body).toContain("<Code>InvalidBucketName</Code>");
+  });
+
   it("a DeleteObjects answer does not pass on a backend's per-key message naming the physical bucket and key", async () => {
     const body = "<Delete><Object><Key>mine.txt</Key></Object><Object><Key>dir/x</Key></Object></Delete>";
     const { seen, answer } = await runExact(exact("tenantA", "POST", "/team-a", "delete", { body }));
