@@ -11,6 +11,7 @@ import { Readable } from "node:stream";
 import { isSpanning, planCommand } from "../client/command-plan.js";
 import { isMirrorWriteError } from "../errors.js";
 import { parseCopySource } from "../mapping/copy-source.js";
+import { toPhysicalBucket } from "../mapping/key-mapping.js";
 import { copyMigrates, isMigrating } from "../migration/run-migrating.js";
 import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.js";
 import type { BackendSender } from "./backend-request.js";
@@ -91,7 +92,13 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       const source = parseCopySource(input["CopySource"], operation.name);
       // A source bucket holding `/` (sent as `%2F`) is not a bucket: a backend decodes the header
       // and reads the part before the slash, a bucket that scopes and routes never saw.
-      if (operation.kind === "copy") checkBucketName(source.bucket);
+      if (operation.kind === "copy") {
+        checkBucketName(source.bucket);
+        // The source is read from its own route's backend (by the backend, or by the library
+        // for a copy across backends): never from an administration namespace either.
+        const from = state.router.routeTable.resolveObject(source.bucket, source.key);
+        checkBackendBucket(toPhysicalBucket(from, source.bucket));
+      }
       state.users.authorize(auth.user, { bucket: source.bucket, write: false });
     }
     let body: Readable | undefined = decodeRequestBody(auth, req, (n) => (exchange.bytesIn += n));

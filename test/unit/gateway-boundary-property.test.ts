@@ -559,9 +559,9 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
   const where = `${r.backend} ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`;
   // 2. read-only callers cause reads only.
   const query = parseRawQuery(r.rawQuery);
-  // (SelectObjectContent reads with a POST.)
+  // (SelectObjectContent reads with a POST; a CORS preflight, OPTIONS, reads the bucket's CORS rules.)
   const select = r.method === "POST" && query.some(([n]) => n === "select");
-  if (user.readOnly && r.method !== "GET" && r.method !== "HEAD" && !select) problems.push(`read-only user caused a write: ${where}`);
+  if (user.readOnly && r.method !== "GET" && r.method !== "HEAD" && r.method !== "OPTIONS" && !select) problems.push(`read-only user caused a write: ${where}`);
 
   const first = r.rawPath.split("/")[1] ?? "";
   if (RESERVED.has(lenientDecode(first).toLowerCase())) problems.push(`an administration namespace was reached: ${where}`);
@@ -603,7 +603,7 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
     } else if (r.method === "POST" && has("delete")) {
       const keys = [...r.body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1]!));
       for (const key of keys) if (!under(key)) problems.push(`batch delete of a key outside the route's prefix: ${JSON.stringify(key)} in ${where}`);
-    } else if (r.method !== "GET" && r.method !== "HEAD") {
+    } else if (r.method !== "GET" && r.method !== "HEAD" && r.method !== "OPTIONS") {
       // The backend bucket is shared with other routes: changing it changes it for them.
       problems.push(`a change to a shared backend bucket: ${where}`);
     }
@@ -795,6 +795,15 @@ describe("gateway boundary: regressions found by the property", () => {
     const { seen, answer } = await runExact(p);
     expect(seen).toEqual([]);
     expect(answer.body).toContain("<Code>InvalidBucketName</Code>");
+  });
+
+  it("a copy from a bucket named like an administration namespace is refused, also across backends", async () => {
+    // Found as: PUT plain-bucket/a with x-amz-copy-source admin/mine.txt, a copy across backends
+    // the library ran: it read GET /admin/mine.txt from the default backend (Ceph's admin API).
+    const p = exact("admin", "PUT", "/plain-bucket/a", "", { body: "", headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "admin/mine.txt" }, sourceBucket: "admin" });
+    const { seen, answer } = await runExact(p);
+    expect(seen).toEqual([]);
+    expect(answer.status).toBe(403);
   });
 
   it("a DeleteObjects answer does not pass on a backend's per-key message naming the physical bucket and key", async () => {
