@@ -20,12 +20,13 @@ export function parseXmlWithSaxes(xml: string): XmlElement {
   const parser = new SaxesParser({ position: true });
   const stack: Mutable[] = [];
   let root: Mutable | undefined;
-  let failure: Error | undefined;
+  // Stop at the first error, as the gateway's own saxes reader does (saxes would go on and
+  // build an Error per further fault, which is slow and not what is being compared).
   parser.on("error", (error) => {
-    failure ??= error;
+    throw new XmlSyntaxError(`saxes: ${error.message}`, parser.position);
   });
   parser.on("doctype", () => {
-    failure ??= new Error("DOCTYPE");
+    throw new XmlSyntaxError("DOCTYPE", parser.position);
   });
   parser.on("opentag", (tag) => {
     const openEnd = parser.position;
@@ -61,7 +62,6 @@ export function parseXmlWithSaxes(xml: string): XmlElement {
     element.contentEnd = xml.lastIndexOf("</", element.end - 1);
   });
   parser.write(xml).close();
-  if (failure) throw new XmlSyntaxError(`saxes: ${failure.message}`, parser.position);
   if (!root) throw new XmlSyntaxError("no root element", 0);
   return root;
 }

@@ -19,7 +19,6 @@
  * 4-byte `<a/>`), so depth and element count are capped ({@link XmlLimits}). docs/xml-parsers.md
  * weighs this reader against saxes.
  */
-import { unescapeXml } from "../s3-error.js";
 
 /** One element of a document, with its source positions. */
 export interface XmlElement {
@@ -218,10 +217,13 @@ function skipPast(xml: string, terminator: string, from: number, what: string): 
 /** The five predefined entities and character references; anything else after `&` is an error. */
 const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
 
+const PREDEFINED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
 /**
- * Decodes `xml[from, to)` as character data. References are checked before
- * {@link unescapeXml} decodes them: it would throw on an out-of-range code point and pass a
- * stray `&` through, and a reference to a surrogate would make a key that is not Unicode text.
+ * Decodes `xml[from, to)` as character data, in one pass: each reference is checked (a stray
+ * `&`, an out-of-range code point or a surrogate, which would make a key that is not Unicode
+ * text, is an error) and decoded where it stands. Literal CR LF / CR read as LF (XML's
+ * end-of-line handling, as conforming parsers such as the SDKs' do); a CR written `&#13;` stays.
  */
 function decodeText(xml: string, from: number, to: number): string {
   // Searched in the piece itself: a search of `xml` would run on to the next `&` of the document,
@@ -229,17 +231,24 @@ function decodeText(xml: string, from: number, to: number): string {
   const text = xml.slice(from, to);
   let amp = text.indexOf("&");
   if (amp < 0) return normalizeNewlines(text);
+  let out = "";
+  let at = 0;
   while (amp >= 0) {
     REFERENCE.lastIndex = amp;
     const m = REFERENCE.exec(text);
     if (!m) throw new XmlSyntaxError("invalid entity or character reference", from + amp);
-    if (m[1] === undefined) {
+    let decoded: string;
+    if (m[1] !== undefined) decoded = PREDEFINED[m[1]]!;
+    else {
       const code = m[2] !== undefined ? parseInt(m[2], 10) : parseInt(m[3]!, 16);
       if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlSyntaxError("character reference to a non-character", from + amp);
+      decoded = String.fromCodePoint(code);
     }
-    amp = text.indexOf("&", REFERENCE.lastIndex);
+    out += normalizeNewlines(text.slice(at, amp)) + decoded;
+    at = REFERENCE.lastIndex;
+    amp = text.indexOf("&", at);
   }
-  return unescapeXml(normalizeNewlines(text));
+  return out + normalizeNewlines(text.slice(at));
 }
 
 /** `text` without XML whitespace at its end. */
@@ -251,7 +260,7 @@ function trimXmlSpaceEnd(text: string): string {
 
 /**
  * XML's end-of-line handling: a literal CR LF or CR reads as LF (a CR that is data arrives as
- * `&#13;`, which is decoded after this). Conforming parsers (the SDKs') do the same, so a name
+ * `&#13;`, which stays a CR). Conforming parsers (the SDKs') do the same, so a name
  * means here what it means to them.
  */
 const normalizeNewlines = (text: string): string => (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
