@@ -6,6 +6,7 @@
 import { NoRouteError } from "../errors.js";
 import { formatCopySource, parseCopySource, type CopySource } from "../mapping/copy-source.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
 import { operationSpec } from "../operations/registry.js";
 import { commandKind, operationName } from "./command-kind.js";
@@ -60,14 +61,17 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
     case "bucket": {
       const route = table.resolveBucket(bucket!);
-      if (operationSpec(commandName)?.access !== "read" && sharesBackendBucket(route)) {
+      if (operationSpec(commandName)?.access !== "read") {
         // Bucket settings (lifecycle, policy, versioning…) and DeleteBucket act on the whole
-        // backend bucket, which this route shares with keys the caller does not own here.
-        throw new NoRouteError(
-          op,
-          `bucket "${bucket}" is served by profile "${route.name}", which keeps only part of its backend bucket (a mapped prefix, or several buckets in one): changing that bucket would change it for all of them`,
-          { bucket: bucket! },
-        );
+        // backend bucket: only a route that owns it may change it.
+        const sharers = bucketSharers(table, route, bucket!);
+        if (sharers.length > 0) {
+          throw new NoRouteError(
+            op,
+            `bucket "${bucket}" is served by profile "${route.name}", whose backend bucket is also reached by ${sharers.map((n) => `"${n}"`).join(", ")}: changing that bucket would change it for all of them`,
+            { bucket: bucket! },
+          );
+        }
       }
       const physicalBucket = toPhysicalBucket(route, bucket!);
       return { client: route.client, route, input: { ...input, Bucket: physicalBucket }, scope: { kind: "bucket", route, bucket: bucket!, physicalBucket } };
@@ -89,10 +93,6 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return listPlan(table, op, input);
   }
 }
-
-/** Whether a route's backend bucket holds more than the caller's one bucket. */
-const sharesBackendBucket = (route: Route): boolean =>
-  route.mappedPrefix !== "" || (route.mappedBucket !== undefined && route.bucketPattern?.literal === undefined);
 
 function requireBucketAndKey(op: string, input: Input): { bucket: string; key: string } {
   const { Bucket: bucket, Key: key } = input;

@@ -25,7 +25,16 @@ export interface BackendRequest {
   readonly body: Readable | undefined;
   /** `x-amz-content-sha256` to sign with: the body's hex SHA-256, or `UNSIGNED-PAYLOAD`. */
   readonly payloadHash: string;
+  /**
+   * Who the backend sees: the client's own credentials (`client`), a user's own credentials on
+   * this backend, or nobody (`anonymous`: sent unsigned, the backend decides as it would for an
+   * anonymous caller). @default "client"
+   */
+  readonly identity?: BackendIdentity;
 }
+
+/** What a backend request is signed with. */
+export type BackendIdentity = "client" | "anonymous" | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 
 /** A backend's answer: status, headers, and the body as it streams in (unread). */
 export type BackendResponse = Dispatcher.ResponseData;
@@ -34,6 +43,7 @@ export type BackendResponse = Dispatcher.ResponseData;
 interface BackendAddress {
   readonly origin: URL;
   readonly pathStyle: boolean;
+  readonly region: string;
   readonly signer: SignatureV4;
   /** The pool of the backend's TLS settings (its `ca`, `insecureSkipVerify`). */
   readonly dispatcher: Agent;
@@ -102,15 +112,18 @@ export class BackendSender {
       const prior = query[k];
       query[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
     }
-    const signed = await address.signer.sign({
+    const request = {
       method: req.method,
       protocol: address.origin.protocol,
       hostname: virtualHost ? `${req.bucket}.${address.origin.hostname}` : address.origin.hostname,
       ...(address.origin.port && { port: Number(address.origin.port) }),
       path,
       query,
-      headers: { ...req.headers, host, "x-amz-content-sha256": req.payloadHash },
-    });
+      headers: { ...req.headers, host, ...(req.identity !== "anonymous" && { "x-amz-content-sha256": req.payloadHash }) },
+    };
+    const identity = req.identity ?? "client";
+    // An anonymous caller stays anonymous: no credentials of the gateway's are lent to it.
+    const signed = identity === "anonymous" ? request : await this.#signer(address, identity).sign(request);
     const search = req.query.map(([k, v]) => (v === "" ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)).join("&");
     try {
       // The path goes on byte for byte as signed: a URL parser would resolve `.` and `..`
@@ -135,6 +148,18 @@ export class BackendSender {
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await Promise.all([this.#agent, ...this.#tlsAgents.values()].map((agent) => agent.close()));
+  }
+
+  /** Signers of users' own backend credentials, per backend address and credentials. */
+  readonly #userSigners = new WeakMap<BackendAddress, WeakMap<object, SignatureV4>>();
+
+  #signer(address: BackendAddress, identity: Exclude<BackendIdentity, "anonymous">): SignatureV4 {
+    if (identity === "client") return address.signer;
+    let byUser = this.#userSigners.get(address);
+    if (!byUser) this.#userSigners.set(address, (byUser = new WeakMap()));
+    let signer = byUser.get(identity);
+    if (!signer) byUser.set(identity, (signer = signerFor(identity, address.region)));
+    return signer;
   }
 
   #address(client: S3Client): Promise<BackendAddress> {
@@ -165,6 +190,10 @@ export class BackendSender {
   }
 }
 
+/** SigV4 for S3 as the SDK signs it: the path as sent (S3 neither normalises nor re-encodes it). */
+const signerFor = (credentials: ConstructorParameters<typeof SignatureV4>[0]["credentials"], region: string): SignatureV4 =>
+  new SignatureV4({ credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+
 async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<BackendAddress> {
   const config = client.config;
   const region = await config.region();
@@ -176,7 +205,8 @@ async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<Back
     origin,
     // Custom endpoints (MinIO, Ceph…) are usually path-style; AWS itself prefers virtual hosts.
     pathStyle: config.forcePathStyle === true || (explicit !== undefined && config.forcePathStyle !== false),
-    signer: new SignatureV4({ credentials: config.credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false }),
+    region,
+    signer: signerFor(config.credentials, region),
     dispatcher,
   };
 }

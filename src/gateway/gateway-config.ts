@@ -15,6 +15,16 @@ const userSchema = z.strictObject({
   secretAccessKey: text("secretAccessKey").min(1, "secretAccessKey must not be empty"),
   buckets: z.array(text("a bucket pattern").min(1)).optional(),
   readOnly: z.boolean().optional(),
+  backendCredentials: z
+    .record(
+      z.string(),
+      z.strictObject({
+        accessKeyId: text("accessKeyId").min(1, "accessKeyId must not be empty"),
+        secretAccessKey: text("secretAccessKey").min(1, "secretAccessKey must not be empty"),
+        sessionToken: text("sessionToken").optional(),
+      }),
+    )
+    .optional(),
 });
 
 const gatewaySchema = z.strictObject({
@@ -73,6 +83,19 @@ export interface GatewayUserConfig {
   readonly buckets?: readonly string[];
   /** Refuse every write. @default false */
   readonly readOnly?: boolean;
+  /**
+   * This user's own credentials on some backends, by client name: its requests to those
+   * backends are signed with them, so the backend's ACLs, policies, owners and tenants apply to
+   * this user. Backends not listed see the client's credentials. @default none
+   */
+  readonly backendCredentials?: Readonly<Record<string, BackendCredentials>>;
+}
+
+/** A backend identity: what requests to a backend are signed with. */
+export interface BackendCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 /** The validated `gateway` section, defaults applied. */
@@ -133,6 +156,11 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     secretAccessKey: u.secretAccessKey,
     ...(u.buckets && { buckets: u.buckets }),
     ...(u.readOnly !== undefined && { readOnly: u.readOnly }),
+    ...(u.backendCredentials && {
+      backendCredentials: Object.fromEntries(
+        Object.entries(u.backendCredentials).map(([client, c]) => [client, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken !== undefined && { sessionToken: c.sessionToken }) }]),
+      ),
+    }),
   }));
   const duplicate = users.find((u, i) => users.findIndex((v) => v.accessKeyId === u.accessKeyId) !== i);
   if (duplicate) throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], { ...(file !== undefined && { file }) });

@@ -7,6 +7,7 @@ import { createS3Router } from "../client/create-router.js";
 import type { S3Router } from "../client/s3-router.js";
 import type { RouterFileConfig } from "../config/load-config.js";
 import { UserDirectory } from "./auth/index.js";
+import { ConfigError } from "../errors.js";
 import { parseGatewaySettings, type GatewaySettings } from "./gateway-config.js";
 
 /** One configuration, ready to serve. */
@@ -28,11 +29,23 @@ export interface GatewayState {
 export function buildState(config: RouterFileConfig): GatewayState {
   const settings = parseGatewaySettings(config.gateway, config.file);
   const router = createS3Router(config);
+  checkBackendCredentials(settings, config);
   const users = new UserDirectory(settings.users, settings.anonymous);
-  return { router, users, settings, internalNames: internalNamesOf(config) };
+  return { router, users, settings, internalNames: internalNamesOf(config, settings) };
 }
 
-function internalNamesOf(config: RouterFileConfig): string[] {
+/** Every `backendCredentials` entry must name a client of the file. */
+function checkBackendCredentials(settings: GatewaySettings, config: RouterFileConfig): void {
+  const clients = Object.keys(config.clients);
+  const issues = settings.users.flatMap((user, i) =>
+    Object.keys(user.backendCredentials ?? {})
+      .filter((client) => !clients.includes(client))
+      .map((client) => ({ path: `gateway.users[${i}].backendCredentials.${client}`, message: `no client named "${client}"; clients: ${clients.join(", ")}` })),
+  );
+  if (issues.length > 0) throw new ConfigError(issues, { ...(config.file !== undefined && { file: config.file }) });
+}
+
+function internalNamesOf(config: RouterFileConfig, settings: GatewaySettings): string[] {
   const names = new Set<string>();
   for (const client of Object.values(config.clients)) {
     if (typeof client.endpoint === "string") {
@@ -43,5 +56,6 @@ function internalNamesOf(config: RouterFileConfig): string[] {
     const keyId = (client.credentials as { accessKeyId?: unknown } | undefined)?.accessKeyId;
     if (typeof keyId === "string" && keyId !== "") names.add(keyId);
   }
+  for (const user of settings.users) for (const c of Object.values(user.backendCredentials ?? {})) names.add(c.accessKeyId);
   return [...names];
 }

@@ -15,7 +15,7 @@ import { Readable, finished } from "node:stream";
 import type { CommandPlan } from "../client/command-plan.js";
 import type { NameScope } from "../client/output-mapping.js";
 import type { AuthContext } from "./auth/index.js";
-import type { BackendRequest, BackendResponse } from "./backend-request.js";
+import type { BackendIdentity, BackendRequest, BackendResponse } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
 import * as xml from "./protocol/index.js";
 import type { S3Operation } from "./protocol/index.js";
@@ -170,7 +170,7 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
   body?.on("error", (e) => (bodyError ??= e));
   let response;
   try {
-    response = await call.services.sender.send(client, plan.client, request, call.signal);
+    response = await call.services.sender.send(client, plan.client, { ...request, identity: identityOf(call, plan.client) }, call.signal);
   } catch (error) {
     // A body that failed verification explains the failure; a body torn down because the
     // backend connection failed does not.
@@ -181,6 +181,16 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
     throw bodyError;
   }
   return response;
+}
+
+/**
+ * Who the backend sees for this request: an anonymous caller stays anonymous; a user with its
+ * own credentials for this backend client is that user there; anyone else is the client's identity.
+ */
+function identityOf(call: ProxyCall, client: string): BackendIdentity {
+  const user = call.auth.user;
+  if (user === undefined) return "anonymous";
+  return user.backendCredentials?.[client] ?? "client";
 }
 
 /**

@@ -74,9 +74,13 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   try {
     const target = parseTarget(rawPath, rawQuery, req.headers.host, state.settings.domain);
     resource = target.bucket === undefined ? "/" : `/${target.bucket}${target.key !== undefined ? `/${target.key}` : ""}`;
+    // A CORS preflight is unsigned by definition: the store answers it from the bucket's CORS
+    // configuration, and it is forwarded unsigned (it reads and writes nothing).
+    const preflight = req.method === "OPTIONS";
     const auth = authenticate({ method: req.method ?? "GET", rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, state.users, {
       maxSkewSeconds: state.settings.maxSkewSeconds,
       ...(state.settings.region !== undefined && { region: state.settings.region }),
+      unsignedAllowed: preflight,
     });
     release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
     const headers = withHoistedHeaders(req.headers, target.query);
@@ -84,7 +88,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     exchange.operation = operation.name;
     admit(operation);
     if (target.bucket !== undefined) checkBucketName(target.bucket);
-    state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
+    if (!(preflight && auth.user === undefined)) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
@@ -125,6 +129,10 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       // fallback, and its result goes to the mirror.
       exchange.route = "*";
       exchange.backend = "*";
+      // The library acts with the clients' identities: an anonymous caller is never lent one.
+      if (auth.user === undefined) {
+        throw new S3Error("AccessDenied", "Access Denied: anonymous requests cannot span several stores (listings, copies or batch deletes across routes)");
+      }
       exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
       return;
     }

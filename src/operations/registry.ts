@@ -27,7 +27,7 @@ export type CommandKind = "object" | "bucket" | "list" | "copy" | "delete-batch"
 export type Level = "service" | "bucket" | "object";
 
 /** The HTTP methods of S3's REST API. */
-export type Method = "GET" | "PUT" | "POST" | "DELETE" | "HEAD";
+export type Method = "GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "OPTIONS";
 
 /**
  * Names an operation's documents carry that the router does not map:
@@ -236,6 +236,9 @@ const SPECS: readonly OperationSpec[] = [
   op("HeadBucket", "HEAD", "bucket", undefined),
   op("CreateBucket", "PUT", "bucket", undefined),
   op("DeleteBucket", "DELETE", "bucket", undefined),
+  // A browser's CORS preflight: unsigned by definition, answered by the store from the bucket's
+  // CORS configuration (not an SDK operation).
+  op("PreflightBucket", "OPTIONS", "bucket", undefined, { access: "read" }),
   op("PostObject", "POST", "bucket", undefined, {
     // A browser form upload: its key and a policy signed for the gateway are inside the body.
     refused: "POST form uploads (PostObject) are not supported by the gateway; use PUT or a presigned PUT URL",
@@ -274,6 +277,7 @@ const SPECS: readonly OperationSpec[] = [
   op("CopyObject", "PUT", "object", undefined, { copy: true, kind: "copy", migration: "mirrored-write" }),
   op("PutObject", "PUT", "object", undefined, { copy: false, migration: "mirrored-write" }),
   op("DeleteObject", "DELETE", "object", undefined, { args: VERSION }),
+  op("PreflightObject", "OPTIONS", "object", undefined, { access: "read" }),
 ];
 
 /** Operations by name. */

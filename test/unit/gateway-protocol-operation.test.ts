@@ -186,7 +186,7 @@ describe("classifyOperation", () => {
       return "classified";
     };
     expect(refusal("PATCH", "/b/k")).toBe("MethodNotAllowed");
-    expect(refusal("OPTIONS", "/b/k")).toBe("MethodNotAllowed");
+    expect(refusal("OPTIONS", "/")).toBe("MethodNotAllowed");
     expect(refusal("DELETE", "/")).toBe("MethodNotAllowed");
     expect(refusal("PUT", "/")).toBe("MethodNotAllowed");
     // A subresource known at one level but not for this method.
@@ -198,6 +198,11 @@ describe("classifyOperation", () => {
     expect(refusal("PUT", "/b/k?append&position=0")).toBe("NotImplemented");
     expect(refusal("POST", "/b/k?delete")).toBe("MethodNotAllowed");
     expect(refusal("DELETE", "/b?tagging&cors")).toBe("NotImplemented");
+  });
+
+  it("knows CORS preflights (unsigned OPTIONS) at bucket and object level", () => {
+    expect(classify("OPTIONS", "/b/k")).toMatchObject({ name: "PreflightObject", write: false });
+    expect(classify("OPTIONS", "/b")).toMatchObject({ name: "PreflightBucket", write: false });
   });
 
   it("reads a bucket GET with unknown parameters as a listing, as S3 does, and drops them", () => {

@@ -136,10 +136,33 @@ describe("S3Router", () => {
       clients: { default: shared },
       profiles: { a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: "shared", mapped_prefix: "a/" } },
     });
-    await expect(router.send(new PutBucketPolicyCommand({ Bucket: "tenant-a", Policy: "{}" }))).rejects.toThrow(/keeps only part of its backend bucket/);
+    // The default route keeps bucket names, so a caller's bucket "shared" reaches the same backend bucket.
+    await expect(router.send(new PutBucketPolicyCommand({ Bucket: "tenant-a", Policy: "{}" }))).rejects.toThrow(/also reached by "default"/);
     await expect(router.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(NoRouteError);
     await router.send(new HeadBucketCommand({ Bucket: "tenant-a" }));
     expect(shared.calls.map((c) => c.command)).toEqual(["HeadBucketCommand"]);
+  });
+
+  it("lets a route that owns its backend bucket change it, prefix or not (#11: ownership from the whole table)", async () => {
+    const store = fakeBackend();
+    const router = createS3Router({ clients: { default: store }, profiles: { all: { client: "default", source_bucket_pattern: "*", mapped_prefix: "p/" } } });
+    await router.send(new PutBucketPolicyCommand({ Bucket: "photos", Policy: "{}" }));
+    await router.send(new DeleteBucketCommand({ Bucket: "photos" }));
+    expect(store.calls.map((c) => [c.command, c.input["Bucket"]])).toEqual([
+      ["PutBucketPolicyCommand", "photos"],
+      ["DeleteBucketCommand", "photos"],
+    ]);
+    // Two tenants in one backend bucket: each names the other.
+    const two = createS3Router({
+      clients: { default: store, other: fakeBackend() },
+      profiles: {
+        a: { client: "other", source_bucket_pattern: "tenant-a", mapped_bucket_name: "shared", mapped_prefix: "a/" },
+        b: { client: "other", source_bucket_pattern: "tenant-b", mapped_bucket_name: "shared", mapped_prefix: "b/" },
+        c: { client: "other", source_bucket_pattern: "tenant-c", mapped_bucket_name: "own", mapped_prefix: "c/" },
+      },
+    });
+    await expect(two.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(/also reached by "b"/);
+    await two.send(new DeleteBucketCommand({ Bucket: "tenant-c" }));
   });
 
   it("routes by the command's class, not its (minifiable) name", async () => {

@@ -21,6 +21,8 @@ export interface GatewayUser {
   readonly buckets?: readonly string[];
   /** Refuse every write (PUT, POST, DELETE of buckets or objects). @default false */
   readonly readOnly?: boolean;
+  /** Credentials this user's requests are re-signed with, by backend client name (see gateway-config). */
+  readonly backendCredentials?: Readonly<Record<string, { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }>>;
 }
 
 /** What unsigned requests may do. Without one, they are refused. */

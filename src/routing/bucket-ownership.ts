@@ -1,0 +1,46 @@
+/**
+ * @module routing/bucket-ownership — whether a route owns the backend bucket a caller's bucket
+ * maps to: no other route (nor the default) can reach any key of it. Bucket operations (create,
+ * delete, versioning, ACL, policy, CORS, tagging, object lock…) act on the whole backend bucket,
+ * so they are safe exactly on an owning route — even one that stores keys under a prefix: the
+ * bucket then holds this route's keys only, and is treated as if there were no prefix.
+ */
+import { toPhysicalBucket } from "../mapping/key-mapping.js";
+import type { Route, RouteTable } from "./route-table.js";
+
+/**
+ * The other routes that reach the backend bucket `route` maps `bucket` to (on the same backend),
+ * by name; empty when `route` owns it.
+ *
+ * A route shares its backend bucket when it maps several caller buckets into one, when another
+ * route (or a fallback or mirror of one) maps a caller bucket into the same backend bucket, or
+ * when a route keeping bucket names reaches a caller bucket of that very name.
+ *
+ * @example
+ * // tenant-a and tenant-b both live in backend bucket "shared", under a/ and b/:
+ * bucketSharers(table, table.resolveBucket("tenant-a"), "tenant-a"); // ["tenant-b"]
+ * // one profile { source_bucket_pattern: "*", mapped_prefix: "p/" }: each bucket is its own
+ * bucketSharers(table, table.resolveBucket("photos"), "photos");     // []
+ */
+export function bucketSharers(table: RouteTable, route: Route, bucket: string): string[] {
+  const physical = toPhysicalBucket(route, bucket);
+  const sharers = new Set<string>();
+  // Several caller buckets in one backend bucket.
+  if (route.mappedBucket !== undefined && route.bucketPattern?.literal === undefined) sharers.add(route.name);
+  // Routes keeping bucket names that serve some key of a caller bucket named like the backend bucket.
+  const sameName = table.routesForPrefix(physical, "");
+  for (const candidate of table.routes.flatMap(withPlaces)) {
+    if (candidate === route || candidate.backend !== route.backend) continue;
+    if (candidate.mappedBucket !== undefined) {
+      if (candidate.mappedBucket === physical) sharers.add(nameOf(candidate));
+    } else if (sameName.includes(candidate.primary ?? candidate)) {
+      sharers.add(nameOf(candidate));
+    }
+  }
+  return [...sharers];
+}
+
+/** A route with its fallback and mirror: each writes to (or is read from) a backend bucket too. */
+const withPlaces = (route: Route): Route[] => [route, ...(route.fallback ? [route.fallback] : []), ...(route.mirror ? [route.mirror] : [])];
+
+const nameOf = (route: Route): string => route.name;
