@@ -152,7 +152,7 @@ export function parseDeleteRequest(xml: string): DeleteRequest {
  * Reads a DeleteObjects body as it streams in, never more than `limit` bytes.
  * @throws {@link S3Error} `MalformedXML` for a body that is not a valid request or is too large.
  */
-export async function readDeleteRequest(body: AsyncIterable<Buffer>, limit = DELETE_BODY_LIMIT): Promise<DeleteRequest> {
+export async function readDeleteRequest(body: AsyncIterable<Buffer> | Iterable<Buffer>, limit = DELETE_BODY_LIMIT): Promise<DeleteRequest> {
   const reader = new DeleteRequestReader();
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let size = 0;
