@@ -8,6 +8,7 @@ import type { S3Router } from "../client/s3-router.js";
 import type { RouterFileConfig } from "../config/load-config.js";
 import { UserDirectory } from "./auth/index.js";
 import { ConfigError } from "../errors.js";
+import { BackendTokenVault } from "./backend-token.js";
 import { parseGatewaySettings, type GatewaySettings } from "./gateway-config.js";
 
 /** One configuration, ready to serve. */
@@ -20,6 +21,8 @@ export interface GatewayState {
    * and access key id.
    */
   readonly internalNames: readonly string[];
+  /** Seals the backends' continuation tokens for callers (see gateway/backend-token). */
+  readonly tokens: BackendTokenVault;
 }
 
 /**
@@ -31,7 +34,9 @@ export function buildState(config: RouterFileConfig): GatewayState {
   const router = createS3Router(config);
   checkBackendCredentials(settings, config);
   const users = new UserDirectory(settings.users, settings.anonymous);
-  return { router, users, settings, internalNames: internalNamesOf(config, settings) };
+  // Keyed like merged-listing tokens: the shared secret, else what the routes are.
+  const tokens = new BackendTokenVault(config.listingTokenSecret ?? JSON.stringify({ clients: Object.keys(config.clients), profiles: config.profiles }));
+  return { router, users, settings, internalNames: internalNamesOf(config, settings), tokens };
 }
 
 /** Every `backendCredentials` entry must name a client of the file. */

@@ -60,6 +60,8 @@ const DROP_RESPONSE = new Set([
   "x-amz-id-2",
   "content-length",
   "location",
+  // The gateway answers as itself: the store's software is nobody's business.
+  "server",
 ]);
 
 const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
@@ -137,10 +139,14 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
     payloadHash = createHash("sha256").update(text).digest("hex");
   }
 
-  const backendQuery: Array<readonly [string, string]> = call.query.map(([name, value]): readonly [string, string] => {
+  const backendQuery: Array<readonly [string, string]> = [];
+  for (const [name, value] of call.query) {
     const field = PHYSICAL_QUERY[name];
-    return field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value];
-  });
+    if (name === "continuation-token") {
+      // An empty token is no token, as S3 reads it; any other is one the gateway sealed.
+      if (value !== "") backendQuery.push([name, call.state.tokens.open(value, tokenScope(plan.scope))]);
+    } else backendQuery.push(field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value]);
+  }
   // The plan may add what the caller left out: above all the route's prefix on a listing sent
   // without one, which must never list the whole backend bucket.
   for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
@@ -183,6 +189,12 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
   return response;
 }
 
+/** What a backend continuation token is bound to: the listing's route and backend bucket. */
+const tokenScope = (scope: NameScope): string => (scope.kind === "account" ? "" : `${scope.route.name}\0${scope.physicalBucket}`);
+
+/** The continuation token the caller sent (the answer echoes it), as it sent it. */
+const callerToken = (call: ProxyCall): string => call.query.find(([name]) => name === "continuation-token")?.[1] ?? "";
+
 /**
  * Who the backend sees for this request: an anonymous caller stays anonymous; a user with its
  * own credentials for this backend client is that user there; anyone else is the client's identity.
@@ -220,7 +232,7 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
       : rewrite === "error"
         ? errorBody(call, scope, status, text)
         : rewrite === "listing"
-          ? xml.rewriteListingXml(text, scope)
+          ? xml.rewriteListingXml(text, scope, (token, element) => (element === "ContinuationToken" ? callerToken(call) : call.state.tokens.seal(token, tokenScope(scope))))
           : rewrite === "delete-result"
             ? xml.rewriteDeleteResultXml(text, scope, (code, message) => publicMessage(code, message, hiddenNames(scope, call.state.internalNames)))
             : resultXml(call, scope, text);

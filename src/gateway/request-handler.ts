@@ -20,7 +20,7 @@ import { proxyMigrating } from "./migrating-proxy.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
 import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
-import { classifyOperation, parseTarget, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
+import { classifyOperation, parseTarget, queryGet, queryHas, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
 import { publicMessage, routeTableHiddenNames } from "./public-error.js";
 import { redactUrl } from "./redact.js";
@@ -129,6 +129,10 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       // fallback, and its result goes to the mirror.
       exchange.route = "*";
       exchange.backend = "*";
+      // RGW refuses an unordered listing with a delimiter; a merged one answers as it would.
+      if (isSpanning(plan) && plan.spanning === "list" && queryGet(operation.args, "allow-unordered") === "true" && queryHas(operation.args, "delimiter")) {
+        throw new S3Error("InvalidArgument", "allow-unordered cannot be used with a delimiter", { ArgumentName: "allow-unordered" });
+      }
       // The library acts with the clients' identities: an anonymous caller is never lent one.
       if (auth.user === undefined) {
         throw new S3Error("AccessDenied", "Access Denied: anonymous requests cannot span several stores (listings, copies or batch deletes across routes)");

@@ -103,7 +103,7 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
 
   // Where this page starts.
   let start: Position | undefined;
-  if (op === "ListObjectsV2" && typeof input["ContinuationToken"] === "string") {
+  if (op === "ListObjectsV2" && typeof input["ContinuationToken"] === "string" && input["ContinuationToken"] !== "") {
     start = ctx.tokens.open<Position>(input["ContinuationToken"], scope);
   } else {
     const marker = str(input[shape.marker]);

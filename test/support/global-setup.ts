@@ -5,6 +5,7 @@
  * Dev speed-up: `npx tsx test/support/rgw.ts --keep` once, then `S3R_TEST_REUSE=1` runs reuse the
  * pair recorded in .tmp/rgw.json (when it still answers) and leave it running afterwards.
  */
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findRunningRgwPair, startRgwPair, toEndpoint, type RgwEndpoint } from './rgw.js';
 
@@ -14,6 +15,8 @@ declare module 'vitest' {
     rgwA: RgwEndpoint;
     /** Second, independent RGW cluster (keys AKIAROUTERB / secretB-…). */
     rgwB: RgwEndpoint;
+    /** rgwA's ceph.conf, for tests that administer it (e.g. `createRgwUser`). */
+    rgwAConf: string;
   }
 }
 
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide('rgwA', toEndpoint(pair.rgwA));
   project.provide('rgwB', toEndpoint(pair.rgwB));
+  project.provide('rgwAConf', join(pair.rgwA.dir, 'ceph.conf'));
   return async () => {
     // Reused servers belong to whoever ran `--keep`.
     if (!reused) await Promise.all([pair.rgwA.stop(), pair.rgwB.stop()]);

@@ -392,6 +392,20 @@ export async function startRgwPair(): Promise<RgwPair> {
   throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'both RGW clusters failed to start');
 }
 
+/**
+ * Creates (or finds) an RGW user with these keys in the cluster of `conf` (a `ceph.conf`):
+ * a second principal, for tests of who the backend sees. Idempotent.
+ */
+export function createRgwUser(conf: string, uid: string, accessKeyId: string, secretAccessKey: string): void {
+  const info = spawnSync('radosgw-admin', ['-c', conf, 'user', 'info', `--uid=${uid}`], { encoding: 'utf8', timeout: 60_000 });
+  if (info.status === 0) return;
+  const made = spawnSync('radosgw-admin', ['-c', conf, 'user', 'create', `--uid=${uid}`, `--display-name=${uid}`, `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (made.status !== 0) throw new Error(`radosgw-admin user create ${uid} failed: ${made.stderr}`);
+}
+
 /** Plain, serialisable view of a server (drops `stop`, `dir`, `pids`). */
 export function toEndpoint(server: RgwEndpoint): RgwEndpoint {
   const { name, endpoint, accessKeyId, secretAccessKey, region } = server;

@@ -88,7 +88,7 @@ const OBJECT_RESULTS: Readonly<Record<string, FieldMap>> = {
  *   mapped, and passing it on could show the caller the backend's names.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  */
-export function rewriteListingXml(xml: string, scope: NameScope): string {
+export function rewriteListingXml(xml: string, scope: NameScope, token?: ContinuationTokenMap): string {
   const root = readBackendXml(xml);
   const fields = ownEntry(LISTINGS, root.name);
   if (!fields) return xml;
@@ -97,8 +97,20 @@ export function rewriteListingXml(xml: string, scope: NameScope): string {
     const encodingType = childrenNamed(root, "EncodingType")[0];
     if (encodingType) effective = { ...scope, encoded: encodingType.text.trim().toLowerCase() === "url" };
   }
-  return applyEdits(xml, mapFields(xml, root, fields, (value, field) => restoreField(effective, field, value)));
+  const edits = mapFields(xml, root, fields, (value, field) => restoreField(effective, field, value));
+  if (token) {
+    for (const name of ["ContinuationToken", "NextContinuationToken"] as const) {
+      for (const element of childrenNamed(root, name)) if (isLeaf(element)) edits.push(replaceText(xml, element, escapeXml(token(element.text, name))));
+    }
+  }
+  return applyEdits(xml, edits);
 }
+
+/**
+ * A backend's continuation token (the one it echoes, or the next one) as the caller must hold
+ * it: ListObjectsV2 tokens are the backend's own encoding of a physical position.
+ */
+export type ContinuationTokenMap = (backendToken: string, element: "ContinuationToken" | "NextContinuationToken") => string;
 
 /**
  * A single-object result body in the caller's names: InitiateMultipartUploadResult,
