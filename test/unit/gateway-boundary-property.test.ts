@@ -721,7 +721,7 @@ const exact = (user: UserName, method: string, rawPath: string, rawQuery = "", e
 
 /** Runs a hand-written probe and requires the invariants too. */
 async function runExact(p: Probe) {
-  const result = await run(p, false);
+  const result = await run(p);
   expect(result.problems, describeRun(p, result)).toEqual([]);
   return { ...result, seen: result.recorded.map((r) => `${r.backend} ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`) };
 }
