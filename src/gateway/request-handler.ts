@@ -17,6 +17,7 @@ import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.
 import type { BackendSender } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
 import { proxyMigrating } from "./migrating-proxy.js";
+import { handlePostObject } from "./post-object.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
 import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
@@ -74,6 +75,17 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   try {
     const target = parseTarget(rawPath, rawQuery, req.headers.host, state.settings.domain);
     resource = target.bucket === undefined ? "/" : `/${target.bucket}${target.key !== undefined ? `/${target.key}` : ""}`;
+    const headers = withHoistedHeaders(req.headers, target.query);
+    const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, headers);
+    exchange.operation = operation.name;
+    admit(operation);
+    if (target.bucket !== undefined) checkBucketName(target.bucket);
+    if (operation.name === "PostObject") {
+      // A form upload authenticates in its body (a signed policy), which handlePostObject checks.
+      const takeSlot = (caller: string | undefined) => void (release = services.slots.take(caller ?? ANONYMOUS));
+      await handlePostObject({ services, state, operation, req, res, bucket: target.bucket!, exchange, resource, signal: abort.signal, takeSlot });
+      return;
+    }
     // A CORS preflight is unsigned by definition: the store answers it from the bucket's CORS
     // configuration, and it is forwarded unsigned (it reads and writes nothing).
     const preflight = req.method === "OPTIONS";
@@ -83,11 +95,6 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       unsignedAllowed: preflight,
     });
     release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
-    const headers = withHoistedHeaders(req.headers, target.query);
-    const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, headers);
-    exchange.operation = operation.name;
-    admit(operation);
-    if (target.bucket !== undefined) checkBucketName(target.bucket);
     if (!(preflight && auth.user === undefined)) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);

@@ -239,10 +239,8 @@ const SPECS: readonly OperationSpec[] = [
   // A browser's CORS preflight: unsigned by definition, answered by the store from the bucket's
   // CORS configuration (not an SDK operation).
   op("PreflightBucket", "OPTIONS", "bucket", undefined, { access: "read" }),
-  op("PostObject", "POST", "bucket", undefined, {
-    // A browser form upload: its key and a policy signed for the gateway are inside the body.
-    refused: "POST form uploads (PostObject) are not supported by the gateway; use PUT or a presigned PUT URL",
-  }),
+  // A browser form upload: its key, and its authentication (a signed policy), are in the body.
+  op("PostObject", "POST", "bucket", undefined),
 
   // --- object level, by subresource
   op("CreateMultipartUpload", "POST", "object", "uploads", { answer: "object-result" }),
