@@ -86,16 +86,18 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       await handlePostObject({ services, state, operation, req, res, bucket: target.bucket!, exchange, resource, signal: abort.signal, takeSlot });
       return;
     }
-    // A CORS preflight is unsigned by definition: the store answers it from the bucket's CORS
-    // configuration, and it is forwarded unsigned (it reads and writes nothing).
-    const preflight = req.method === "OPTIONS";
-    const auth = authenticate({ method: req.method ?? "GET", rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, state.users, {
-      maxSkewSeconds: state.settings.maxSkewSeconds,
-      ...(state.settings.region !== undefined && { region: state.settings.region }),
-      unsignedAllowed: preflight,
-    });
+    // A CORS preflight carries no credentials (a browser sends none, and a presigned URL's query
+    // signs another method): the store answers it from the bucket's CORS configuration, and it is
+    // forwarded unsigned, reading and writing nothing.
+    const preflight = operation.spec.method === "OPTIONS";
+    const auth: AuthContext = preflight
+      ? { user: undefined, scheme: "anonymous", payload: { kind: "unsigned" }, decodedLength: undefined }
+      : authenticate({ method: req.method ?? "GET", rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, state.users, {
+          maxSkewSeconds: state.settings.maxSkewSeconds,
+          ...(state.settings.region !== undefined && { region: state.settings.region }),
+        });
     release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
-    if (!(preflight && auth.user === undefined)) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
+    if (!preflight) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
@@ -143,6 +145,12 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       // The library acts with the clients' identities: an anonymous caller is never lent one.
       if (auth.user === undefined) {
         throw new S3Error("AccessDenied", "Access Denied: anonymous requests cannot span several stores (listings, copies or batch deletes across routes)");
+      }
+      // Nor is a user the backends know by its own credentials: the library would read, list and
+      // delete with the gateway's identity what the backend refuses that user. (ListBuckets only
+      // names buckets, filtered by the user's scope.)
+      if (auth.user.backendCredentials !== undefined && Object.keys(auth.user.backendCredentials).length > 0 && !(isSpanning(plan) && plan.spanning === "list-buckets")) {
+        throw new S3Error("AccessDenied", "Access Denied: requests of a user with its own backend credentials cannot span several stores (listings, copies or batch deletes across routes)");
       }
       exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
       return;

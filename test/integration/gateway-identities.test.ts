@@ -156,3 +156,13 @@ describe("continuation tokens of proxied listings", () => {
     expect(first.text).toContain("<Key>a.txt</Key>");
   });
 });
+
+describe("CORS preflights of presigned URLs", () => {
+  it("are answered as preflights: the query's signature (for another method) is not checked", async () => {
+    const { getSignedUrl } = await import("@aws-sdk/s3-request-presigner");
+    const url = await getSignedUrl(gw.client({ user: GW_PLAIN }), new GetObjectCommand({ Bucket: "team-listing", Key: "team/photo.jpg" }), { expiresIn: 60 });
+    const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "GET" } });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
+  });
+});

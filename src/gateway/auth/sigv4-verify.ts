@@ -58,12 +58,6 @@ export interface AuthenticateOptions {
   readonly maxSkewSeconds?: number | undefined;
   /** When set, the credential scope's region must equal it. @default any region */
   readonly region?: string | undefined;
-  /**
-   * Let an unsigned request through as anonymous even when the directory refuses anonymous
-   * callers: for requests that are unsigned by definition (CORS preflights), which the caller
-   * then forwards unsigned. @default false
-   */
-  readonly unsignedAllowed?: boolean | undefined;
 }
 
 /** Who sent a request, and what of its body their signature covers. */
@@ -137,7 +131,7 @@ export function authenticate(request: SignedRequest, users: UserDirectory, optio
   if (authorization !== undefined) return headerAuth(request, query, authorization, users, options);
   if (presigned) return presignedAuth(request, query, users, options);
   if (presignedV2) throw sigV2Refused();
-  if (!users.allowsAnonymous && options.unsignedAllowed !== true) {
+  if (!users.allowsAnonymous) {
     throw new S3Error("AccessDenied", "Access Denied: this gateway does not accept anonymous requests; sign them with AWS Signature Version 4");
   }
   const payload = unsignedPayloadMode(request.headers);
