@@ -3,6 +3,7 @@
  * same route table the router and the gateway use.
  */
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
+import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { Route, RouteTable } from "../routing/route-table.js";
 
 /** Where one name lands. */
@@ -25,6 +26,11 @@ export interface Explanation {
   readonly object: Placement | undefined;
   /** The bucket's home: where bucket-level operations go. */
   readonly bucketHome: Placement;
+  /**
+   * Other routes that reach the home's backend bucket: bucket writes (create, delete, policy,
+   * lifecycle…) are refused while any does. Empty when the home owns its backend bucket.
+   */
+  readonly bucketSharedWith: readonly string[];
   /** Routes a listing of `key` as a prefix queries, in routing order. */
   readonly listing: readonly Placement[];
 }
@@ -58,6 +64,7 @@ export function explain(table: RouteTable, bucket: string, key: string): Explana
     key,
     object: key === "" ? undefined : place(table.resolveObject(bucket, key), bucket, key),
     bucketHome: place(table.resolveBucket(bucket), bucket, ""),
+    bucketSharedWith: bucketSharers(table, table.resolveBucket(bucket), bucket),
     listing: table.routesForPrefix(bucket, key).map((route) => place(route, bucket, key)),
   };
 }
@@ -70,7 +77,11 @@ export function formatExplanation(e: Explanation): string {
     (p.mirror ? `; mirror client ${p.mirror.client} → s3://${p.mirror.bucket}/${p.mirror.key}` : "");
   const lines = [`s3://${e.bucket}/${e.key}`];
   if (e.object) lines.push(`  object:       ${at(e.object)}`);
-  lines.push(`  bucket home:  profile ${e.bucketHome.profile} → client ${e.bucketHome.client} → s3://${e.bucketHome.bucket}`);
+  const owns =
+    e.bucketSharedWith.length === 0
+      ? "owns it: bucket writes allowed"
+      : `shared with ${e.bucketSharedWith.map((n) => `"${n}"`).join(", ")}: bucket writes refused`;
+  lines.push(`  bucket home:  profile ${e.bucketHome.profile} → client ${e.bucketHome.client} → s3://${e.bucketHome.bucket} (${owns})`);
   const spans = e.listing.length === 1 ? "1 route" : `${e.listing.length} routes`;
   lines.push(`  listing of prefix "${e.key}" queries ${spans}:`);
   for (const p of e.listing) lines.push(`    ${at(p)}`);

@@ -25,7 +25,7 @@ export async function serve(options: ServeOptions, out: (text: string) => void):
     await demo?.stop();
     throw error;
   }
-  if (demo) out(demoBanner(url, demo.servers.aws.endpoint, demo.servers.minio.endpoint));
+  if (demo) out(demoBanner(url, demo.servers.aws.endpoint, demo.servers.minio.endpoint, demo.servers.minio.clientConfig.credentials));
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -46,7 +46,7 @@ export async function serve(options: ServeOptions, out: (text: string) => void):
   });
 }
 
-function demoBanner(url: string, aws: string, minio: string): string {
+function demoBanner(url: string, aws: string, minio: string, direct: { accessKeyId: string; secretAccessKey: string }): string {
   const { accessKeyId: key, secretAccessKey: secret } = DEMO_USER;
   return `
 s3-router gateway (embedded demo) listening on ${url}
@@ -60,7 +60,8 @@ Try it (another terminal):
   export AWS_ACCESS_KEY_ID=${key} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=us-east-1
   echo hello | aws --endpoint-url ${url} s3 cp - s3://example-bucket/team2/hello.txt
   aws --endpoint-url ${url} s3 ls --recursive s3://example-bucket/
-  aws --endpoint-url ${minio} s3 ls --recursive s3://minio-bucket/   # where it landed (direct)
+  # where it landed, asked of the "minio" server directly (its own keys, not the gateway's):
+  AWS_ACCESS_KEY_ID=${direct.accessKeyId} AWS_SECRET_ACCESS_KEY=${direct.secretAccessKey} aws --endpoint-url ${minio} s3 ls --recursive s3://minio-bucket/
 
   // AWS SDK for JavaScript v3
   const s3 = new S3Client({ endpoint: "${url}", region: "us-east-1", forcePathStyle: true,

@@ -208,7 +208,7 @@ describe("s3-router explain", () => {
       [
         "s3://example-bucket/team2/report.csv",
         "  object:       profile minio → client minio → s3://minio-bucket/data/team2/report.csv",
-        "  bucket home:  profile default → client default → s3://example-bucket",
+        "  bucket home:  profile default → client default → s3://example-bucket (owns it: bucket writes allowed)",
         '  listing of prefix "team2/report.csv" queries 1 route:',
         "    profile minio → client minio → s3://minio-bucket/data/team2/report.csv",
         "",
@@ -224,7 +224,8 @@ describe("s3-router explain", () => {
   it("follows glob bucket patterns and an explicit client", async () => {
     const { stdout } = await cli("explain", seed, "logs-2024/app/x.log");
     expect(stdout).toContain("  object:       profile logs → client minio → s3://all-logs/by-bucket/app/x.log\n");
-    expect(stdout).toContain("  bucket home:  profile logs → client minio → s3://all-logs\n");
+    // Every logs-* bucket lands in all-logs: the profile shares it among them.
+    expect(stdout).toContain('  bucket home:  profile logs → client minio → s3://all-logs (shared with "logs": bucket writes refused)\n');
   });
 
   it("shows a bucket's home: the first profile matching the bucket without a key pattern", async () => {
@@ -233,10 +234,10 @@ describe("s3-router explain", () => {
     const home = await cli("explain", seed, "s3://example-bucket");
     expect(home.code).toBe(0);
     expect(home.stdout).not.toContain("object:");
-    expect(home.stdout).toContain("  bucket home:  profile default → client default → s3://example-bucket\n");
+    expect(home.stdout).toContain("  bucket home:  profile default → client default → s3://example-bucket (owns it: bucket writes allowed)\n");
 
     const west = await cli("explain", seed, "s3://us-west-bucket/");
-    expect(west.stdout).toContain("  bucket home:  profile us-west-1 → client us-west-1 → s3://us-west-bucket\n");
+    expect(west.stdout).toContain("  bucket home:  profile us-west-1 → client us-west-1 → s3://us-west-bucket (owns it: bucket writes allowed)\n");
     expect(west.stdout).toContain('  listing of prefix "" queries 1 route:\n');
   });
 
@@ -264,6 +265,7 @@ describe("s3-router explain", () => {
       key: "team",
       object: { profile: "default", client: "default", bucket: "example-bucket", key: "team" },
       bucketHome: { profile: "default", client: "default", bucket: "example-bucket", key: "" },
+      bucketSharedWith: [],
       listing: [
         { profile: "minio", client: "minio", bucket: "minio-bucket", key: "data/team" },
         { profile: "default", client: "default", bucket: "example-bucket", key: "team" },
