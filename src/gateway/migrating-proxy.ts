@@ -84,6 +84,14 @@ async function readWithFallback(call: ProxyCall, plan: CommandPlan, input: Reado
 async function deleteEverywhere(call: ProxyCall, plan: CommandPlan, target: Target, body: Readable | undefined): Promise<void> {
   const { route, bucket, key, versionId } = target;
   const migration = call.state.router.migration;
+  // The fallback's copy is deleted by the library, with the gateway's identity, before the
+  // primary has said whether this caller may delete at all: only for callers who are the
+  // gateway's identity on both stores. Anyone else (anonymous, or a user with its own backend
+  // credentials) would delete there what the backend refuses them — often the only copy.
+  const user = call.auth.user;
+  if (route.fallback && (user === undefined || user.backendCredentials?.[route.client] !== undefined || user.backendCredentials?.[route.fallback.client] !== undefined)) {
+    throw new S3Error("AccessDenied", "Access Denied: on a bucket being migrated, only callers acting with the gateway's own identity may delete objects");
+  }
   // The exchange resolves when the primary answers: the lock covers the whole delete.
   const response = await migration.deleting(bucket, [[route, key]], async () => {
     if (route.fallback) {

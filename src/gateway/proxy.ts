@@ -66,6 +66,12 @@ const DROP_RESPONSE = new Set([
 
 const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
 
+/** CORS preflights (OPTIONS), which reach a store without credentials. */
+const PREFLIGHTS: ReadonlySet<string> = new Set(["PreflightBucket", "PreflightObject"]);
+
+/** Response headers with a whole backend bucket's (or its owner's) totals and quotas. */
+const BUCKET_TOTALS = /^x-rgw-(?:object-count|bytes-used|quota-)/;
+
 /** A bounded read of an XML body the gateway must rewrite (listings, results, errors). */
 export const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 
@@ -215,8 +221,18 @@ function identityOf(call: ProxyCall, client: string): BackendIdentity {
 export async function answer(call: ProxyCall, scope: NameScope, response: BackendResponse, preread?: string): Promise<void> {
   const { req, res, exchange } = call;
   const status = response.statusCode;
+  // A preflight is forwarded without credentials for any bucket: its refusal must not tell a
+  // caller nobody authenticated which buckets exist (NoSuchBucket) or anything else the store says.
+  if (status >= 300 && call.auth.user === undefined && PREFLIGHTS.has(call.operation.name)) {
+    logBackendError(call, status, "");
+    response.body.resume();
+    throw new S3Error("AccessForbidden", "CORSResponse: This CORS request is not allowed.", {}, { status: 403 });
+  }
+  // On a route holding part of a backend bucket, the bucket's totals and quotas are the other
+  // parts' business (RGW's HeadBucket answer carries them).
+  const partial = scope.kind !== "account" && scope.route.mappedPrefix !== "";
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && !DROP_RESPONSE.has(name)) res.setHeader(name, value);
+    if (value !== undefined && !DROP_RESPONSE.has(name) && !(partial && BUCKET_TOTALS.test(name))) res.setHeader(name, value);
   }
   if (call.operation.name === "CreateBucket" && status < 300 && scope.kind === "bucket") res.setHeader("location", `/${scope.bucket}`);
   // The backend answered before taking the whole body (an early error): let the client finish
