@@ -11,8 +11,9 @@ usage: compare.py DIRECT_JSON VIA_JSON [--config plain] [--expected F] [--known 
                   [--reasons VIA_REASONS] [--direct-reasons F] [--rerun RERUN_JSON]
                   [--new-out FILE] [--json-out FILE] [--quiet]
 
-Both list files are {"<config>": [{"title": "short", "cause": "why", "tests": ["test_name", ...]}]}
-(known regressions also carry "observed": the request/response difference); tests are
+Both list files are {"groups": [{"title": "short", "cause": "why", "configs": ["plain", ...],
+"tests": ["test_name", ...]}]} (known regressions also carry "observed": the request/response
+difference); a group applies to the gateway configs it names; tests are
 named as in test_s3.py (the part after "::", parameters included). A regression is a test that
 passed directly and did not pass through the gateway (failed, error, skipped or missing); an
 improvement the reverse. --rerun: outcomes of a second gateway run of the new regressions; one
@@ -51,18 +52,20 @@ def fmt_counts(c):
 
 
 def load_list(path, config, what):
-    """{test short name: group} for one config; a test listed twice is an error."""
+    """{test short name: group} for the groups that apply to one config; a test listed twice for
+    the same config is an error (it would have two explanations)."""
     data = load(path, default={})
-    groups = data.get(config, [])
     index = {}
-    for g in groups:
-        if "cause" not in g or not isinstance(g.get("tests"), list):
-            sys.exit(f"compare: {path}: every {what} group needs a cause and a list of tests")
+    for g in data.get("groups", []):
+        if "cause" not in g or not isinstance(g.get("tests"), list) or not isinstance(g.get("configs"), list):
+            sys.exit(f"compare: {path}: every {what} group needs a cause, configs and tests")
+        if config not in g["configs"]:
+            continue
         for t in g["tests"]:
             if t in index:
                 sys.exit(f"compare: {path}: {t} is listed twice for {config}")
             index[t] = g
-    return groups, index
+    return index
 
 
 def parse(argv):
@@ -88,8 +91,8 @@ def main(argv):
     reasons = load(o.get("reasons"), default={})
     direct_reasons = load(o.get("direct_reasons"), default={})
     rerun = load(o.get("rerun"), default={})
-    exp_groups, expected = load_list(o.get("expected"), cfg, "expected-difference")
-    known_groups, known = load_list(o.get("known"), cfg, "known-regression")
+    expected = load_list(o.get("expected"), cfg, "expected-difference")
+    known = load_list(o.get("known"), cfg, "known-regression")
     both = sorted(set(expected) & set(known))
     if both:
         sys.exit(f"compare: listed both as expected and as known regressions: {', '.join(both)}")

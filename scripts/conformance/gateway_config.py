@@ -14,13 +14,19 @@ MODE is one of:
 
 The gateway's users are the suite's own four key pairs ([s3 main], [s3 alt], [s3 tenant],
 [iam]) read from CONF_TEMPLATE, the single source of those keys, so the suite runs unmodified.
-The gateway re-signs every request with one backend credential: the main user's, because the
-suite's main user creates almost every bucket and object it then checks.
+Identity (env CONFORMANCE_IDENTITY):
+  per-user (default)  each gateway user reaches RGW as its own RGW user (users[].backendCredentials,
+                      the same key pair), and unsigned requests are forwarded unsigned
+                      (gateway.anonymous): RGW's own ACLs, policies and owners decide, as directly
+  shared              every user is re-signed with the client's one credential (the main user's,
+                      who creates almost every bucket the suite checks) and unsigned requests are
+                      refused: the gateway's default deployment, whose differences are inherent
 
 The output is JSON, which is valid YAML: no YAML emitter is needed and nothing is quoted by hand.
 """
 import configparser
 import json
+import os
 import sys
 
 MODES = ("plain", "prefix", "split")
@@ -47,7 +53,13 @@ def main(argv):
     cfg.read(template)
     users = [{"accessKeyId": cfg[s]["access_key"], "secretAccessKey": cfg[s]["secret_key"]}
              for s in ("s3 main", "s3 alt", "s3 tenant", "iam")]
-    main_user = users[0]
+    main_user = dict(users[0])
+    identity = os.environ.get("CONFORMANCE_IDENTITY", "per-user")
+    if identity not in ("per-user", "shared"):
+        sys.exit("CONFORMANCE_IDENTITY must be per-user or shared")
+    if identity == "per-user":
+        for u in users:
+            u["backendCredentials"] = {"default": {"accessKeyId": u["accessKeyId"], "secretAccessKey": u["secretAccessKey"]}}
     config = {
         # Fixed, local: listings are only continued by this one gateway process.
         "listingTokenSecret": "conformance-lane-listing-token-secret",
@@ -56,7 +68,7 @@ def main(argv):
                 "endpoint": backend,
                 "region": "us-east-1",
                 "forcePathStyle": True,
-                "credentials": dict(main_user),
+                "credentials": main_user,
                 # Ceph 16 predates the SDK's default trailer checksums (411 MissingContentLength
                 # on stream bodies); checksums the client itself sends still pass through.
                 "requestChecksumCalculation": "WHEN_REQUIRED",
@@ -74,6 +86,8 @@ def main(argv):
             "logLevel": "info",
         },
     }
+    if identity == "per-user":
+        config["gateway"]["anonymous"] = {}
     with open(out, "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")

@@ -22,6 +22,9 @@
 #   CONFORMANCE_RGW_PORT / CONFORMANCE_MON_PORT / CONFORMANCE_GATEWAY_PORT
 #                     default 18480 / 18300 / 18488 (outside the integration tests' random pair)
 #   CONFORMANCE_RERUN=0  do not re-run new regressions once to tell flakes from real ones
+#   CONFORMANCE_IDENTITY=per-user|shared  per-user (default): each suite user reaches RGW as
+#                     itself and unsigned requests go through unsigned; shared: every user is
+#                     re-signed as the main user and unsigned requests are refused (gateway_config.py)
 # exit: 0 no new regression; 1 new regressions (summary printed); 2 setup error.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -102,7 +105,8 @@ stop_all() {
 trap 'stop_all' EXIT
 trap 'exit 130' INT TERM
 
-say "config $MODE, direct results: $DIRECT, out $OUT"
+export CONFORMANCE_IDENTITY=${CONFORMANCE_IDENTITY:-per-user}
+say "config $MODE (identity $CONFORMANCE_IDENTITY), direct results: $DIRECT, out $OUT"
 say "starting RGW on 127.0.0.1:$RGW_PORT (mon $MON_PORT)"
 t_rgw=$SECONDS
 # The project's own cluster script: it also sets RGW's garbage collection to ~30 s, so deleted
@@ -158,7 +162,9 @@ run_suite "via-$MODE" "$GW_PORT" || via_rc=$?
 [ "$via_rc" -eq 2 ] && { echo "conformance: the gateway run produced no results" >&2; exit 2; }
 
 # --- compare; re-run new regressions once on both sides to separate flakes ------------------
-cmp_args=("$DIRECT_JSON" "$OUT/via-$MODE.json" --config "$MODE"
+# The lists key their groups by config; a shared-identity run is its own config ("plain/shared").
+list_key=$MODE; [ "$CONFORMANCE_IDENTITY" = shared ] && list_key=$MODE/shared
+cmp_args=("$DIRECT_JSON" "$OUT/via-$MODE.json" --config "$list_key"
           --expected "$HERE/expected-differences.json" --known "$HERE/known-regressions.json"
           --reasons "$OUT/via-$MODE.reasons.json" --new-out "$OUT/new-regressions.txt"
           --json-out "$OUT/comparison.json")
