@@ -9,6 +9,8 @@
  * - On a route with a fallback, a DeleteObject of a caller the gateway does not act for (anonymous,
  *   or a user with its own backend credentials) does not delete the fallback's copy with the
  *   gateway's identity before the primary refuses that caller.
+ * - A bucket name in RGW's `tenant:bucket` form with the gateway's own (empty) tenant is another
+ *   spelling of a bucket: it must not reach, around the routes, a key a key-pattern route hides.
  * - A route holding part of a backend bucket (a mapped prefix) does not show the whole bucket's
  *   totals (RGW's `x-rgw-object-count`, `x-rgw-bytes-used`, quotas) in HeadBucket.
  */
@@ -26,6 +28,7 @@ const b = rgwClient(rgwB);
 /** An RGW user of rgwA that owns nothing the gateway's identity made. */
 const MALLORY = { accessKeyId: "MALLORYBACKENDKEY", secretAccessKey: "mallory-backend-secret-0123456789" };
 const GW_MALLORY = { accessKeyId: "GWMALLORY", secretAccessKey: "gw-mallory-secret-0123456789" };
+const GW_ALL = { accessKeyId: "GWALLBUCKETS", secretAccessKey: "gw-all-secret-0123456789" };
 const GW_TENANT = { accessKeyId: "GWTENANT", secretAccessKey: "gw-tenant-secret-0123456789" };
 
 /** Split by key pattern: `private/*` on rgwB, the rest on rgwA (owned by the gateway's identity). */
@@ -44,6 +47,8 @@ beforeAll(async () => {
   await createBuckets(b, [splitPrivate, onB, migratingOld]);
   for (const key of ["left-1", "left-2"]) await b.send(new PutObjectCommand({ Bucket: migratingOld, Key: key, Body: "only copy" }));
   await a.send(new PutObjectCommand({ Bucket: split, Key: "owned-by-gateway.txt", Body: "not mallory's" }));
+  // Shadowed: `private/*` of this bucket is served by rgwB; no request should reach this one.
+  await a.send(new PutObjectCommand({ Bucket: split, Key: "private/shadowed.txt", Body: "shadowed" }));
   await b.send(new PutObjectCommand({ Bucket: splitPrivate, Key: "private/p.txt", Body: "p" }));
   await a.send(new PutObjectCommand({ Bucket: shared, Key: "mine/one.txt", Body: "1" }));
   for (const key of ["theirs/a", "theirs/b", "theirs/c"]) await a.send(new PutObjectCommand({ Bucket: shared, Key: key, Body: "secret" }));
@@ -59,6 +64,7 @@ beforeAll(async () => {
       users: [
         { ...GW_MALLORY, buckets: [split, onB], backendCredentials: { default: MALLORY } },
         { ...GW_TENANT, buckets: ["tenant-mine"] },
+        GW_ALL,
       ],
     },
   });
@@ -145,6 +151,16 @@ describe("unsigned CORS preflights", () => {
     const [missingText, existingText] = [await missing.text(), await existing.text()];
     expect(missingText).toContain("<Code>AccessForbidden</Code>");
     expect(existingText).toContain("<Code>AccessForbidden</Code>");
+  });
+});
+
+describe("bucket names in RGW's tenant form", () => {
+  it("do not reach around the routes (`:bucket` is `bucket` on RGW)", async () => {
+    for (const path of [`/:${split}/private/shadowed.txt`, `/%3A${split}/private/shadowed.txt`]) {
+      const answer = await sendSigned({ endpoint: gw.url, method: "GET", path, user: GW_ALL });
+      expect(answer.text).not.toContain("shadowed");
+      expect(answer.status).not.toBe(200);
+    }
   });
 });
 
