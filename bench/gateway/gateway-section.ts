@@ -23,6 +23,7 @@ import { quantile } from "../harness/stats.js";
 import type { ChartSpec } from "../harness/svg-chart.js";
 import { generateConfig } from "../routing/profile-generator.js";
 import { flameGraphSvg, monotonicUs, readProfile, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
+import { MIXED_BYTES, clientFleet, destroyFleet, idleConnectionsRss, mixedBatch, rotateNames, summarizeMixed, type ClientFleet, type IdleConnectionsResult, type MixedBatch, type MixedSummary } from "./concurrent-clients.js";
 import { startNginx, type NginxProxy } from "./nginx-proxy.js";
 import { ROOT, cpuSeconds, ensureBuilt, freePort, memoryStatus, moduleRss, sleep, startGatewayProcess, type GatewayProcess } from "./processes.js";
 import {
@@ -55,12 +56,26 @@ const LOGICAL_BUCKET = "gateway-bench";
 const GATEWAY_PREFIX = "via-gateway/";
 const PROFILE_DIR = join(ROOT, "docs/benchmarks/profiles");
 
+/** Issue #12's targets: ratios to direct and to nginx measured side by side in one run. */
 const TARGETS = {
-  throughputVsDirect: 0.85,
-  throughputVsNginx: 0.9,
-  addedP50Ms: 1,
-  peakRssBytes: 150 * MiB,
+  throughputVsDirect: 0.9,
+  throughputVsNginx: 0.95,
+  addedP50Ms: 0.3,
+  /** Gateway CPU seconds per GiB streamed ÷ nginx's, PUT and GET. */
+  cpuPerGiBVsNginx: 1.3,
+  /** Gateway CPU per 1 KiB call ÷ nginx's, at concurrency 1. */
+  cpuPerSmallVsNginx: 2,
+  /** Concurrent clients, 4 KiB mixed: ops/s ≥ this share of direct, p99 ≤ direct's + this. */
+  mixedOpsVsDirect: 0.9,
+  mixedAddedP99Ms: 5,
+  restRssBytes: 80 * MiB,
+  peakRssBytes: 110 * MiB,
+  idleRssBytes: 120 * MiB,
 };
+/** How many SDK clients at once in the mixed workload, each on its own connection. */
+const FLEETS = [64, 256] as const;
+/** Idle keep-alive connections whose memory is measured. */
+const IDLE_CONNECTIONS = 256;
 
 interface Settings {
   readonly largeBytes: number;
@@ -80,6 +95,9 @@ interface Settings {
    */
   readonly warmupCalls: number;
   readonly memstoreBytes: number;
+  /** Calls per client per round in the mixed workload, by fleet size. */
+  readonly mixedOpsPerClient: Readonly<Record<(typeof FLEETS)[number], number>>;
+  readonly mixedRounds: number;
 }
 
 const SETTINGS: Record<"quick" | "full", Settings> = {
@@ -93,6 +111,8 @@ const SETTINGS: Record<"quick" | "full", Settings> = {
     profileSmallOps: 1500,
     warmupCalls: 960,
     memstoreBytes: 4 * GiB,
+    mixedOpsPerClient: { 64: 8, 256: 4 },
+    mixedRounds: 2,
   },
   full: {
     largeBytes: 256 * MiB,
@@ -104,6 +124,8 @@ const SETTINGS: Record<"quick" | "full", Settings> = {
     profileSmallOps: 3200,
     warmupCalls: 1920,
     memstoreBytes: 7 * GiB,
+    mixedOpsPerClient: { 64: 24, 256: 8 },
+    mixedRounds: 3,
   },
 };
 
@@ -155,6 +177,9 @@ interface RssResult {
   /** A fresh gateway's first calls against the same calls after the warm-up (concurrency 1). */
   readonly jit: { calls: number; cold: { p50: number; cpuMsPerOp: number }; warm: { p50: number; cpuMsPerOp: number } };
 }
+
+/** The concurrent-clients workload, by fleet size and path. */
+type MixedResult = ReadonlyArray<{ readonly clients: number; readonly byPath: Partial<Record<PathName, MixedSummary>> }>;
 
 interface LoggingResult {
   readonly concurrency: number;
@@ -264,6 +289,23 @@ export const gatewaySection: BenchSection = {
       const block = randomBlock();
       const large = await measureLarge(paths, settings, block, procs, log);
       const small = await measureSmall(paths, settings, body, procs, log);
+      const endpointOf: Record<PathName, { url: string; credentials: { accessKeyId: string; secretAccessKey: string } } | undefined> = {
+        direct: { url: backend.endpoint, credentials: backend.credentials },
+        nginx: nginx ? { url: nginx.url, credentials: backend.credentials } : undefined,
+        gateway: { url: gateway.url, credentials: GATEWAY_USER },
+      };
+      const mixed = await (async () => {
+        const fleets = FLEETS.map((size) => {
+          const byName = {} as Record<PathName, ClientFleet | undefined>;
+          for (const p of paths) byName[p.name] = clientFleet(p, endpointOf[p.name]!.url, endpointOf[p.name]!.credentials, size);
+          return byName;
+        });
+        try {
+          return await measureMixed(fleets, settings, procs, log);
+        } finally {
+          for (const f of fleets) for (const fleet of Object.values(f)) if (fleet) destroyFleet(fleet);
+        }
+      })();
       const churn: ChurnResult = {};
       const rgwPort = Number(new URL(backend.endpoint).port);
       for (const p of paths) {
@@ -286,15 +328,24 @@ export const gatewaySection: BenchSection = {
       cleanup.push(() => rssGateway.stop());
       const rss = await measureRss(gatewayPath(rssGateway), rssGateway, settings, block, body, log);
       await rssGateway.stop();
+      // Memory per idle keep-alive connection, in another fresh gateway warmed with small calls.
+      const idleGateway = await startGw("gateway-idle");
+      cleanup.push(() => idleGateway.stop());
+      const idlePath = gatewayPath(idleGateway);
+      await warmUp(idlePath, settings, body);
+      const idle = await idleConnectionsRss(idlePath, idleGateway.pid, idleGateway.url, GATEWAY_USER, IDLE_CONNECTIONS, idlePath.client, body);
+      idlePath.client.destroy();
+      await idleGateway.stop();
+      log(`RSS with ${IDLE_CONNECTIONS} idle keep-alive clients: ${formatBytes(idle.idleRss)} (before ${formatBytes(idle.beforeRss)}, ${formatBytes(idle.perConnection)} per connection)`);
 
-      const targets = evaluateTargets(large, small, rss, nginx !== undefined);
+      const targets = evaluateTargets(large, small, rss, mixed, idle, nginx !== undefined);
 
       // CPU profiles of the gateway: full runs always profile both workloads (the report explains
       // what bounds each); quick runs only where a throughput or latency target is missed.
       const profiles: ProfileResult[] = [];
       const full = ctx.mode === "full";
-      const profileLarge = full || targets.slice(0, 2).some((t) => t.met === false);
-      const profileSmall = full || targets.slice(2, 4).some((t) => t.met === false);
+      const profileLarge = full || targets.slice(0, 3).some((t) => t.met === false);
+      const profileSmall = full || targets.slice(3, 7).some((t) => t.met === false);
       await mkdir(PROFILE_DIR, { recursive: true });
       for (const f of await readdir(PROFILE_DIR)) if (/^gateway-.*-flame\.svg$/.test(f)) await rm(join(PROFILE_DIR, f), { force: true });
       if (profileLarge) {
@@ -319,7 +370,7 @@ export const gatewaySection: BenchSection = {
         );
       }
 
-      return outcome({ settings, backend, nginx, nginxUnavailable, build, large, small, churn, rss, logging, profiles, targets, startRss, mainHwm });
+      return outcome({ settings, backend, nginx, nginxUnavailable, build, large, small, mixed, idle, churn, rss, logging, profiles, targets, startRss, mainHwm });
     } finally {
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
       await rm(tmp, { recursive: true, force: true });
@@ -483,6 +534,29 @@ async function measureSmall(paths: readonly BenchPath[], settings: Settings, bod
     );
   }
   return results;
+}
+
+/**
+ * Fleets of 64 and 256 SDK clients per path, 4 KiB PUT/GET mixed, interleaved rounds (each
+ * fleet's first round is unmeasured: it opens every connection and writes every key).
+ */
+async function measureMixed(fleets: ReadonlyArray<Record<PathName, ClientFleet | undefined>>, settings: Settings, procs: CpuProcs, log: (m: string) => void): Promise<MixedResult> {
+  const body = randomBytes(MIXED_BYTES);
+  const out: Array<{ clients: number; byPath: Partial<Record<PathName, MixedSummary>> }> = [];
+  for (const byName of fleets) {
+    const names = (Object.keys(byName) as PathName[]).filter((n) => byName[n] !== undefined);
+    const size = byName[names[0]!]!.clients.length as (typeof FLEETS)[number];
+    for (const n of names) await mixedBatch(byName[n]!, body, 2, procs);
+    const batches = new Map<PathName, MixedBatch[]>(names.map((n) => [n, []]));
+    for (let round = 0; round < settings.mixedRounds; round++) {
+      for (const n of rotateNames(names, round)) batches.get(n)!.push(await mixedBatch(byName[n]!, body, settings.mixedOpsPerClient[size], procs));
+    }
+    const byPath: Partial<Record<PathName, MixedSummary>> = {};
+    for (const n of names) byPath[n] = summarizeMixed(size, batches.get(n)!);
+    out.push({ clients: size, byPath });
+    log(`mixed 4 KiB GET/PUT, ${size} clients: ` + names.map((n) => `${n} ${byPath[n]!.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(byPath[n]!.p50)} p99 ${formatMs(byPath[n]!.p99)}`).join(", "));
+  }
+  return out;
 }
 
 async function measureLogging(
@@ -657,38 +731,78 @@ function pairedRatio(r: LargeResult, a: PathName, b: PathName): number {
   return median(xs.map((x, i) => x / ys[i]!));
 }
 
-function evaluateTargets(large: readonly LargeResult[], small: readonly SmallResult[], rss: RssResult, haveNginx: boolean): TargetCheck[] {
+function evaluateTargets(large: readonly LargeResult[], small: readonly SmallResult[], rss: RssResult, mixed: MixedResult, idle: IdleConnectionsResult, haveNginx: boolean): TargetCheck[] {
   const ratio = (r: LargeResult, of: PathName) => pairedRatio(r, "gateway", of);
   const vsDirect = large.map((r) => ({ op: r.op, v: ratio(r, "direct") }));
   const vsNginx = large.map((r) => ({ op: r.op, v: ratio(r, "nginx") }));
+  const cpuVsNginx = large.map((r) => ({ op: r.op, gw: r.cpuPerGiB.gateway?.["gateway"] ?? Number.NaN, ng: r.cpuPerGiB.nginx?.["nginx"] ?? Number.NaN }));
   const added = small.map((s) => ({ c: s.concurrency, ms: s.byPath.gateway!.p50 - s.byPath.direct!.p50 }));
   const c1 = added.find((a) => a.c === 1)!;
+  const c1Small = small.find((s) => s.concurrency === 1)!;
+  const gwCpuSmall = c1Small.byPath.gateway!.cpuMsPerOp["gateway"] ?? Number.NaN;
+  const ngCpuSmall = c1Small.byPath.nginx?.cpuMsPerOp["nginx"] ?? Number.NaN;
   const loaded = added.filter((a) => a.c !== 1);
+  const mixedRatio = (m: MixedResult[number], of: PathName) => {
+    const g = m.byPath.gateway?.roundOpsPerSec ?? [];
+    const o = m.byPath[of]?.roundOpsPerSec ?? [];
+    return median(g.map((x, i) => x / o[i]!));
+  };
+  const mixedP99 = (m: MixedResult[number]) => m.byPath.gateway!.p99 - m.byPath.direct!.p99;
   return [
     {
-      target: `large-object throughput ≥ ${formatPercent(TARGETS.throughputVsDirect)} of direct`,
+      target: `256 MiB throughput ≥ ${formatPercent(TARGETS.throughputVsDirect)} of direct`,
       measured: vsDirect.map((x) => `${x.op} ${formatPercent(x.v)}`).join(", "),
       met: vsDirect.every((x) => x.v >= TARGETS.throughputVsDirect),
     },
     {
-      target: `large-object throughput ≥ ${formatPercent(TARGETS.throughputVsNginx)} of the nginx floor`,
+      target: `256 MiB throughput ≥ ${formatPercent(TARGETS.throughputVsNginx)} of the nginx floor`,
       measured: haveNginx ? vsNginx.map((x) => `${x.op} ${formatPercent(x.v)}`).join(", ") : "nginx floor not available",
       met: haveNginx ? vsNginx.every((x) => x.v >= TARGETS.throughputVsNginx) : undefined,
     },
     {
-      target: `added p50 latency for small objects ≤ ${TARGETS.addedP50Ms} ms (concurrency 1)`,
+      target: `gateway CPU-seconds per GiB streamed ≤ ${formatRatio(TARGETS.cpuPerGiBVsNginx)} nginx's`,
+      measured: haveNginx ? cpuVsNginx.map((x) => `${x.op} ${formatRatio(x.gw / x.ng)} (${x.gw.toFixed(2)} vs ${x.ng.toFixed(2)} s/GiB)`).join(", ") : "nginx not available",
+      met: haveNginx ? cpuVsNginx.every((x) => x.gw / x.ng <= TARGETS.cpuPerGiBVsNginx) : undefined,
+    },
+    {
+      target: `gateway CPU per 1 KiB call ≤ ${formatRatio(TARGETS.cpuPerSmallVsNginx)} nginx's (concurrency 1)`,
+      measured: haveNginx ? `${formatRatio(gwCpuSmall / ngCpuSmall)} (${formatMs(gwCpuSmall)} vs ${formatMs(ngCpuSmall)})` : `${formatMs(gwCpuSmall)}; nginx not available`,
+      met: haveNginx ? gwCpuSmall / ngCpuSmall <= TARGETS.cpuPerSmallVsNginx : undefined,
+    },
+    {
+      target: `added p50 latency for 1 KiB calls ≤ +${TARGETS.addedP50Ms} ms (concurrency 1)`,
       measured: `${signedMs(c1.ms)} (gateway ${formatMs(small[0]!.byPath.gateway!.p50)} vs direct ${formatMs(small[0]!.byPath.direct!.p50)})`,
       met: c1.ms <= TARGETS.addedP50Ms,
     },
     {
-      target: `added p50 latency for small objects ≤ ${TARGETS.addedP50Ms} ms under load (concurrency ${loaded.map((a) => a.c).join(" and ")})`,
-      measured: loaded.map((a) => `c${a.c}: ${signedMs(a.ms)}`).join(", "),
-      met: loaded.every((a) => a.ms <= TARGETS.addedP50Ms),
+      target: `concurrent clients, 4 KiB mixed GET/PUT: ops/s ≥ ${formatPercent(TARGETS.mixedOpsVsDirect)} of direct`,
+      measured: mixed.map((m) => `${m.clients} clients ${formatPercent(mixedRatio(m, "direct"))}${haveNginx ? ` (vs nginx ${formatPercent(mixedRatio(m, "nginx"))})` : ""}`).join(", "),
+      met: mixed.every((m) => mixedRatio(m, "direct") >= TARGETS.mixedOpsVsDirect),
     },
     {
-      target: `gateway peak RSS while streaming ${formatBytes(rss.bytes)} < ${formatBytes(TARGETS.peakRssBytes)}`,
-      measured: `${formatBytes(rss.peakHwm)} VmHWM (at rest before: ${formatBytes(rss.restRss)})`,
-      met: rss.peakHwm < TARGETS.peakRssBytes,
+      target: `concurrent clients, 4 KiB mixed GET/PUT: added p99 ≤ +${TARGETS.mixedAddedP99Ms} ms`,
+      measured: mixed.map((m) => `${m.clients} clients ${signedMs(mixedP99(m))} (${formatMs(m.byPath.gateway!.p99)} vs ${formatMs(m.byPath.direct!.p99)})`).join(", "),
+      met: mixed.every((m) => mixedP99(m) <= TARGETS.mixedAddedP99Ms),
+    },
+    {
+      target: `gateway RSS at rest ≤ ${formatBytes(TARGETS.restRssBytes)}`,
+      measured: `${formatBytes(rss.restRss)} after warm-up (${formatBytes(rss.startRss)} just started)`,
+      met: rss.restRss <= TARGETS.restRssBytes,
+    },
+    {
+      target: `gateway peak RSS while streaming ${formatBytes(rss.bytes)} ≤ ${formatBytes(TARGETS.peakRssBytes)}`,
+      measured: `${formatBytes(rss.peakHwm)} VmHWM`,
+      met: rss.peakHwm <= TARGETS.peakRssBytes,
+    },
+    {
+      target: `gateway RSS with ${idle.connections} idle keep-alive clients ≤ ${formatBytes(TARGETS.idleRssBytes)}`,
+      measured: `${formatBytes(idle.idleRss)} (${formatBytes(idle.beforeRss)} before they connected; ${formatBytes(idle.perConnection)} per connection)`,
+      met: idle.idleRss <= TARGETS.idleRssBytes,
+    },
+    {
+      target: "added p50 latency for 1 KiB calls under load (no target; reported)",
+      measured: loaded.map((a) => `c${a.c}: ${signedMs(a.ms)}`).join(", "),
+      met: undefined,
     },
   ];
 }
@@ -704,6 +818,8 @@ interface OutcomeInput {
   readonly build: string;
   readonly large: readonly LargeResult[];
   readonly small: readonly SmallResult[];
+  readonly mixed: MixedResult;
+  readonly idle: IdleConnectionsResult;
   readonly churn: ChurnResult;
   readonly rss: RssResult;
   readonly logging: LoggingResult;
@@ -813,8 +929,48 @@ function outcome(o: OutcomeInput): SectionOutcome {
       ["highest RSS sampled in the first / second half of the streaming", `${formatBytes(rss.firstHalfMax)} / ${formatBytes(rss.secondHalfMax)}`],
       ["after streaming (VmRSS)", formatBytes(rss.endRss)],
       [`throughput of that stream: PUT / GET`, `${mibps(rss.putMiBps)} / ${mibps(rss.getMiBps)}`],
-      ["peak of the gateway that ran the throughput and small-object runs (VmHWM)", formatBytes(o.mainHwm)],
+      ["peak of the gateway that ran the throughput, small-object and concurrent-clients runs (VmHWM)", formatBytes(o.mainHwm)],
+      [`another fresh gateway, warmed with small calls, before ${o.idle.connections} clients connect (VmRSS)`, formatBytes(o.idle.beforeRss)],
+      [`… with ${o.idle.connections} idle keep-alive clients connected (VmRSS)`, `${formatBytes(o.idle.idleRss)} (${formatBytes(o.idle.perConnection)} per connection)`],
+      ["… after they disconnected (VmRSS)", formatBytes(o.idle.afterRss)],
     ],
+  };
+
+  const mixedTable: ResultTable = {
+    title: `Concurrent clients: ${FLEETS.join(" and ")} SDK clients at once, each on its own keep-alive connection, alternating 4 KiB PUT and GET of its own keys (${settings.mixedRounds} interleaved rounds of ${FLEETS.map((f) => `${settings.mixedOpsPerClient[f]} calls per client at ${f}`).join(", ")}; ratios: median of per-round ratios)`,
+    columns: [
+      { header: "clients" },
+      { header: "path", align: "left" },
+      { header: "ops/s" },
+      { header: "÷ direct" },
+      ...(o.nginx ? [{ header: "÷ nginx" }] : []),
+      { header: "p50" },
+      { header: "p99" },
+      { header: "added p99" },
+      { header: "proxy CPU / call" },
+      { header: "client CPU / call" },
+    ],
+    rows: o.mixed.flatMap((m) =>
+      pathNames.map((p) => {
+        const r = m.byPath[p]!;
+        const per = (of: PathName) => {
+          const xs = m.byPath[of]?.roundOpsPerSec ?? [];
+          return p === of ? "" : formatPercent(median(r.roundOpsPerSec.map((x, i) => x / xs[i]!)));
+        };
+        return [
+          String(m.clients),
+          label[p],
+          formatNumber(r.opsPerSec),
+          per("direct"),
+          ...(o.nginx ? [p === "direct" ? "" : per("nginx")] : []),
+          formatMs(r.p50),
+          formatMs(r.p99),
+          p === "direct" ? "" : signedMs(r.p99 - m.byPath.direct!.p99),
+          p === "direct" ? "—" : formatMs(r.cpuMsPerOp[p] ?? Number.NaN),
+          formatMs(r.cpuMsPerOp["client"] ?? Number.NaN),
+        ];
+      }),
+    ),
   };
 
   const loggingTable: ResultTable = {
@@ -946,6 +1102,9 @@ function outcome(o: OutcomeInput): SectionOutcome {
     settings,
     large,
     small,
+    mixed: o.mixed,
+    idleConnections: o.idle,
+    targetsSet: TARGETS,
     rss: { ...rss, samples: thin(rss.samples, 200) },
     gatewayStartRss: o.startRss,
     mainGatewayHwm: o.mainHwm,
@@ -960,7 +1119,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
       `Large objects (${formatBytes(settings.largeBytes)}) are PUT from a generated stream and read back whole; 1 KiB objects are PUT, read and HEADed by 1, 16 and 64 concurrent workers; a fresh gateway streams ${formatBytes(settings.rssBytes)} up and down while its RSS is read from /proc. ` +
       "CPU time of every process (client, proxy, radosgw, ceph-osd) is read from /proc around each measurement, to show what bounds each path. Where a target is missed, the gateway is run again under node --cpu-prof and the profile summarised.",
     targets: o.targets,
-    tables: [largeTable, cpuTable, smallTable, perOpTable, churnTable, rssTable, loggingTable, ...profileTables],
+    tables: [largeTable, cpuTable, smallTable, perOpTable, mixedTable, churnTable, rssTable, loggingTable, ...profileTables],
     charts,
     notes,
     data,

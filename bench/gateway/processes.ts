@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const GATEWAY_BIN = join(ROOT, "dist/cli/bin.js");
+/**
+ * The gateway measured: dist/ of this tree, or another build named by S3R_BENCH_GATEWAY_DIST (a
+ * dist/ directory inside this tree, e.g. the previous commit built apart, to compare before and
+ * after on the same machine; it is measured as it is, never rebuilt).
+ */
+const OTHER_DIST = process.env["S3R_BENCH_GATEWAY_DIST"];
+export const GATEWAY_BIN = OTHER_DIST ? join(OTHER_DIST, "cli/bin.js") : join(ROOT, "dist/cli/bin.js");
 
 export { freePort } from "../../test/support/ports.js";
 
@@ -38,6 +44,7 @@ function newestMtime(dir: string, suffix: string): { mtimeMs: number; file: stri
  * the report; throws when a needed build fails and there is no dist to fall back on.
  */
 export function ensureBuilt(log: (m: string) => void): string {
+  if (OTHER_DIST) return `the build in ${OTHER_DIST} (S3R_BENCH_GATEWAY_DIST), as it was`;
   const src = newestMtime(join(ROOT, "src"), ".ts");
   let built: number | undefined;
   try {
@@ -188,7 +195,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export function moduleRss(): { bareNode: number; gatewayModules: number } | undefined {
   const probe = (load: boolean): number => {
-    const code = `${load ? `await import(${JSON.stringify(join(ROOT, "dist/gateway/index.js"))});` : ""} globalThis.gc(); process.stdout.write(String(process.memoryUsage().rss));`;
+    const code = `${load ? `await import(${JSON.stringify(join(GATEWAY_BIN, "../../gateway/index.js"))});` : ""} globalThis.gc(); process.stdout.write(String(process.memoryUsage().rss));`;
     const out = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", code], {
       cwd: ROOT,
       encoding: "utf8",

@@ -84,12 +84,18 @@ export const librarySection: BenchSection = {
     const settings = SETTINGS[ctx.mode];
     ctx.log("library: router CPU overhead on an in-memory backend");
     const cpu = await measureCpuOverhead(settings, ctx);
+    const large: CpuVariantResult[] = [];
+    for (const middleware of [false, true]) {
+      const variant: CpuVariant = { fillers: LARGE_ROUTER, middleware, batches: Math.max(20, Math.round(settings.cpuBatches / 2)) };
+      const results = await measureCpuOverhead(settings, ctx, variant);
+      large.push({ variant, results, meanDeltaUs: results.reduce((a, r) => a + r.pairedDeltaUs, 0) / results.length });
+    }
     const backends = await startBackends(settings.backend, 3, (m) => ctx.log(`library: ${m}`));
     const clients = backends.backends.map((b) => new S3Client(b.clientConfig));
     try {
       const ops = await measureOps(clients[0]!, settings, ctx);
       const listing = await measureMergedListing(clients, settings, ctx);
-      return outcome(cpu, ops, listing, backends, settings);
+      return outcome(cpu, large, ops, listing, backends, settings);
     } finally {
       for (const client of clients) client.destroy();
       await backends.stop();
@@ -187,12 +193,12 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
  * The router under test: logical bucket "logical-bench" → `physical` under "routed/", first of
  * {@link FILLER_PROFILES} + 1 profiles; every route served by `client`.
  */
-function benchRouter(client: S3Client, physical: string): S3Router {
+function benchRouter(client: S3Client, physical: string, fillers = FILLER_PROFILES): S3Router {
   return createS3Router({
     clients: { bench: client, default: client },
     profiles: {
       bench: { source_bucket_pattern: "logical-bench", mapped_bucket_name: physical, mapped_prefix: "routed/" },
-      ...fillerProfiles(),
+      ...fillerProfiles(fillers),
     },
   });
 }
@@ -200,8 +206,8 @@ function benchRouter(client: S3Client, physical: string): S3Router {
 const emptySamples = (): OpSamples => ({ PutObject: [], GetObject: [], HeadObject: [], ListObjectsV2: [], sequence: [] });
 
 /** Realistic company for the profile under test, all served by the default client. */
-function fillerProfiles(): Record<string, ProfileInput> {
-  const { specs } = generateConfig(FILLER_PROFILES, 0xf111);
+function fillerProfiles(count = FILLER_PROFILES): Record<string, ProfileInput> {
+  const { specs } = generateConfig(count, 0xf111);
   const out: Record<string, ProfileInput> = {};
   for (const s of specs) {
     out[s.name] = {
@@ -218,6 +224,30 @@ function fillerProfiles(): Record<string, ProfileInput> {
 // ---------------------------------------------------------------------------------------------
 // CPU overhead, no network
 
+/** Which router the in-memory overhead is measured on. */
+interface CpuVariant {
+  /** Profiles besides the one under test. */
+  readonly fillers: number;
+  /**
+   * One user middleware (a no-op at the build step) on the sending side: on the backend client
+   * going direct, on the router (which carries it onto every routed command) going through it.
+   */
+  readonly middleware: boolean;
+  readonly batches: number;
+}
+
+/** Profiles of the large-router variants (issue #12: ≤ 3 µs per send at 10k profiles). */
+const LARGE_ROUTER = 10_000;
+/** Target: router overhead per send, in memory, at {@link LARGE_ROUTER} profiles. */
+const TARGET_OVERHEAD_US = 3;
+
+interface CpuVariantResult {
+  readonly variant: CpuVariant;
+  readonly results: CpuResult[];
+  /** Mean over operations of the paired added time, µs. */
+  readonly meanDeltaUs: number;
+}
+
 /** Per op: microseconds per call of each path, and the router's added time. */
 interface CpuResult {
   readonly op: Op;
@@ -227,26 +257,42 @@ interface CpuResult {
   readonly pairedDeltaUs: number;
 }
 
-/**
- * The router's own cost, without the network's noise: the backend is an S3Client whose requests
- * stop at the SDK's serialize step (test/support/fake-backend.ts) and answer with canned outputs,
- * so both paths run the same SDK code and differ only by what the router adds — planning, the
- * re-created command, carrying middleware over, mapping the output back.
- */
-async function measureCpuOverhead(settings: Settings, ctx: BenchContext): Promise<CpuResult[]> {
-  const bytes = new Uint8Array(OBJECT_BYTES);
-  const body = Buffer.alloc(OBJECT_BYTES, 7);
-  const backend = fakeBackend(({ command, input }) => {
+/** Canned answers of the in-memory backend. */
+const respondInMemory =
+  (bytes: Uint8Array) =>
+  ({ command, input }: { command: string; input: Record<string, unknown> }): unknown => {
     if (command.startsWith("PutObject")) return { ETag: '"etag"' };
     if (command.startsWith("GetObject")) return { ContentLength: OBJECT_BYTES, Body: { transformToByteArray: async () => bytes } };
     if (command.startsWith("HeadObject")) return { ContentLength: OBJECT_BYTES };
     const prefix = String(input["Prefix"] ?? "");
     const Contents = Array.from({ length: LISTED_KEYS }, (_, i) => ({ Key: `${prefix}item-${String(i).padStart(3, "0")}`, Size: OBJECT_BYTES }));
     return { Contents, KeyCount: LISTED_KEYS, Prefix: prefix, IsTruncated: false, Name: input["Bucket"] };
-  });
+  };
+
+/**
+ * The router's own cost, without the network's noise: the backend is an S3Client whose requests
+ * stop at the SDK's serialize step (test/support/fake-backend.ts) and answer with canned outputs,
+ * so both paths run the same SDK code and differ only by what the router adds — planning, the
+ * re-created command, carrying middleware over, mapping the output back.
+ */
+async function measureCpuOverhead(settings: Settings, ctx: BenchContext, variant: CpuVariant = { fillers: FILLER_PROFILES, middleware: false, batches: settings.cpuBatches }): Promise<CpuResult[]> {
+  const bytes = new Uint8Array(OBJECT_BYTES);
+  const body = Buffer.alloc(OBJECT_BYTES, 7);
+  const backend = fakeBackend(respondInMemory(bytes));
   // The fake records every call; keep only the last few so memory stays flat.
-  const trim = () => backend.calls.splice(0, backend.calls.length);
-  const router = benchRouter(backend, "bench-physical");
+  // With middleware: the direct path's client has it on its own stack; the router's backend does
+  // not, the router has it and carries it onto each command (a second fake, same responder).
+  const routerBackend = variant.middleware ? fakeBackend(respondInMemory(bytes)) : backend;
+  const trim = () => {
+    backend.calls.splice(0, backend.calls.length);
+    routerBackend.calls.splice(0, routerBackend.calls.length);
+  };
+  const router = benchRouter(routerBackend, "bench-physical", variant.fillers);
+  if (variant.middleware) {
+    const noop = { step: "build", name: "benchNoop" } as const;
+    backend.middlewareStack.add((next) => (args) => next(args), noop);
+    router.middlewareStack.add((next) => (args) => next(args), noop);
+  }
   const paths = {
     direct: { send: (c: never) => backend.send(c), bucket: "bench-physical", key: "routed/direct/obj-00", listPrefix: "routed/list/" },
     router: { send: (c: never) => router.send(c), bucket: "logical-bench", key: "router/obj-00", listPrefix: "list/" },
@@ -283,7 +329,7 @@ async function measureCpuOverhead(settings: Settings, ctx: BenchContext): Promis
       }
       const direct: number[] = [];
       const routed: number[] = [];
-      for (let b = 0; b < settings.cpuBatches; b++) {
+      for (let b = 0; b < variant.batches; b++) {
         if (b % 2 === 0) {
           direct.push(await batch(paths.direct));
           routed.push(await batch(paths.router));
@@ -299,11 +345,12 @@ async function measureCpuOverhead(settings: Settings, ctx: BenchContext): Promis
         pairedDeltaUs: summarize(routed.map((v, i) => v - direct[i]!)).median,
       };
       results.push(r);
-      ctx.log(`library: in-memory ${op}: direct ${formatNs(r.directUs.median * 1000)}, router ${formatNs(r.routerUs.median * 1000)}`);
+      ctx.log(`library: in-memory, ${variant.fillers + 1} profiles${variant.middleware ? ", with a middleware" : ""}, ${op}: direct ${formatNs(r.directUs.median * 1000)}, router ${formatNs(r.routerUs.median * 1000)}`);
     }
   } finally {
     router.destroy();
     backend.destroy();
+    if (routerBackend !== backend) routerBackend.destroy();
   }
   return results;
 }
@@ -410,6 +457,7 @@ function bucketName(prefix: string): string {
 
 function outcome(
   cpu: readonly CpuResult[],
+  large: readonly CpuVariantResult[],
   ops: { results: readonly OpResult[]; rounds: number },
   listing: ListingResult,
   backends: BackendSet,
@@ -454,6 +502,16 @@ function outcome(
       signed(r.pairedDeltaUs / 1000),
       formatNs(r.directUs.p99 * 1000),
       formatNs(r.routerUs.p99 * 1000),
+    ]),
+  };
+  const largeTable: ResultTable = {
+    title: `Router CPU overhead per send at ${LARGE_ROUTER + 1} profiles, in memory, without and with one user middleware (added µs per call: median of batch pairs)`,
+    columns: [{ header: "variant", align: "left" }, ...OPS.map((op) => ({ header: op })), { header: "mean" }, { header: "direct, mean of medians" }],
+    rows: large.map((v) => [
+      `${v.variant.fillers + 1} profiles${v.variant.middleware ? ", one middleware" : ""}`,
+      ...OPS.map((op) => signed((v.results.find((r) => r.op === op)?.pairedDeltaUs ?? Number.NaN) / 1000)),
+      signed(v.meanDeltaUs / 1000),
+      formatNs((v.results.reduce((a, r) => a + r.directUs.median, 0) / v.results.length) * 1000),
     ]),
   };
   const plainDirect = listing.variants.find((v) => v.variant === "plain, direct")?.ms;
@@ -508,6 +566,11 @@ function outcome(
 
   const cpuMean = cpu.reduce((acc, r) => acc + r.pairedDeltaUs, 0) / Math.max(1, cpu.length);
   const targets: TargetCheck[] = [
+    ...large.map((v) => ({
+      target: `router overhead per send, in memory, at ${v.variant.fillers + 1} profiles${v.variant.middleware ? " with one user middleware" : ""} ≤ ${TARGET_OVERHEAD_US} µs`,
+      measured: `mean ${signed(v.meanDeltaUs / 1000)} (${v.results.map((r) => `${r.op} ${signed(r.pairedDeltaUs / 1000)}`).join(", ")})`,
+      met: v.meanDeltaUs <= TARGET_OVERHEAD_US,
+    })),
     {
       target: "router CPU overhead per call, in memory (no target set; reported)",
       measured: cpu.map((r) => `${r.op} ${signed(r.pairedDeltaUs / 1000)}`).join(", ") + ` (mean ${signed(cpuMean / 1000)})`,
@@ -545,10 +608,10 @@ function outcome(
       `Then the same sequence — PutObject of 1 KiB, GetObject reading the whole body, HeadObject, ListObjectsV2 of a ${LISTED_KEYS}-key prefix — runs straight on an S3Client and through an S3Router wrapping that very client, ` +
       `against ${backends.description}, in interleaved rounds. Then a ListObjectsV2 whose keys live in three backends (merged by the router) is timed against a plain listing of the same ${listing.keys} keys in one bucket.`,
     targets,
-    tables: [cpuTable, opsTable, listingTable],
+    tables: [cpuTable, largeTable, opsTable, listingTable],
     charts,
     notes,
-    data: { backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null }, settings, cpu, ops, listing },
+    data: { backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null }, settings, cpu, largeRouter: large, ops, listing },
   };
 }
 
