@@ -45,6 +45,8 @@ export class S3Router extends S3Client {
   readonly routeTable: RouteTable;
   readonly #clients: ReadonlyMap<string, LazyClient>;
   readonly #checksumDefault: RouterChecksumSetting | undefined;
+  /** Whether middleware was ever added to the router's own stack (see constructor). */
+  #ownMiddleware = false;
   /** Client name of the last command routed, for lib-storage's Location (see constructor). */
   #lastClient = "default";
 
@@ -77,6 +79,16 @@ export class S3Router extends S3Client {
     // The router never sends through its own stack; what users add to it is carried onto each
     // routed command, so start it empty.
     for (const entry of this.middlewareStack.identify()) this.middlewareStack.remove(entry.split(/ /)[0]!);
+    // Whether anything was ever added to it: `identify()` sorts the whole stack, too dear to ask
+    // on every send when (as usual) nothing was. `use()` and plugins add through these two.
+    const stack = this.middlewareStack as { add: (...args: never[]) => unknown; addRelativeTo: (...args: never[]) => unknown };
+    for (const method of ["add", "addRelativeTo"] as const) {
+      const original = stack[method].bind(stack);
+      stack[method] = (...args: never[]) => {
+        this.#ownMiddleware = true;
+        return original(...args);
+      };
+    }
     const config = this.config as unknown as Record<string, unknown>;
     // The SDK's getSignedUrl resolves an endpoint from the router's own config, which would sign
     // logical names for no backend. Refuse loudly instead of producing a wrong URL.
@@ -161,7 +173,7 @@ export class S3Router extends S3Client {
     const send = (p: CommandPlan) => {
       const routed = new command.constructor(p.input);
       routed.middlewareStack.use(command.middlewareStack);
-      if (this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
+      if (this.#ownMiddleware && this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
       const scope = p.scope;
       const client = p.client === plan.client ? backend : this.backend(p.client);
       return (client.send(routed as never, options as never) as Promise<unknown>).then(

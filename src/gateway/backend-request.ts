@@ -1,14 +1,14 @@
 /**
  * @module gateway/backend-request — sends one request to a backend: re-signed with the backend's
- * own credentials (SigV4, the SDK's signer) and streamed with backpressure through a keep-alive
- * pool. The body is never held whole: it flows from the client socket to the backend socket.
+ * own credentials (SigV4, gateway/backend-signer) and streamed with backpressure through a
+ * keep-alive pool. A large body is never held whole: it flows from the client socket to the
+ * backend socket (small ones are read and verified first, see gateway/proxy).
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { backendTls } from "../config/client-config.js";
-import { createHash, createHmac } from "node:crypto";
 import type { Readable } from "node:stream";
 import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
+import { resolveCredentials, signBackendRequest, type CredentialSource } from "./backend-signer.js";
 import { encodeKeyPath, encodeRfc3986 } from "./protocol/index.js";
 import { S3Error } from "./s3-error.js";
 
@@ -22,7 +22,8 @@ export interface BackendRequest {
   readonly query: ReadonlyArray<readonly [string, string]>;
   /** Headers to forward (already filtered), lowercase names. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Readable | undefined;
+  /** The body as it streams in, or whole (a small one, read and verified already). */
+  readonly body: Readable | Buffer | undefined;
   /** `x-amz-content-sha256` to sign with: the body's hex SHA-256, or `UNSIGNED-PAYLOAD`. */
   readonly payloadHash: string;
   /**
@@ -42,31 +43,20 @@ export type BackendResponse = Dispatcher.ResponseData;
 /** The parts of a backend's address and identity a request needs. */
 interface BackendAddress {
   readonly origin: URL;
+  /** `protocol//host` of the origin, for path-style requests. */
+  readonly originString: string;
+  /** The endpoint's own path, without a trailing slash (usually ""). */
+  readonly basePath: string;
   readonly pathStyle: boolean;
   readonly region: string;
-  readonly signer: SignatureV4;
+  /** The client's credentials (a provider: the SDK caches and refreshes them). */
+  readonly credentials: CredentialSource;
   /** The pool of the backend's TLS settings (its `ca`, `insecureSkipVerify`). */
   readonly dispatcher: Agent;
 }
 
-/** Node's crypto behind the hash interface the SDK's signer expects. */
-class Sha256 {
-  readonly #hash;
-  constructor(secret?: SourceData) {
-    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Uint8Array =>
-  typeof d === "string" ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-
+/** Bucket names a virtual host can carry. */
+const VIRTUAL_HOST_BUCKET = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Sends requests to backends; one connection pool for all of them. */
 export class BackendSender {
@@ -100,39 +90,37 @@ export class BackendSender {
    */
   async send(client: S3Client, name: string, req: BackendRequest, signal: AbortSignal): Promise<BackendResponse> {
     const address = await this.#address(client);
-    const virtualHost = !address.pathStyle && req.bucket !== undefined && /^[a-z0-9][a-z0-9-]*$/.test(req.bucket);
+    const virtualHost = !address.pathStyle && req.bucket !== undefined && VIRTUAL_HOST_BUCKET.test(req.bucket);
     const host = virtualHost ? `${req.bucket}.${address.origin.host}` : address.origin.host;
-    let path = address.origin.pathname.replace(/\/$/, "");
+    let path = address.basePath;
     if (req.bucket !== undefined && !virtualHost) path += `/${encodeRfc3986(req.bucket)}`;
     if (req.key !== undefined) path += `/${encodeKeyPath(req.key)}`;
     if (path === "") path = "/";
 
-    const query: Record<string, string | string[]> = {};
+    // Encoded once, for the wire and the signature alike.
+    const encodedQuery: Array<readonly [string, string]> = [];
+    let search = "";
     for (const [k, v] of req.query) {
-      const prior = query[k];
-      query[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+      const pair = [encodeRfc3986(k), encodeRfc3986(v)] as const;
+      encodedQuery.push(pair);
+      search += `${search === "" ? "?" : "&"}${v === "" ? pair[0] : `${pair[0]}=${pair[1]}`}`;
     }
-    const request = {
-      method: req.method,
-      protocol: address.origin.protocol,
-      hostname: virtualHost ? `${req.bucket}.${address.origin.hostname}` : address.origin.hostname,
-      ...(address.origin.port && { port: Number(address.origin.port) }),
-      path,
-      query,
-      headers: { ...req.headers, host, ...(req.identity !== "anonymous" && { "x-amz-content-sha256": req.payloadHash }) },
-    };
+    const headers: Record<string, string> = { ...req.headers, host };
     const identity = req.identity ?? "client";
     // An anonymous caller stays anonymous: no credentials of the gateway's are lent to it.
-    const signed = identity === "anonymous" ? request : await this.#signer(address, identity).sign(request);
-    const search = req.query.map(([k, v]) => (v === "" ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)).join("&");
+    if (identity !== "anonymous") {
+      headers["x-amz-content-sha256"] = req.payloadHash;
+      const credentials = await resolveCredentials(identity === "client" ? address.credentials : identity);
+      signBackendRequest({ method: req.method, path, encodedQuery, headers, payloadHash: req.payloadHash, region: address.region }, credentials);
+    }
     try {
       // The path goes on byte for byte as signed: a URL parser would resolve `.` and `..`
       // segments, which are part of S3 keys, after routing and scope checks saw them.
       return await address.dispatcher.request({
-        origin: `${address.origin.protocol}//${host}`,
-        path: `${path}${search ? `?${search}` : ""}`,
+        origin: virtualHost ? `${address.origin.protocol}//${host}` : address.originString,
+        path: `${path}${search}`,
         method: req.method as Dispatcher.HttpMethod,
-        headers: signed.headers,
+        headers,
         body: req.body ?? null,
         // undici drops the connection after a HEAD unless told the server sends no body after
         // one (S3 servers do not): without this every HEAD pays a new TCP connection.
@@ -148,18 +136,6 @@ export class BackendSender {
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await Promise.all([this.#agent, ...this.#tlsAgents.values()].map((agent) => agent.close()));
-  }
-
-  /** Signers of users' own backend credentials, per backend address and credentials. */
-  readonly #userSigners = new WeakMap<BackendAddress, WeakMap<object, SignatureV4>>();
-
-  #signer(address: BackendAddress, identity: Exclude<BackendIdentity, "anonymous">): SignatureV4 {
-    if (identity === "client") return address.signer;
-    let byUser = this.#userSigners.get(address);
-    if (!byUser) this.#userSigners.set(address, (byUser = new WeakMap()));
-    let signer = byUser.get(identity);
-    if (!signer) byUser.set(identity, (signer = signerFor(identity, address.region)));
-    return signer;
   }
 
   #address(client: S3Client): Promise<BackendAddress> {
@@ -190,10 +166,6 @@ export class BackendSender {
   }
 }
 
-/** SigV4 for S3 as the SDK signs it: the path as sent (S3 neither normalises nor re-encodes it). */
-const signerFor = (credentials: ConstructorParameters<typeof SignatureV4>[0]["credentials"], region: string): SignatureV4 =>
-  new SignatureV4({ credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false });
-
 async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<BackendAddress> {
   const config = client.config;
   const region = await config.region();
@@ -203,10 +175,12 @@ async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<Back
     : new URL(`https://s3.${region}.amazonaws.com`);
   return {
     origin,
+    originString: `${origin.protocol}//${origin.host}`,
+    basePath: origin.pathname.replace(/\/$/, ""),
     // Custom endpoints (MinIO, Ceph…) are usually path-style; AWS itself prefers virtual hosts.
     pathStyle: config.forcePathStyle === true || (explicit !== undefined && config.forcePathStyle !== false),
     region,
-    signer: signerFor(config.credentials, region),
+    credentials: config.credentials as CredentialSource,
     dispatcher,
   };
 }

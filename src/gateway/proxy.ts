@@ -179,10 +179,15 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
   const client = call.state.router.backend(plan.client);
   const body = request.body;
   let bodyError: unknown;
-  body?.on("error", (e) => (bodyError ??= e));
+  if (body && !Buffer.isBuffer(body)) body.on("error", (e) => (bodyError ??= e));
   let response;
   try {
-    response = await call.services.sender.send(client, plan.client, { ...request, identity: identityOf(call, plan.client) }, call.signal);
+    // A small body is read (and verified) whole first: the backend request then goes out as one
+    // write of headers and body instead of a stream write loop, and a body that fails its
+    // signature never reaches the backend at all.
+    const length = Number(request.headers["content-length"]);
+    const whole = body && !Buffer.isBuffer(body) && length <= WHOLE_BODY_BYTES ? await readWhole(body) : body;
+    response = await call.services.sender.send(client, plan.client, { ...request, body: whole, identity: identityOf(call, plan.client) }, call.signal);
   } catch (error) {
     // A body that failed verification explains the failure; a body torn down because the
     // backend connection failed does not.
@@ -193,6 +198,29 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
     throw bodyError;
   }
   return response;
+}
+
+/** Request bodies up to this size are read whole before they are sent on (see sendToBackend). */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+/**
+ * The whole of a (small) body: fails with the body's own error (signature, checksum, client gone,
+ * idle timeout), or `IncompleteBody` when it is torn down before its end.
+ */
+function readWhole(body: Readable): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    body.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    body.once("error", reject);
+    body.once("close", () => {
+      if (!body.readableEnded) reject(new S3Error("IncompleteBody", "The request body terminated unexpectedly"));
+    });
+  });
 }
 
 /** What a backend continuation token is bound to: the listing's route and backend bucket. */

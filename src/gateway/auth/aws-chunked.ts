@@ -39,6 +39,11 @@ export interface AwsChunkedDecoderOptions {
    * @default 16 MiB
    */
   readonly maxChunkSize?: number | undefined;
+  /**
+   * Called with the size of every piece received, before decoding (for metrics): counting here
+   * spares a stream stage of its own on every chunk of the upload.
+   */
+  readonly onBytes?: ((bytes: number) => void) | undefined;
 }
 
 /** The trailers of a body (lowercase names), without `x-amz-trailer-signature`. */
@@ -86,6 +91,7 @@ export class AwsChunkedDecoder extends Transform {
   readonly #declared: readonly string[];
   readonly #decodedLength: number | undefined;
   readonly #maxChunkSize: number;
+  readonly #onBytes: ((bytes: number) => void) | undefined;
   /** Running checksums of the declared checksum trailers this gateway can check. */
   readonly #checksums = new Map<string, RunningChecksum>();
 
@@ -121,6 +127,7 @@ export class AwsChunkedDecoder extends Transform {
     this.#declared = this.#trailerAllowed ? mode.declaredTrailers : [];
     this.#decodedLength = mode.decodedLength;
     this.#maxChunkSize = options.maxChunkSize ?? DEFAULT_MAX_CHUNK_SIZE;
+    this.#onBytes = options.onBytes;
     this.#previous = this.#signing?.seedSignature ?? "";
     for (const name of this.#declared) {
       const checksum = checksumForTrailer(name);
@@ -140,6 +147,7 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#onBytes?.(chunk.length);
     try {
       this.#consume(chunk);
       callback();

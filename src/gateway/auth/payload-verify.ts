@@ -21,15 +21,22 @@ import { S3Error } from "../s3-error.js";
 export class PayloadHashVerifier extends Transform {
   readonly #expected: string;
   readonly #hash: Hash = createHash("sha256");
+  readonly #onBytes: ((bytes: number) => void) | undefined;
   #held: Buffer | undefined;
 
-  /** @param expectedSha256 the hex SHA-256 the client signed (either case). */
-  constructor(expectedSha256: string) {
+  /**
+   * @param expectedSha256 the hex SHA-256 the client signed (either case).
+   * @param onBytes called with the size of every piece (for metrics), so that counting needs no
+   *   stream stage of its own.
+   */
+  constructor(expectedSha256: string, onBytes?: (bytes: number) => void) {
     super();
     this.#expected = expectedSha256.toLowerCase();
+    this.#onBytes = onBytes;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#onBytes?.(chunk.length);
     this.#hash.update(chunk);
     if (this.#held) this.push(this.#held);
     this.#held = chunk;

@@ -70,24 +70,15 @@ export function decodeRequestBody(
     return undefined;
   }
 
-  const stages: Transform[] = [];
-  if (onRawBytes) stages.push(new ByteCounter(onRawBytes));
-  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer") stages.push(new AwsChunkedDecoder(payload, options));
-  else if (payload.kind === "signed") stages.push(new PayloadHashVerifier(payload.sha256));
-  const last = stages[stages.length - 1];
-  if (!last) return req;
-
-  // pipe() does not carry errors downstream: a failing stage fails every later one, so that the
-  // consumer of the last sees it.
-  stages.forEach((stage, i) => {
-    if (stage !== last) {
-      stage.on("error", (error) => {
-        for (const later of stages.slice(i + 1)) if (!later.destroyed) later.destroy(error);
-      });
-    }
-  });
-  let upstream: Readable = req;
-  for (const stage of stages) upstream = upstream.pipe(stage);
+  // One stream stage at most: it counts the bytes too (a stage of its own would add a Writable
+  // and a Readable hop to every chunk of every upload).
+  let stage: Transform | undefined;
+  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer") stage = new AwsChunkedDecoder(payload, { ...options, onBytes: onRawBytes });
+  else if (payload.kind === "signed") stage = new PayloadHashVerifier(payload.sha256, onRawBytes);
+  else if (onRawBytes) stage = new ByteCounter(onRawBytes);
+  if (!stage) return req;
+  const last = stage;
+  req.pipe(last);
   finished(req, { writable: false }, (error) => {
     if (error && !last.destroyed) {
       last.destroy(new S3Error("IncompleteBody", "The request body terminated unexpectedly", {}, { cause: error }));
