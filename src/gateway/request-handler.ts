@@ -98,6 +98,10 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
         });
     release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
     if (!preflight) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
+    else if (target.bucket === undefined || !state.users.reachable(target.bucket)) {
+      // Preflights carry no identity: they may ask about buckets someone may use, not probe the others.
+      throw new S3Error("AccessDenied", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.");
+    }
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
     if (typeof input["CopySource"] === "string") {
@@ -197,10 +201,11 @@ function checkNames(operation: S3Operation, route: Route): void {
 
 /**
  * Bucket names S3 allows: letters, digits, `.`, `-`, `_` (the last two only as Ceph and older S3
- * regions allow them). Anything else (`..`, `%`, spaces) is refused before it can become a path.
+ * regions allow them), and Ceph RGW's `tenant:bucket` form. Anything else (`..`, `%`, spaces) is
+ * refused before it can become a path.
  */
 function checkBucketName(bucket: string): void {
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(bucket) || bucket === "." || bucket === "..") {
+  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(bucket) || bucket === "." || bucket === "..") {
     throw new S3Error("InvalidBucketName", "The specified bucket is not valid.", { BucketName: bucket });
   }
 }

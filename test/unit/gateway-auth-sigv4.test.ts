@@ -386,6 +386,16 @@ describe("authenticate: presigned URLs", () => {
     expect(authenticate(request, users, at(SIGNING_DATE)).payload).toEqual({ kind: "signed", sha256: sha });
   });
 
+  it("refuses a URL valid for more than a week with 403, as Ceph RGW does (s3-tests expects it)", async () => {
+    const request = await presigned({ expiresIn: 604_800 });
+    expect(authenticate(request, users, at(SIGNING_DATE)).user).toBe(ALICE);
+    // SDK signers will not sign more than a week: the period is edited in (checked before the signature).
+    const tooLong = { ...request, rawQuery: request.rawQuery.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=609901") };
+    expect(tooLong.rawQuery).toContain("X-Amz-Expires=609901");
+    const refused = refusal(() => authenticate(tooLong, users, at(SIGNING_DATE)));
+    expect([refused.code, refused.status]).toEqual(["AccessDenied", 403]);
+  });
+
   it("refuses a URL dated too far in the future", async () => {
     const request = await presigned({ date: new Date(SIGNING_DATE.getTime() + 3600_000) });
     expect(refusal(() => authenticate(request, users, at(SIGNING_DATE))).message).toBe("Request is not valid yet");
@@ -408,7 +418,6 @@ describe("authenticate: presigned URLs", () => {
     const request = await presigned();
     const edit = (from: RegExp, to: string) => ({ ...request, rawQuery: request.rawQuery.replace(from, to) });
     for (const variant of [
-      edit(/X-Amz-Expires=\d+/, "X-Amz-Expires=604801"),
       edit(/X-Amz-Expires=\d+/, "X-Amz-Expires=-1"),
       edit(/&X-Amz-SignedHeaders=[^&]+/, ""),
       edit(/X-Amz-Algorithm=[^&]+/, "X-Amz-Algorithm=AWS4-HMAC-SHA1"),

@@ -124,6 +124,16 @@ export class UserDirectory {
     }
   }
 
+  /**
+   * Whether any caller at all (a user, or anonymous callers) may address `bucket`: what an
+   * unauthenticated CORS preflight is allowed to ask about.
+   */
+  reachable(bucket: string): boolean {
+    if (this.#anonymous && inScope(this.#anonymous, bucket)) return true;
+    for (const scope of this.#scopes.values()) if (inScope(scope, bucket)) return true;
+    return false;
+  }
+
   /** Whether `bucket` is within the caller's scope (to filter a ListBuckets answer). */
   canSee(user: GatewayUser | undefined, bucket: string): boolean {
     const scope = this.#scopeOf(user);
