@@ -127,11 +127,13 @@ function checkRename(table: RouteTable, route: Route, bucket: string, key: strin
   } catch {
     // Left as sent: the backend judges it.
   }
-  // RenameObject stays within one bucket: a source naming another bucket is refused, not guessed.
-  if (!source.startsWith(`${bucket}/`) && source.includes("/") && raw.startsWith("/")) {
-    throw new NoRouteError("RenameObject", `the rename source "${raw}" is not in bucket "${bucket}"`, { bucket, key });
+  // RenameObject stays within one bucket, and a store reads the source as `[/]bucket/key` with or
+  // without the leading slash: a source that does not name this bucket first is refused, not
+  // guessed (read as a key of this bucket, `other/key` would reach bucket `other` on the store).
+  if (!source.startsWith(`${bucket}/`)) {
+    throw new NoRouteError("RenameObject", `the rename source "${raw}" is not in bucket "${bucket}" (expected "${bucket}/key")`, { bucket, key });
   }
-  if (source.startsWith(`${bucket}/`)) source = source.slice(bucket.length + 1);
+  source = source.slice(bucket.length + 1);
   if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || route.fallback || table.resolveObject(bucket, source) !== route) {
     throw new NoRouteError("RenameObject", `cannot rename to "${key}": only within one route that keeps bucket and key names (use CopyObject and DeleteObject)`, { bucket, key });
   }

@@ -11,6 +11,8 @@
  *   gateway's identity before the primary refuses that caller.
  * - A bucket name in RGW's `tenant:bucket` form with the gateway's own (empty) tenant is another
  *   spelling of a bucket: it must not reach, around the routes, a key a key-pattern route hides.
+ * - A RenameObject source that names another bucket without a leading slash (`other/key`, which
+ *   a store reads as bucket `other`) is refused, not forwarded as a key of the caller's bucket.
  * - A route holding part of a backend bucket (a mapped prefix) does not show the whole bucket's
  *   totals (RGW's `x-rgw-object-count`, `x-rgw-bytes-used`, quotas) in HeadBucket.
  */
@@ -161,6 +163,17 @@ describe("bucket names in RGW's tenant form", () => {
       expect(answer.text).not.toContain("shadowed");
       expect(answer.status).not.toBe(200);
     }
+  });
+});
+
+describe("RenameObject", () => {
+  it("refuses a source in another bucket, with or without a leading slash", async () => {
+    for (const source of [`${split}/owned-by-gateway.txt`, `/${split}/owned-by-gateway.txt`]) {
+      const answer = await sendSigned({ endpoint: gw.url, method: "PUT", path: `/${onB}/renamed.txt`, query: "renameObject=", user: GW_ALL, headers: { "x-amz-rename-source": source } });
+      expect(answer.status).toBe(400);
+    }
+    const error = await b.send(new HeadObjectCommand({ Bucket: onB, Key: "renamed.txt" })).catch((e: unknown) => e);
+    expect(errorStatus(error)).toBe(404);
   });
 });
 
