@@ -205,7 +205,10 @@ function checkNames(operation: S3Operation, route: Route): void {
  * refused before it can become a path.
  */
 function checkBucketName(bucket: string): void {
-  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(bucket) || bucket === "." || bucket === "..") {
+  // A tenant form needs both parts, once: RGW reads `:bucket` as `bucket` of the default tenant,
+  // another spelling of a bucket that routes and scopes would not recognise.
+  const badTenantForm = bucket.includes(":") && !/^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$/.test(bucket);
+  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(bucket) || bucket === "." || bucket === ".." || badTenantForm) {
     throw new S3Error("InvalidBucketName", "The specified bucket is not valid.", { BucketName: bucket });
   }
 }
