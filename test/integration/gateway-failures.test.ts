@@ -3,7 +3,7 @@
  * it: a backend that is down or never answers is a 503 naming it (never a hang), and a client
  * that disconnects mid-upload leaves nothing behind.
  */
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { request } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -10,7 +10,6 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  S3Client,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import fc from "fast-check";

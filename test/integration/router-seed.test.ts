@@ -28,7 +28,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createS3Router, CrossBackendError, presignUrl, type S3Router } from "../../src/index.js";
+import { createS3Router, presignUrl, type S3Router } from "../../src/index.js";
 import { createBuckets, emptyAndDeleteBucket, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
 
 const aws = rgwClient(injectRgw("rgwA")); // stands for AWS S3: the default client

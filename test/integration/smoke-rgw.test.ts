@@ -2,7 +2,7 @@
  * @module test/integration/smoke-rgw — proves the integration backends are two real, separate S3
  * servers: data written to one is absent from the other, and signatures are really checked.
  */
-import { GetObjectCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from '../support/backends.js';

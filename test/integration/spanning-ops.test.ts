@@ -18,7 +18,6 @@ import {
   S3Client,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, CrossBackendError, type S3Router, type S3RouterOptions } from "../../src/index.js";
