@@ -44,7 +44,7 @@ let gw: RunningGateway;
 let migrationGw: RunningGateway;
 
 beforeAll(async () => {
-  createRgwUser(inject("rgwAConf"), "mallory", MALLORY.accessKeyId, MALLORY.secretAccessKey);
+  createRgwUser(inject("rgwAConf"), "gw-attacks-mallory", MALLORY.accessKeyId, MALLORY.secretAccessKey);
   await createBuckets(a, [split, shared, migrating]);
   await createBuckets(b, [splitPrivate, onB, migratingOld]);
   for (const key of ["left-1", "left-2"]) await b.send(new PutObjectCommand({ Bucket: migratingOld, Key: key, Body: "only copy" }));
