@@ -7,8 +7,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { backendTls } from "../config/client-config.js";
 import type { Readable } from "node:stream";
-import { createRequire } from "node:module";
-import type { Agent as UndiciAgent, Dispatcher, errors as UndiciErrors } from "undici";
+import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
 import { resolveCredentials, signBackendRequest, type CredentialSource } from "./backend-signer.js";
 import { encodeKeyPath, encodeRfc3986 } from "./protocol/index.js";
 import { S3Error } from "./s3-error.js";
@@ -56,16 +55,6 @@ interface BackendAddress {
   readonly dispatcher: Agent;
 }
 
-/**
- * undici's connection pool and its error classes, loaded on their own: undici's index also loads
- * fetch, WebSocket, caching and mocking, about 7 MiB of resident memory the gateway never uses.
- * (undici declares no `exports` map; these are the modules its index re-exports.)
- */
-const load = createRequire(import.meta.url);
-const Agent = load("undici/lib/dispatcher/agent.js") as typeof UndiciAgent;
-type Agent = UndiciAgent;
-const undiciErrors = load("undici/lib/core/errors.js") as typeof UndiciErrors;
-
 /** Bucket names a virtual host can carry. */
 const VIRTUAL_HOST_BUCKET = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -74,7 +63,7 @@ export class BackendSender {
   readonly #agent: Agent;
   /** Pools of backends with their own TLS settings, one per distinct settings (see BackendTls.id). */
   readonly #tlsAgents = new Map<string, Agent>();
-  readonly #agentOptions: UndiciAgent.Options;
+  readonly #agentOptions: Agent.Options;
   readonly #addresses = new WeakMap<S3Client, Promise<BackendAddress>>();
   readonly #timeoutMs: number;
 
