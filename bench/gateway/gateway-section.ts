@@ -50,6 +50,12 @@ const SMALL_BYTES = 1024;
 const CONCURRENCIES = [1, 16, 64] as const;
 const FILLER_PROFILES = 100;
 const GATEWAY_USER = { accessKeyId: "GWBENCHKEY", secretAccessKey: "gw-bench-secret-0123456789abcdefghijklmn" };
+/**
+ * The concurrent-clients workload's users of the gateway: the gateway caps each user at 64
+ * requests in progress (gateway.limits.maxRequestsPerUser, its default), so 256 clients at once are
+ * several users, as they would be in front of a shared gateway.
+ */
+const FLEET_USERS = Array.from({ length: 4 }, (_, i) => ({ accessKeyId: `GWFLEET${i}`, secretAccessKey: `gw-fleet-secret-${i}-0123456789abcdefghijklmn` }));
 const RGW_USER = { accessKeyId: "AKIAGWBENCH", secretAccessKey: "rgw-bench-secret-0123456789abcdefghijklm" };
 /** The logical bucket clients of the gateway address; it maps to the physical one under this prefix. */
 const LOGICAL_BUCKET = "gateway-bench";
@@ -289,15 +295,15 @@ export const gatewaySection: BenchSection = {
       const block = randomBlock();
       const large = await measureLarge(paths, settings, block, procs, log);
       const small = await measureSmall(paths, settings, body, procs, log);
-      const endpointOf: Record<PathName, { url: string; credentials: { accessKeyId: string; secretAccessKey: string } } | undefined> = {
-        direct: { url: backend.endpoint, credentials: backend.credentials },
-        nginx: nginx ? { url: nginx.url, credentials: backend.credentials } : undefined,
-        gateway: { url: gateway.url, credentials: GATEWAY_USER },
+      const endpointOf: Record<PathName, { url: string; identities: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }> } | undefined> = {
+        direct: { url: backend.endpoint, identities: [backend.credentials] },
+        nginx: nginx ? { url: nginx.url, identities: [backend.credentials] } : undefined,
+        gateway: { url: gateway.url, identities: FLEET_USERS },
       };
       const mixed = await (async () => {
         const fleets = FLEETS.map((size) => {
           const byName = {} as Record<PathName, ClientFleet | undefined>;
-          for (const p of paths) byName[p.name] = clientFleet(p, endpointOf[p.name]!.url, endpointOf[p.name]!.credentials, size);
+          for (const p of paths) byName[p.name] = clientFleet(p, endpointOf[p.name]!.url, endpointOf[p.name]!.identities, size);
           return byName;
         });
         try {
@@ -333,7 +339,7 @@ export const gatewaySection: BenchSection = {
       cleanup.push(() => idleGateway.stop());
       const idlePath = gatewayPath(idleGateway);
       await warmUp(idlePath, settings, body);
-      const idle = await idleConnectionsRss(idlePath, idleGateway.pid, idleGateway.url, GATEWAY_USER, IDLE_CONNECTIONS, idlePath.client, body);
+      const idle = await idleConnectionsRss(idlePath, idleGateway.pid, idleGateway.url, FLEET_USERS, IDLE_CONNECTIONS, idlePath.client, body);
       idlePath.client.destroy();
       await idleGateway.stop();
       log(`RSS with ${IDLE_CONNECTIONS} idle keep-alive clients: ${formatBytes(idle.idleRss)} (before ${formatBytes(idle.beforeRss)}, ${formatBytes(idle.perConnection)} per connection)`);
@@ -450,7 +456,7 @@ function gatewayConfig(backend: Backend, bucket: string, logLevel: string): unkn
       },
     },
     profiles,
-    gateway: { users: [{ ...GATEWAY_USER }], logLevel, shutdownGraceMs: 2000, backendTimeoutMs: 120_000 },
+    gateway: { users: [{ ...GATEWAY_USER }, ...FLEET_USERS.map((u) => ({ ...u }))], logLevel, shutdownGraceMs: 2000, backendTimeoutMs: 120_000 },
   };
 }
 
@@ -937,7 +943,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
   };
 
   const mixedTable: ResultTable = {
-    title: `Concurrent clients: ${FLEETS.join(" and ")} SDK clients at once, each on its own keep-alive connection, alternating 4 KiB PUT and GET of its own keys (${settings.mixedRounds} interleaved rounds of ${FLEETS.map((f) => `${settings.mixedOpsPerClient[f]} calls per client at ${f}`).join(", ")}; ratios: median of per-round ratios)`,
+    title: `Concurrent clients: ${FLEETS.join(" and ")} SDK clients at once, each on its own keep-alive connection, alternating 4 KiB PUT and GET of its own keys; through the gateway as ${FLEET_USERS.length} users, which it caps at 64 requests in progress each (${settings.mixedRounds} interleaved rounds of ${FLEETS.map((f) => `${settings.mixedOpsPerClient[f]} calls per client at ${f}`).join(", ")}; ratios: median of per-round ratios)`,
     columns: [
       { header: "clients" },
       { header: "path", align: "left" },
@@ -949,6 +955,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
       { header: "added p99" },
       { header: "proxy CPU / call" },
       { header: "client CPU / call" },
+      { header: "failed calls" },
     ],
     rows: o.mixed.flatMap((m) =>
       pathNames.map((p) => {
@@ -968,6 +975,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
           p === "direct" ? "" : signedMs(r.p99 - m.byPath.direct!.p99),
           p === "direct" ? "—" : formatMs(r.cpuMsPerOp[p] ?? Number.NaN),
           formatMs(r.cpuMsPerOp["client"] ?? Number.NaN),
+          r.errors === 0 ? "0" : `${r.errors} (${r.firstError ?? ""})`,
         ];
       }),
     ),
