@@ -9,7 +9,8 @@ import { S3Client, type S3, type ServiceInputTypes, type ServiceOutputTypes } fr
 import type { Command as SdkCommand, HttpHandlerOptions } from "@smithy/types";
 import { LazyClient } from "../config/client-config.js";
 import { resolveRouterOptions, type S3RouterOptions } from "../config/router-options.js";
-import { RouterMisuseError } from "../errors.js";
+import { ConfigError, RouterMisuseError } from "../errors.js";
+import { overlappingPrefixes } from "../routing/bucket-ownership.js";
 import { RouteTable } from "../routing/route-table.js";
 import { commandName, operationName } from "./command-kind.js";
 import { Migration } from "../migration/migration.js";
@@ -30,6 +31,8 @@ type RoutableCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> 
 /** When lib-storage (given the router) adds checksums. @default "WHEN_REQUIRED" if any backend says so. */
 export type RouterChecksumSetting = "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 type Endpoint = { protocol: string; hostname: string; port?: number; path: string };
+/** The methods that change a middleware stack in place. */
+const STACK_CHANGES = ["add", "addRelativeTo", "remove", "removeByTag"] as const;
 
 /**
  * Routes S3 commands to several backends by bucket and key pattern. Build it with
@@ -45,8 +48,8 @@ export class S3Router extends S3Client {
   readonly routeTable: RouteTable;
   readonly #clients: ReadonlyMap<string, LazyClient>;
   readonly #checksumDefault: RouterChecksumSetting | undefined;
-  /** Whether middleware was ever added to the router's own stack (see constructor). */
-  #ownMiddleware = false;
+  /** Whether the router's own stack holds middleware; undefined after a change (see constructor). */
+  #ownMiddleware: boolean | undefined = false;
   /** Client name of the last command routed, for lib-storage's Location (see constructor). */
   #lastClient = "default";
 
@@ -61,6 +64,8 @@ export class S3Router extends S3Client {
     const sources = [...resolved.clients];
     const backendOf = (name: string) => sources.find(([, source]) => source === resolved.clients.get(name))?.[0] ?? name;
     this.routeTable = new RouteTable(resolved.routes, backendOf);
+    const overlaps = overlappingPrefixes(this.routeTable);
+    if (overlaps.length > 0) throw new ConfigError(overlaps);
     this.#spanning = {
       table: this.routeTable,
       backend: (name) => this.backend(name),
@@ -79,13 +84,13 @@ export class S3Router extends S3Client {
     // The router never sends through its own stack; what users add to it is carried onto each
     // routed command, so start it empty.
     for (const entry of this.middlewareStack.identify()) this.middlewareStack.remove(entry.split(/ /)[0]!);
-    // Whether anything was ever added to it: `identify()` sorts the whole stack, too dear to ask
-    // on every send when (as usual) nothing was. `use()` and plugins add through these two.
-    const stack = this.middlewareStack as { add: (...args: never[]) => unknown; addRelativeTo: (...args: never[]) => unknown };
-    for (const method of ["add", "addRelativeTo"] as const) {
+    // How many middleware it holds is asked again only after a change: `identify()` sorts the
+    // whole stack, too dear for every send. `use()` and plugins change it through these methods.
+    const stack = this.middlewareStack as unknown as Record<(typeof STACK_CHANGES)[number], (...args: never[]) => unknown>;
+    for (const method of STACK_CHANGES) {
       const original = stack[method].bind(stack);
       stack[method] = (...args: never[]) => {
-        this.#ownMiddleware = true;
+        this.#ownMiddleware = undefined;
         return original(...args);
       };
     }
@@ -173,7 +178,7 @@ export class S3Router extends S3Client {
     const send = (p: CommandPlan) => {
       const routed = new command.constructor(p.input);
       routed.middlewareStack.use(command.middlewareStack);
-      if (this.#ownMiddleware && this.middlewareStack.identify().length > 0) routed.middlewareStack.use(this.middlewareStack);
+      if ((this.#ownMiddleware ??= this.middlewareStack.identify().length > 0)) routed.middlewareStack.use(this.middlewareStack);
       const scope = p.scope;
       const client = p.client === plan.client ? backend : this.backend(p.client);
       return (client.send(routed as never, options as never) as Promise<unknown>).then(

@@ -5,6 +5,7 @@
  * so they are safe exactly on an owning route — even one that stores keys under a prefix: the
  * bucket then holds this route's keys only, and is treated as if there were no prefix.
  */
+import type { ConfigIssue } from "../errors.js";
 import { toPhysicalBucket } from "../mapping/key-mapping.js";
 import type { Route, RouteTable } from "./route-table.js";
 
@@ -44,3 +45,29 @@ export function bucketSharers(table: RouteTable, route: Route, bucket: string): 
 const withPlaces = (route: Route): Route[] => [route, ...(route.fallback ? [route.fallback] : []), ...(route.mirror ? [route.mirror] : [])];
 
 const nameOf = (route: Route): string => route.name;
+
+/**
+ * Routes that store keys of different caller buckets in one backend bucket under prefixes of
+ * which one extends the other (`tenant1` and `tenant10`, or none and `t/`): a key of the first
+ * is then a key of the second (`tenant1` + `0/x` is `tenant10` + `/x`… and every key under no
+ * prefix), so the tenants' keys mix. Routes with key patterns are left out: their patterns may
+ * keep the keys apart. Equal prefixes are aliases of one key space, and allowed.
+ */
+export function overlappingPrefixes(table: RouteTable): ConfigIssue[] {
+  const placed = table.routes.filter((r) => r.mappedBucket !== undefined && r.keyPattern === undefined);
+  const issues: ConfigIssue[] = [];
+  for (const [i, a] of placed.entries()) {
+    for (const b of placed.slice(i + 1)) {
+      if (a.backend !== b.backend || a.mappedBucket !== b.mappedBucket || a.mappedPrefix === b.mappedPrefix) continue;
+      const [short, long] = a.mappedPrefix.length < b.mappedPrefix.length ? [a, b] : [b, a];
+      if (!long.mappedPrefix.startsWith(short.mappedPrefix)) continue;
+      issues.push({
+        path: `profiles.${long.name}.mapped_prefix`,
+        message:
+          `"${long.mappedPrefix}" extends the mapped_prefix "${short.mappedPrefix}" of profile "${short.name}" in the same backend bucket "${long.mappedBucket}": ` +
+          `keys of "${short.name}" would be keys of "${long.name}" (end each prefix with "/", and give no profile an empty prefix there)`,
+      });
+    }
+  }
+  return issues;
+}

@@ -200,6 +200,11 @@ describe("classifyOperation", () => {
     expect(refusal("DELETE", "/b?tagging&cors")).toBe("NotImplemented");
   });
 
+  it("refuses control characters in response-* overrides (they become answer headers)", () => {
+    expect(() => classify("GET", "/b/k?response-content-disposition=a%0D%0ASet-Cookie%3A%20x")).toThrow(expect.objectContaining({ code: "InvalidArgument" }));
+    expect(classify("GET", "/b/k?response-content-disposition=attachment%3B%20filename%3D%22a.txt%22").args).toHaveLength(1);
+  });
+
   it("knows CORS preflights (unsigned OPTIONS) at bucket and object level", () => {
     expect(classify("OPTIONS", "/b/k")).toMatchObject({ name: "PreflightObject", write: false });
     expect(classify("OPTIONS", "/b")).toMatchObject({ name: "PreflightBucket", write: false });

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
-import { createS3Router, CrossBackendError, NoRouteError, RouterMisuseError } from "../../src/index.js";
+import { ConfigError, createS3Router, CrossBackendError, NoRouteError, RouterMisuseError } from "../../src/index.js";
 import { fakeBackend, type Recorded } from "../support/fake-backend.js";
 
 function seedRouter(respondMinio?: (c: Recorded) => unknown, respondAws?: (c: Recorded) => unknown) {
@@ -163,6 +163,22 @@ describe("S3Router", () => {
     });
     await expect(two.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(/also reached by "b"/);
     await two.send(new DeleteBucketCommand({ Bucket: "tenant-c" }));
+  });
+
+  it("refuses tenants whose prefixes in one backend bucket extend each other (their keys would mix)", () => {
+    const make = (a: string, b: string) =>
+      createS3Router({
+        clients: { default: fakeBackend() },
+        profiles: {
+          t1: { client: "default", source_bucket_pattern: "tenant-1", mapped_bucket_name: "shared", mapped_prefix: a },
+          t10: { client: "default", source_bucket_pattern: "tenant-10", mapped_bucket_name: "shared", mapped_prefix: b },
+        },
+      });
+    expect(() => make("tenant1", "tenant10")).toThrow(/profiles\.t10\.mapped_prefix: "tenant10" extends the mapped_prefix "tenant1" of profile "t1"/);
+    expect(() => make("", "b/")).toThrow(ConfigError);
+    expect(() => make("a/", "b/")).not.toThrow();
+    // The same prefix: two names for one key space (a renamed bucket), allowed.
+    expect(() => make("p/", "p/")).not.toThrow();
   });
 
   it("routes by the command's class, not its (minifiable) name", async () => {

@@ -114,7 +114,13 @@ function argumentsOf(spec: OperationSpec, query: Query): QueryParam[] {
   const args: QueryParam[] = [];
   for (const param of query) {
     const [name] = param;
-    if (name === spec.sub || spec.args.has(name)) args.push(param);
+    if (name === spec.sub || spec.args.has(name)) {
+      // response-* values become answer headers: a control character would split or corrupt them.
+      if (name.startsWith("response-") && /[\u0000-\u001f\u007f]/.test(param[1])) {
+        throw new S3Error("InvalidArgument", `${name} holds a control character.`, { ArgumentName: name });
+      }
+      args.push(param);
+    }
     else if (isProtocolParameter(name)) continue;
     else if (spec.access === "write") {
       throw new S3Error("NotImplemented", `The gateway does not support the query parameter "${name}" on ${spec.name}.`, { ArgumentName: name });
