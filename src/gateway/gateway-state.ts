@@ -8,6 +8,7 @@ import type { S3Router } from "../client/s3-router.js";
 import type { RouterFileConfig } from "../config/load-config.js";
 import { UserDirectory } from "./auth/index.js";
 import { ConfigError } from "../errors.js";
+import { renamedInto } from "../routing/bucket-ownership.js";
 import { BackendTokenVault } from "./backend-token.js";
 import { parseGatewaySettings, type GatewaySettings } from "./gateway-config.js";
 
@@ -21,6 +22,8 @@ export interface GatewayState {
    * and access key id.
    */
   readonly internalNames: readonly string[];
+  /** Backend buckets profiles rename caller buckets into, by backend: never addressed by their own name. */
+  readonly renamedInto: ReadonlyMap<string, ReadonlySet<string>>;
   /** Seals the backends' continuation tokens for callers (see gateway/backend-token). */
   readonly tokens: BackendTokenVault;
 }
@@ -36,7 +39,7 @@ export function buildState(config: RouterFileConfig): GatewayState {
   const users = new UserDirectory(settings.users, settings.anonymous);
   // Keyed like merged-listing tokens: the shared secret, else what the routes are.
   const tokens = new BackendTokenVault(config.listingTokenSecret ?? JSON.stringify({ clients: Object.keys(config.clients), profiles: config.profiles }));
-  return { router, users, settings, internalNames: internalNamesOf(config, settings), tokens };
+  return { router, users, settings, internalNames: internalNamesOf(config, settings), tokens, renamedInto: renamedInto(router.routeTable) };
 }
 
 /** Every `backendCredentials` entry must name a client of the file. */

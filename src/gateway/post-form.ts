@@ -51,6 +51,7 @@ export function readPostForm(req: IncomingMessage): Promise<PostForm> {
       return;
     }
     const fields = new Map<string, { name: string; value: string }>();
+    const pending: Array<Promise<void>> = [];
     let done = false;
     const fail = (error: S3Error) => {
       if (done) return;
@@ -64,13 +65,34 @@ export function readPostForm(req: IncomingMessage): Promise<PostForm> {
       fields.set(name.toLowerCase(), { name, value });
     });
     parser.on("file", (name, file, info) => {
-      if (done || name.toLowerCase() !== "file") {
-        // A second file, or a file under another name: S3 reads one field named file.
+      if (done) {
         file.resume();
         return;
       }
-      done = true;
-      resolve({ fields, file, filename: info.filename ?? "" });
+      if (name.toLowerCase() === "file") {
+        done = true;
+        // Fields sent as file parts before it may still be ending: the form is whole once they have.
+        void Promise.all(pending).then(() => resolve({ fields, file, filename: info.filename ?? "" }));
+        return;
+      }
+      // A field sent as a file part (Python's requests sends every field so): its value, bounded.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      file.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > LIMITS.fieldSize) {
+          file.resume();
+          fail(new S3Error("InvalidArgument", `The form field ${name} is too long.`, { ArgumentName: name }));
+        } else chunks.push(chunk);
+      });
+      pending.push(
+        new Promise<void>((ended) =>
+          file.on("end", () => {
+            fields.set(name.toLowerCase(), { name, value: Buffer.concat(chunks).toString("utf8") });
+            ended();
+          }),
+        ),
+      );
     });
     for (const event of ["fieldsLimit", "partsLimit"] as const) {
       parser.on(event, () => fail(new S3Error("InvalidArgument", "The form has too many fields.")));

@@ -149,8 +149,8 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
   for (const [name, value] of call.query) {
     const field = PHYSICAL_QUERY[name];
     if (name === "continuation-token") {
-      // An empty token is no token, as S3 reads it; any other is one the gateway sealed.
-      if (value !== "") backendQuery.push([name, call.state.tokens.open(value, tokenScope(plan.scope))]);
+      // An empty token is no token, as S3 reads it (and echoes it); any other is one the gateway sealed.
+      backendQuery.push([name, value === "" ? "" : call.state.tokens.open(value, tokenScope(plan.scope))]);
     } else backendQuery.push(field && typeof physical[field] === "string" ? [name, physical[field]] : [name, value]);
   }
   // The plan may add what the caller left out: above all the route's prefix on a listing sent

@@ -98,7 +98,10 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
         });
     release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
     if (!preflight) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
-    else if (target.bucket === undefined || !state.users.reachable(target.bucket)) {
+    else if (req.headers.origin === undefined || req.headers["access-control-request-method"] === undefined) {
+      // Not a preflight S3 can answer: refused as S3 (and RGW) refuse it, before any store is asked.
+      throw new S3Error("InvalidArgument", "Insufficient information. Origin request header needed.", { ArgumentName: "Origin" });
+    } else if (target.bucket === undefined || !state.users.reachable(target.bucket)) {
       // Preflights carry no identity: they may ask about buckets someone may use, not probe the others.
       throw new S3Error("AccessDenied", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.");
     }
@@ -115,6 +118,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
         // for a copy across backends): never from an administration namespace either.
         const from = state.router.routeTable.resolveObject(source.bucket, source.key);
         checkBackendBucket(toPhysicalBucket(from, source.bucket));
+        checkNotRenamedInto(state, from, toPhysicalBucket(from, source.bucket));
       }
       state.users.authorize(auth.user, { bucket: source.bucket, write: false });
     }
@@ -161,6 +165,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
     checkNames(operation, plan.route);
     checkBackendBucket(plan.input["Bucket"]);
+    checkNotRenamedInto(state, plan.route, plan.input["Bucket"]);
     exchange.route = plan.route.name;
     exchange.backend = plan.client;
     const call: ProxyCall = { services, state, operation, req, headers, res, auth, query: operation.args, signal: abort.signal, exchange, resource };
@@ -226,6 +231,15 @@ function checkBackendBucket(physical: unknown): void {
   }
 }
 
+/**
+ * Refuses a request that names, through a route keeping bucket names, a backend bucket that a
+ * profile renames other buckets into: under its own name it would show every tenant's keys.
+ */
+function checkNotRenamedInto(state: GatewayState, route: Route, physical: unknown): void {
+  if (typeof physical !== "string" || route.mappedBucket !== undefined) return;
+  if (state.renamedInto.get(route.backend)?.has(physical)) throw new S3Error("AccessDenied", "Access Denied");
+}
+
 /** Parameters of a presigned request that authenticate it; the other `x-amz-*` ones are headers. */
 const PRESIGN_FIELDS = new Set([
   "x-amz-algorithm",
@@ -287,7 +301,10 @@ async function answerSpanning(
       body = xml.listMultipartUploadsXml(output);
       break;
     case "ListBuckets": {
-      const buckets = ((output["Buckets"] as Array<{ Name?: string }> | undefined) ?? []).filter((b) => b.Name !== undefined && state.users.canSee(auth.user, b.Name));
+      const internal = new Set([...state.renamedInto.values()].flatMap((names) => [...names]));
+      const buckets = ((output["Buckets"] as Array<{ Name?: string }> | undefined) ?? []).filter(
+        (b) => b.Name !== undefined && state.users.canSee(auth.user, b.Name) && !internal.has(b.Name),
+      );
       body = xml.listBucketsXml({ ...output, Buckets: buckets });
       break;
     }

@@ -14,8 +14,10 @@ import type { Route, RouteTable } from "./route-table.js";
  * by name; empty when `route` owns it.
  *
  * A route shares its backend bucket when it maps several caller buckets into one, when another
- * route (or a fallback or mirror of one) maps a caller bucket into the same backend bucket, or
- * when a route keeping bucket names reaches a caller bucket of that very name.
+ * route (or a fallback or mirror of one) maps another caller bucket into the same backend bucket,
+ * or when a route keeping bucket names reaches a caller bucket of that very name. Routes that
+ * split one caller bucket's keys (key patterns) share nothing with another caller: the bucket
+ * and all its keys are that caller's.
  *
  * @example
  * // tenant-a and tenant-b both live in backend bucket "shared", under a/ and b/:
@@ -33,8 +35,11 @@ export function bucketSharers(table: RouteTable, route: Route, bucket: string): 
   for (const candidate of table.routes.flatMap(withPlaces)) {
     if (candidate === route || candidate.backend !== route.backend) continue;
     if (candidate.mappedBucket !== undefined) {
-      if (candidate.mappedBucket === physical) sharers.add(nameOf(candidate));
-    } else if (sameName.includes(candidate.primary ?? candidate)) {
+      // Another profile renaming into this backend bucket: a sharer, unless it serves this very
+      // caller bucket only (keys of one bucket split between routes stay that bucket's).
+      if (candidate.mappedBucket === physical && candidate.bucketPattern?.literal !== bucket) sharers.add(nameOf(candidate));
+    } else if (physical !== bucket && sameName.includes(candidate.primary ?? candidate)) {
+      // A route keeping names reaches this backend bucket as a caller bucket of that name.
       sharers.add(nameOf(candidate));
     }
   }
@@ -70,4 +75,20 @@ export function overlappingPrefixes(table: RouteTable): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * The backend buckets, by backend, that profiles rename caller buckets into: internal names,
+ * which the gateway does not let anyone address (or list) by their own name.
+ */
+export function renamedInto(table: RouteTable): ReadonlyMap<string, ReadonlySet<string>> {
+  const byBackend = new Map<string, Set<string>>();
+  for (const route of table.routes.flatMap(withPlaces)) {
+    const physical = route.mappedBucket;
+    if (physical === undefined || route.bucketPattern?.literal === physical) continue;
+    let set = byBackend.get(route.backend);
+    if (!set) byBackend.set(route.backend, (set = new Set()));
+    set.add(physical);
+  }
+  return byBackend;
 }

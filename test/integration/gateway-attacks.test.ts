@@ -16,10 +16,10 @@
  * - A route holding part of a backend bucket (a mapped prefix) does not show the whole bucket's
  *   totals (RGW's `x-rgw-object-count`, `x-rgw-bytes-used`, quotas) in HeadBucket.
  */
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
-import { backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
+import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 import { sendSigned } from "../support/raw-request.js";
 import { createRgwUser } from "../support/rgw.js";
 
@@ -182,5 +182,37 @@ describe("a route holding part of a backend bucket", () => {
     const answer = await sendSigned({ endpoint: gw.url, method: "HEAD", path: "/tenant-mine", user: GW_TENANT });
     expect(answer.status).toBe(200);
     for (const name of Object.keys(answer.headers)) expect(name).not.toMatch(/^x-rgw-(object-count|bytes-used|quota-)/);
+  });
+});
+
+describe("backend buckets that profiles rename into", () => {
+  it("are not reachable or listed under their own name through a route keeping names", async () => {
+    const physical = uniqueBucket("renamed-into");
+    const backend = rgwClient(injectRgw("rgwA"));
+    await createBuckets(backend, [physical]);
+    try {
+      await backend.send(new PutObjectCommand({ Bucket: physical, Key: "tenant-b/secret.txt", Body: "b's" }));
+      const gw = await startGateway({
+        clients: { default: backendConfig(injectRgw("rgwA")) },
+        profiles: { a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: physical, mapped_prefix: "tenant-a/" } },
+        gateway: { users: [GATEWAY_USER] },
+      });
+      try {
+        const s3 = gw.client({ maxAttempts: 1 });
+        for (const attempt of [
+          () => s3.send(new GetObjectCommand({ Bucket: physical, Key: "tenant-b/secret.txt" })),
+          () => s3.send(new ListObjectsV2Command({ Bucket: physical })),
+          () => s3.send(new CopyObjectCommand({ Bucket: "tenant-a", Key: "stolen", CopySource: `${physical}/tenant-b/secret.txt` })),
+        ]) {
+          expect(errorName(await attempt().catch((e: unknown) => e))).toBe("AccessDenied");
+        }
+        const names = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name);
+        expect(names).not.toContain(physical);
+      } finally {
+        await gw.stop();
+      }
+    } finally {
+      await emptyAndDeleteBucket(backend, physical);
+    }
   });
 });

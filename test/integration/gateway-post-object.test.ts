@@ -128,6 +128,17 @@ describe("POST Object through the gateway", () => {
     expect(await absent(key)).toBe("NotFound");
   });
 
+  it("reads fields sent as file parts, as Python's requests sends every field", async () => {
+    const fields = { key: "as-files.txt", "Content-Type": "text/plain", ...sigV2Fields(USER, [{ bucket: BUCKET }, ["eq", "$key", "as-files.txt"], ["starts-with", "$Content-Type", "text/"]]) };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, new Blob([value]), name);
+    form.append("file", new Blob(["sent as files"]), "file");
+    const answer = await fetch(`${gw.url}/${BUCKET}`, { method: "POST", body: form });
+    expect(answer.status).toBe(204);
+    const object = await stored("as-files.txt");
+    expect([await readBody(object, "utf8"), object.ContentType]).toEqual(["sent as files", "text/plain"]);
+  });
+
   it("refuses a form without a key field", async () => {
     const answer = await post(sigV4Fields(USER, [{ bucket: BUCKET }]), "x");
     expect(answer.status).toBe(400);

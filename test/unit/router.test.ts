@@ -163,6 +163,12 @@ describe("S3Router", () => {
     });
     await expect(two.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(/also reached by "b"/);
     await two.send(new DeleteBucketCommand({ Bucket: "tenant-c" }));
+    // One caller bucket's keys split between two routes in its own backend bucket: still its own.
+    const split = createS3Router({
+      clients: { default: store },
+      profiles: { o: { client: "default", source_bucket_pattern: "*", source_key_pattern: "o*", mapped_prefix: "o-split/" }, all: { client: "default", source_bucket_pattern: "*" } },
+    });
+    await split.send(new DeleteBucketCommand({ Bucket: "photos" }));
   });
 
   it("refuses tenants whose prefixes in one backend bucket extend each other (their keys would mix)", () => {
