@@ -1212,18 +1212,11 @@ function boundNotes(o: OutcomeInput): string[] {
     );
   }
   notes.push(
-    "**Changes in src/gateway that would help** (this benchmark does not change src/): " +
-      (headChurn >= 0.5
-        ? "(1) backend-request.ts: `reset: false` on HEAD (above). "
-        : "(1) Done already: src/gateway/backend-request.ts passes `reset: false`, and the connections table shows HEAD keeping its backend connection. ") +
-      `(2) request-handler.ts, GET bodies: \`await pipeline(response.body, res)\` from node:stream/promises allocates an AbortController per call and aborts it when done, which in Node 20 builds a DOMException with a stack trace (createAbortSignal, DOMException and defaultPrepareStackTrace: ${formatPercent(share(smallProfile?.summary, (_g, f) => /^(DOMException|createAbortSignal|defaultPrepareStackTrace|AbortController|abortSignal) /.test(f)))} of the small-object profile, with the per-request AbortController of the handler); ` +
-      "undici's `stream()` API writing straight into `res` (or `response.body.pipe(res)` plus one `finished()` callback) avoids that and the intermediate Readable. " +
-      `(3) auth/request-body.ts: the \`ByteCounter\` Transform puts a whole extra Readable+Writable hop on every chunk of every upload only to count bytes (Node's stream code is ${formatPercent(groupShare(largeProfile?.summary, (g) => g === "node: streams"))} of the large-object profile's busy time); ` +
-      "count in a `data` listener on the request or from `req.socket.bytesRead`, and hand undici the request itself when no decoding or verification is needed. " +
-      "(4) Signed small bodies (x-amz-content-sha256 = hex, known Content-Length of a few KiB): read them whole, check the hash, and send a Buffer — undici then writes header and body in one corked write instead of a stream write loop, and small PUTs are the slowest call through the gateway. " +
-      `(5) Per-request work that is not needed at logLevel warn: the request id from \`randomBytes(8)\` (randomFillSync: ${formatPercent(share(smallProfile?.summary, (_g, f) => /^randomFillSync /.test(f)))} of the small-object profile; a process prefix plus a counter is as unique), ` +
-      "and the log record object built in `record()` before pino checks the level. " +
-      "None of these changes what bounds large transfers on this machine — the CPU shared by client, proxy and RGW — but each takes CPU off every request.",
+    "**Already on the hot path** (issue #12 and before): HEAD keeps its backend connection (`reset: false`); GET bodies are relayed with `pipe()` and one `finished()` callback, not `stream.pipeline` (an AbortController and a DOMException per call); request ids are a process prefix and a counter; the body passes through at most one stream stage, which also counts its bytes (the signed-payload verifier, the aws-chunked decoder, or a counter for unsigned bodies); an `UNSIGNED-PAYLOAD` body is never hashed and a signed one is hashed once, while it streams, and forwarded with the client's own hash, never re-hashed; bodies up to 64 KiB are read and verified whole and sent in one write; backend requests are signed by the gateway's own SigV4 signer (cached signing keys, no copy of the request). " +
+      `**What remains, and the next steps:** (1) the per-request AbortController and \`res.on("close")\` closure of request-handler.ts (an abort builds a DOMException with a stack trace: ${formatPercent(share(smallProfile?.summary, (_g, f) => /^(DOMException|createAbortSignal|defaultPrepareStackTrace|AbortController|abortSignal) /.test(f)))} of the small-object profile); ` +
+      "(2) the unsigned upload's counting stage could go by handing undici the request itself, once the early-answer path (drainRequest) can detach undici's reader without `unpipe()`; " +
+      "(3) the AWS SDK is loaded at start because the gateway's router is an `S3Client`: reading each backend's endpoint, region and credentials from the configuration and loading the SDK only for spanning operations and the default credential chain would take its share off the resting RSS; " +
+      "(4) for the bytes themselves Node's HTTP stack sets the floor: one new Buffer per 64 KiB socket read, a JavaScript stream hop per chunk on each side, and garbage collected only on external-memory pressure.",
   );
   return notes;
 }

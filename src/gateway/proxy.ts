@@ -200,7 +200,7 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
   return response;
 }
 
-/** Request bodies up to this size are read whole before they are sent on (see sendToBackend). */
+/** Bodies up to this size are read whole: a request body before it is sent on (see sendToBackend), a response body before it is answered (see answer). */
 const WHOLE_BODY_BYTES = 64 * 1024;
 
 /**
@@ -288,6 +288,22 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
   }
   if (status >= 300 && req.method === "HEAD") logBackendError(call, status, "");
   const contentLength = response.headers["content-length"];
+  if (req.method !== "HEAD" && contentLength !== undefined && Number(contentLength) <= WHOLE_BODY_BYTES) {
+    // A small body goes out with the headers in one write; streamed, the headers, each chunk and
+    // the end are writes of their own.
+    let bytes: Buffer;
+    try {
+      bytes = await readWhole(response.body);
+    } catch (error) {
+      // As when a streamed body fails: the client's connection is cut, never a short body.
+      res.destroy(error as Error);
+      throw error;
+    }
+    res.writeHead(status, { "content-length": String(contentLength) });
+    exchange.bytesOut += bytes.length;
+    res.end(bytes);
+    return;
+  }
   res.writeHead(status, contentLength !== undefined ? { "content-length": String(contentLength) } : {});
   if (req.method === "HEAD") {
     // (Also a HEAD answer held and read already: resuming an ended body does nothing.)

@@ -141,6 +141,20 @@ function headerValue(name: string, headers: IncomingHttpHeaders, rawHeaders: rea
   return Array.isArray(value) ? value.map(trimAll).join(",") : trimAll(value);
 }
 
+/**
+ * The canonical header lines of `signed` from raw headers, in one pass over them (a pass per
+ * signed header lowercased every raw name again for each): every occurrence as sent, trimmed,
+ * joined with `,`, as {@link headerValue} does.
+ */
+function rawHeaderLines(signed: readonly string[], rawHeaders: readonly string[]): string {
+  const values = new Map<string, string[]>();
+  for (const name of signed) values.set(name, []);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) values.get(rawHeaders[i]!.toLowerCase())?.push(trimAll(rawHeaders[i + 1]!));
+  let lines = "";
+  for (const name of signed) lines += `${name}:${values.get(name)!.join(",")}\n`;
+  return lines;
+}
+
 /** What the canonical request of a request is made of. */
 export interface CanonicalRequestParts {
   readonly method: string;
@@ -162,7 +176,7 @@ export interface CanonicalRequestParts {
  * `method \n path \n query \n name:value\n… \n signed;headers \n payloadHash`.
  */
 export function canonicalRequest(parts: CanonicalRequestParts): string {
-  const lines = parts.signedHeaders.map((name) => `${name}:${headerValue(name, parts.headers, parts.rawHeaders)}\n`).join("");
+  const lines = parts.rawHeaders ? rawHeaderLines(parts.signedHeaders, parts.rawHeaders) : parts.signedHeaders.map((name) => `${name}:${headerValue(name, parts.headers, undefined)}\n`).join("");
   return (
     `${parts.method}\n${parts.rawPath === "" ? "/" : parts.rawPath}\n${canonicalQueryString(parts.query, parts.omitParameter)}\n` +
     `${lines}\n${parts.signedHeaders.join(";")}\n${parts.payloadHash}`
