@@ -193,7 +193,9 @@ const UNCONDITIONED = new Set(["policy", "x-amz-signature", "signature", "awsacc
 function checkConditions(form: PostForm, bucket: string, conditions: readonly unknown[]): PostGrant["length"] {
   const covered = new Set<string>(["bucket"]);
   let length: PostGrant["length"];
-  const value = (name: string): string | undefined => (name === "bucket" ? bucket : formField(form, name));
+  // The key as it will be stored: S3 checks conditions after `${filename}` is replaced.
+  const value = (name: string): string | undefined =>
+    name === "bucket" ? bucket : name === "key" ? formField(form, "key")?.replaceAll("${filename}", form.filename) : formField(form, name);
   for (const condition of conditions) {
     if (Array.isArray(condition)) {
       const [op, field, arg] = condition as unknown[];
@@ -210,11 +212,13 @@ function checkConditions(form: PostForm, bucket: string, conditions: readonly un
       const name = field.slice(1).toLowerCase();
       covered.add(name);
       const actual = value(name) ?? "";
-      // Operators are case-sensitive, as S3 reads them.
-      const holds = op === "eq" ? actual === arg : op === "starts-with" ? actual.startsWith(arg) : undefined;
+      // Operators, like field names, are read case-insensitively (S3 and RGW take "StArTs-WiTh").
+      const operator = op.toLowerCase();
+      const holds = operator === "eq" ? actual === arg : operator === "starts-with" ? actual.startsWith(arg) : undefined;
       if (holds === undefined) throw invalidPolicy(`unknown condition operator "${op}"`);
       if (!holds) throw conditionFailed(condition);
     } else if (condition !== null && typeof condition === "object") {
+      if (Object.keys(condition).length === 0) throw invalidPolicy("a condition is an empty object");
       for (const [field, expected] of Object.entries(condition)) {
         const name = field.toLowerCase();
         covered.add(name);

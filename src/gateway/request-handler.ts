@@ -19,6 +19,7 @@ import type { GatewayState } from "./gateway-state.js";
 import { proxyMigrating } from "./migrating-proxy.js";
 import { handlePostObject } from "./post-object.js";
 import type { GatewayMetrics, Logger } from "./observability.js";
+import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
 import { classifyOperation, parseTarget, queryGet, queryHas, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
@@ -163,7 +164,7 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
       return;
     }
-    checkNames(operation, plan.route);
+    checkNames(state, operation, plan.route, input["Bucket"]);
     checkBackendBucket(plan.input["Bucket"]);
     checkNotRenamedInto(state, plan.route, plan.input["Bucket"]);
     exchange.route = plan.route.name;
@@ -192,11 +193,16 @@ function admit(operation: S3Operation): void {
 }
 
 /**
- * Refuses an operation whose documents name buckets or key prefixes on a route that renames
- * them: it would act on (or show) the backend's names, not the caller's.
+ * Refuses an operation whose documents name buckets or key prefixes where the gateway renames
+ * them: it would act on (or show) the backend's names, not the caller's. A route that only adds
+ * a prefix and owns its backend bucket keeps the bucket's name and all of its keys: its documents
+ * apply to the backend bucket as if there were no prefix (see routing/bucket-ownership).
  */
-function checkNames(operation: S3Operation, route: Route): void {
-  if (operation.spec.names === "document" && (route.mappedBucket !== undefined || route.mappedPrefix !== "")) {
+function checkNames(state: GatewayState, operation: S3Operation, route: Route, bucket: unknown): void {
+  if (operation.spec.names !== "document") return;
+  const renamesBucket = route.mappedBucket !== undefined && route.mappedBucket !== bucket;
+  const owned = typeof bucket === "string" && bucketSharers(state.router.routeTable, route, bucket).length === 0;
+  if (renamesBucket || (route.mappedPrefix !== "" && !(operation.kind === "bucket" && owned))) {
     throw new S3Error(
       "NotImplemented",
       `${operation.name} is not supported on bucket names this gateway renames: its document names buckets or key prefixes, which the gateway does not map.`,

@@ -62,7 +62,7 @@ describe("buckets sharing one backend bucket", () => {
       )
       .catch((e: unknown) => e);
     expect(errorName(error)).toBe("InvalidRequest");
-    expect((error as Error).message).toMatch(/keeps only part of its backend bucket/);
+    expect((error as Error).message).toMatch(/whose backend bucket is also reached by "tenant-b"/);
   });
 
   it("do not show the backend's buckets through service-level requests", async () => {
