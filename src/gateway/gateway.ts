@@ -128,31 +128,11 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       return state;
     },
     async listen() {
-      const port = options.port ?? state.settings.port;
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, state.settings.host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+      await listenOn(server, options.port ?? state.settings.port, state.settings.host);
       const plain = state.settings.listenHttp;
-      if (plainServer && plain) {
-        await new Promise<void>((resolve, reject) => {
-          plainServer.once("error", reject);
-          plainServer.listen(options.httpPort ?? plain.port, plain.host, () => {
-            plainServer.off("error", reject);
-            resolve();
-          });
-        });
-      }
+      if (plainServer && plain) await listenOn(plainServer, options.httpPort ?? plain.port, plain.host);
       const ops = state.settings.metricsListen;
-      if (opsServer && ops) {
-        await new Promise<void>((resolve, reject) => {
-          opsServer.once("error", reject);
-          opsServer.listen(ops.port, ops.host, () => resolve());
-        });
-      }
+      if (opsServer && ops) await listenOn(opsServer, ops.port, ops.host);
       ready = true;
       const address = server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -219,6 +199,17 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       log.flush();
     },
   };
+}
+
+/** Starts `server` listening; rejects with the listen error (a port in use…). */
+function listenOn(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 const urlOf = (scheme: string, address: AddressInfo) => `${scheme}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
