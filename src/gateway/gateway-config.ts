@@ -46,6 +46,7 @@ const gatewaySchema = z.strictObject({
       headersTimeoutMs: z.number().int().positive().optional(),
       bodyIdleTimeoutMs: z.number().int().positive().optional(),
       maxRequestsPerUser: z.number().int().positive().optional(),
+      maxSpanningPerUser: z.number().int().positive().optional(),
       backendConnections: z.number().int().positive().optional(),
     })
     .optional(),
@@ -71,6 +72,13 @@ export interface GatewayLimits {
   readonly bodyIdleTimeoutMs: number;
   /** Requests one access key (or all anonymous callers together) may have in flight; more get `503 SlowDown`. @default 64 */
   readonly maxRequestsPerUser: number;
+  /**
+   * Operations over several stores (merged listings, cross-backend copies, split batch deletes,
+   * ListBuckets) one caller may have in flight; more get `503 SlowDown`. They run on the library's
+   * SDK clients, whose pools (50 sockets per store) all users share, and one cross-backend copy
+   * may hold up to five of those sockets. @default 8
+   */
+  readonly maxSpanningPerUser: number;
   /** Connections the gateway opens to each backend. @default 256 */
   readonly backendConnections: number;
 }
@@ -145,6 +153,7 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     headersTimeoutMs: g.limits?.headersTimeoutMs ?? 20_000,
     bodyIdleTimeoutMs: g.limits?.bodyIdleTimeoutMs ?? 20_000,
     maxRequestsPerUser: g.limits?.maxRequestsPerUser ?? 64,
+    maxSpanningPerUser: g.limits?.maxSpanningPerUser ?? 8,
     backendConnections: g.limits?.backendConnections ?? 256,
   };
   if (limits.maxRequestsPerUser >= limits.backendConnections) {

@@ -68,6 +68,7 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
   reportMigrationEvents(state.router.migration, metrics, log);
   const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs, connections: state.settings.limits.backendConnections });
   const slots = new UserSlots(() => state.settings.limits.maxRequestsPerUser);
+  const spanningSlots = new UserSlots(() => state.settings.limits.maxSpanningPerUser);
   const { limits } = state.settings;
   let ready = false;
   let closing = false;
@@ -82,7 +83,7 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
     // How often Node checks headersTimeout: often enough that the limit means what it says.
     connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
   };
-  const services = { state: () => state, sender, metrics, log, slots };
+  const services = { state: () => state, sender, metrics, log, slots, spanningSlots };
   const serve = (plain: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? "/";
     if (path.startsWith("/-/")) {

@@ -39,6 +39,8 @@ export interface HandlerServices {
   readonly log: Logger;
   /** Requests in flight per caller, capped. */
   readonly slots: UserSlots;
+  /** Operations over several stores in flight per caller, capped (they share the library's pools). */
+  readonly spanningSlots: UserSlots;
 }
 
 /** Per-request facts for logs and metrics. */
@@ -97,7 +99,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
           maxSkewSeconds: state.settings.maxSkewSeconds,
           ...(state.settings.region !== undefined && { region: state.settings.region }),
         });
-    release = services.slots.take(auth.user?.accessKeyId ?? ANONYMOUS);
+    // Preflights count apart: anonymous callers holding their share must not fail every browser's preflight.
+    release = services.slots.take(preflight ? PREFLIGHTS : (auth.user?.accessKeyId ?? ANONYMOUS));
     if (!preflight) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
     else if (req.headers.origin === undefined || req.headers["access-control-request-method"] === undefined) {
       // Not a preflight S3 can answer: refused as S3 (and RGW) refuse it, before any store is asked.
@@ -161,7 +164,12 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
       if (auth.user.backendCredentials !== undefined && Object.keys(auth.user.backendCredentials).length > 0 && !(isSpanning(plan) && plan.spanning === "list-buckets")) {
         throw new S3Error("AccessDenied", "Access Denied: requests of a user with its own backend credentials cannot span several stores (listings, copies or batch deletes across routes)");
       }
-      exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
+      const releaseSpanning = services.spanningSlots.take(auth.user.accessKeyId);
+      try {
+        exchange.bytesOut += await answerSpanning(state, operation, input, auth, res, abort.signal);
+      } finally {
+        releaseSpanning();
+      }
       return;
     }
     checkNames(state, operation, plan.route, input["Bucket"]);
@@ -181,6 +189,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
 
 /** The slot key of unsigned requests: all anonymous callers share one cap. */
 const ANONYMOUS = "\u0000anonymous";
+/** The slot key of CORS preflights, which share one cap of their own. */
+const PREFLIGHTS = "\u0000preflights";
 
 /** Refuses what the registry marks as refused, and service-level operations other than ListBuckets. */
 function admit(operation: S3Operation): void {
