@@ -35,15 +35,30 @@ export interface S3Operation {
 /** Request headers, lowercase names, as Node's `IncomingHttpHeaders` holds them. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** Subresource names of each level, in registry order (the first one a query names wins). */
-const SUBRESOURCES: Readonly<Record<Level, readonly string[]>> = {
+/**
+ * Subresource names of each level with their rank in registry order: of the subresources a query
+ * names, the lowest rank wins. A map, so that classifying costs one lookup per query parameter.
+ */
+const SUBRESOURCES: Readonly<Record<Level, ReadonlyMap<string, number>>> = {
   service: subresourcesOf("service"),
   bucket: subresourcesOf("bucket"),
   object: subresourcesOf("object"),
 };
 
-function subresourcesOf(level: Level): string[] {
-  return [...new Set(ALL_OPERATIONS.filter((s) => s.level === level && s.sub !== undefined).map((s) => s.sub!))];
+function subresourcesOf(level: Level): Map<string, number> {
+  const names = [...new Set(ALL_OPERATIONS.filter((s) => s.level === level && s.sub !== undefined).map((s) => s.sub!))];
+  return new Map(names.map((name, rank) => [name, rank]));
+}
+
+/** The subresource a query names at `level` (the first in registry order), if any. */
+function subresourceOf(level: Level, query: Query): string | undefined {
+  const ranks = SUBRESOURCES[level];
+  let best: string | undefined;
+  for (const [name] of query) {
+    const rank = ranks.get(name);
+    if (rank !== undefined && (best === undefined || rank < ranks.get(best)!)) best = name;
+  }
+  return best;
 }
 
 /** Operations by level, method and subresource (`""`: none), in registry order. */
@@ -85,7 +100,7 @@ export function isProtocolParameter(name: string): boolean {
 export function classifyOperation(method: string, bucket: string | undefined, key: string | undefined, query: Query, headers: HeaderBag = {}): S3Operation {
   const verb = method.toUpperCase();
   const level: Level = bucket === undefined ? "service" : key === undefined ? "bucket" : "object";
-  const sub = SUBRESOURCES[level].find((name) => queryHas(query, name));
+  const sub = subresourceOf(level, query);
   const candidates = BY_SHAPE.get(`${level} ${verb} ${sub ?? ""}`);
   if (candidates === undefined) {
     throw new S3Error("MethodNotAllowed", "The specified method is not allowed against this resource.", {
