@@ -16,7 +16,7 @@
  */
 import { ALL_OPERATIONS, type CommandKind, type Level, type OperationSpec } from "../../operations/registry.js";
 import { S3Error } from "../s3-error.js";
-import { queryGet, queryHas, type Query, type QueryParam } from "./query-params.js";
+import { queryGet, type Query, type QueryParam } from "./query-params.js";
 
 /** One classified request. */
 export interface S3Operation {
