@@ -14,6 +14,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { Readable, finished } from "node:stream";
 import type { CommandPlan } from "../client/command-plan.js";
 import type { NameScope } from "../client/output-mapping.js";
+import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { AuthContext } from "./auth/index.js";
 import type { BackendIdentity, BackendRequest, BackendResponse } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
@@ -257,8 +258,9 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
     throw new S3Error("AccessForbidden", "CORSResponse: This CORS request is not allowed.", {}, { status: 403 });
   }
   // On a route holding part of a backend bucket, the bucket's totals and quotas are the other
-  // parts' business (RGW's HeadBucket answer carries them).
-  const partial = scope.kind !== "account" && scope.route.mappedPrefix !== "";
+  // parts' business (RGW's HeadBucket answer carries them); a route owning its bucket shows them.
+  const partial =
+    scope.kind !== "account" && scope.route.mappedPrefix !== "" && (scope.kind !== "bucket" || bucketSharers(call.state.router.routeTable, scope.route, scope.bucket).length > 0);
   for (const [name, value] of Object.entries(response.headers)) {
     if (value !== undefined && !DROP_RESPONSE.has(name) && !(partial && BUCKET_TOTALS.test(name))) res.setHeader(name, value);
   }
