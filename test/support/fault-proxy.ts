@@ -93,6 +93,11 @@ interface Connection {
   blackholed: boolean;
   /** Time at which the last scheduled chunk is released, per direction (shaping). */
   releaseAt: { upstream: number; downstream: number };
+  /**
+   * Settles once the last chunk scheduled in a direction has been written: a half-close waits for
+   * it, since two timers due in the same millisecond may fire in either order.
+   */
+  written: { upstream: Promise<void>; downstream: Promise<void> };
 }
 
 /** A request line at the start of a chunk: how the error burst tells a new request from a body. */
@@ -187,7 +192,7 @@ export async function startFaultProxy(target: string, options: { port?: number }
     from.pause();
     const delay = delayFor(conn, direction, piece.length);
     if (delay <= 0) send();
-    else setTimeout(send, delay);
+    else conn.written[direction] = new Promise<void>((done) => setTimeout(() => (send(), done()), delay));
   };
 
   const onConnection = (client: Socket): void => {
@@ -199,6 +204,7 @@ export async function startFaultProxy(target: string, options: { port?: number }
       counted: { generation, upstream: 0, downstream: 0 },
       blackholed: false,
       releaseAt: { upstream: 0, downstream: 0 },
+      written: { upstream: Promise.resolve(), downstream: Promise.resolve() },
     };
     connections.add(conn);
     client.setNoDelay(true);
@@ -227,7 +233,7 @@ export async function startFaultProxy(target: string, options: { port?: number }
     if (conn.blackholed) return;
     const to = direction === "upstream" ? conn.server : conn.client;
     const wait = Math.max(0, conn.releaseAt[direction] - Date.now()) + (fault.latencyMs ?? 0);
-    const end = () => (to.destroyed ? undefined : to.end());
+    const end = () => void conn.written[direction].then(() => (to.destroyed ? undefined : to.end()));
     if (wait <= 0) end();
     else setTimeout(end, wait);
   };
