@@ -317,9 +317,9 @@ async function answerSpanning(
       body = xml.listMultipartUploadsXml(output);
       break;
     case "ListBuckets": {
-      const internal = new Set([...state.renamedInto.values()].flatMap((names) => [...names]));
+      const internal = (name: string) => [...state.renamedInto.values()].some((names) => names.has(name));
       const buckets = ((output["Buckets"] as Array<{ Name?: string }> | undefined) ?? []).filter(
-        (b) => b.Name !== undefined && state.users.canSee(auth.user, b.Name) && !internal.has(b.Name),
+        (b) => b.Name !== undefined && state.users.canSee(auth.user, b.Name) && !internal(b.Name),
       );
       body = xml.listBucketsXml({ ...output, Buckets: buckets });
       break;

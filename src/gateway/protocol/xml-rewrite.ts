@@ -15,7 +15,6 @@ import { objectPath } from "./request-target.js";
 import { applyEdits, childrenNamed, parseXml, replaceText, XmlSyntaxError, type XmlEdit, type XmlElement } from "./xml-scan.js";
 
 export type { NameScope };
-export { parseDeleteRequest, type DeleteRequest, type DeleteRequestObject } from "./delete-request.js";
 
 /** A name field: either a scalar of the output, or a member of the items of an output array. */
 type Field = { readonly scalar: string } | { readonly array: string; readonly member: string };
