@@ -44,12 +44,19 @@ function parseArgs(argv: readonly string[]): Args | "help" {
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
       if (!value) throw new UsageError("--only needs a section name");
-      only = [...(only ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+      only = [
+        ...(only ?? []),
+        ...value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ];
     } else throw new UsageError(`unknown argument "${arg}"`);
   }
   const known = SECTIONS.map((s) => s.id);
   const unknown = (only ?? []).filter((id) => !known.includes(id));
-  if (unknown.length > 0) throw new UsageError(`unknown section ${unknown.map((u) => `"${u}"`).join(", ")}; sections: ${known.join(", ")}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown section ${unknown.map((u) => `"${u}"`).join(", ")}; sections: ${known.join(", ")}`);
   return { mode, only };
 }
 
@@ -150,16 +157,24 @@ async function main(): Promise<number> {
       printSection(record);
     } catch (error) {
       if (error instanceof RoutingMismatchError) {
-        process.stderr.write(`\nABORTED: ${error.message}\nNo results written: a benchmark whose two sides disagree measures nothing.\n`);
+        process.stderr.write(
+          `\nABORTED: ${error.message}\nNo results written: a benchmark whose two sides disagree measures nothing.\n`,
+        );
         return 1;
       }
       failed = true;
-      process.stderr.write(`\n${section.id} FAILED (its previous results, if any, are kept):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n\n`);
+      process.stderr.write(
+        `\n${section.id} FAILED (its previous results, if any, are kept):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n\n`,
+      );
     }
   }
 
   if (records.length > 0) {
-    const results = mergeResults(await loadResults(OUT_DIR), records, SECTIONS.map((s) => s.id));
+    const results = mergeResults(
+      await loadResults(OUT_DIR),
+      records,
+      SECTIONS.map((s) => s.id),
+    );
     const written = await writeReport(OUT_DIR, results);
     process.stdout.write(`wrote ${written.map((p) => relative(process.cwd(), p)).join(", ")}\n`);
   }

@@ -44,7 +44,12 @@ const heading = (text: string) => say(`\n${text}`);
 /** Left-aligned columns, two spaces apart, with a rule under the header. */
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, indent = "  "): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => indent + cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   say(line(header));
   say(line(widths.map((w) => "─".repeat(w))));
   for (const row of rows) say(line(row));
@@ -60,7 +65,10 @@ function planOf(router: S3Router, command: Parameters<S3Router["plan"]>[0]): For
 }
 
 /** Every object on a server, read from the server itself (never through the router). */
-async function physicalObjects(name: string, client: S3Client): Promise<Array<{ server: string; bucket: string; key: string }>> {
+async function physicalObjects(
+  name: string,
+  client: S3Client,
+): Promise<Array<{ server: string; bucket: string; key: string }>> {
   const { Buckets = [] } = await client.send(new ListBucketsCommand({}));
   const found: Array<{ server: string; bucket: string; key: string }> = [];
   for (const { Name: bucket } of Buckets) {
@@ -106,7 +114,8 @@ async function main(): Promise<void> {
         "us-east": { source_bucket_pattern: "us-east-bucket", client: "us-east-1" },
       },
     });
-    const serverOf = (client: string) => (clients[client as keyof typeof clients].endpoint === aws.endpoint ? "aws" : "minio");
+    const serverOf = (client: string) =>
+      clients[client as keyof typeof clients].endpoint === aws.endpoint ? "aws" : "minio";
     const awsDirect = new S3Client(aws.clientConfig);
     const minioDirect = new S3Client(minio.clientConfig);
     direct.push(awsDirect, minioDirect);
@@ -137,7 +146,8 @@ async function main(): Promise<void> {
     say(`  minio-bucket    created on the minio server directly (it is a backend name, not a caller's)`);
 
     heading("PutObject through the router; then each server is listed directly:");
-    for (const [bucket, key, body] of OBJECTS) await router.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    for (const [bucket, key, body] of OBJECTS)
+      await router.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     const landed = [...(await physicalObjects("aws", awsDirect)), ...(await physicalObjects("minio", minioDirect))];
     const rows = OBJECTS.map(([bucket, key]) => {
       const plan = planOf(router!, new PutObjectCommand({ Bucket: bucket, Key: key }));
@@ -155,7 +165,9 @@ async function main(): Promise<void> {
     const listCommand = new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/" });
     const listPlan = planOf(router, listCommand);
     const listed = await router.send(listCommand);
-    say(`  sent to client ${listPlan.client} as Bucket "${listPlan.input["Bucket"]}", Prefix "${listPlan.input["Prefix"]}"`);
+    say(
+      `  sent to client ${listPlan.client} as Bucket "${listPlan.input["Bucket"]}", Prefix "${listPlan.input["Prefix"]}"`,
+    );
     say(`  answer:  Name "${listed.Name}", Prefix "${listed.Prefix}", KeyCount ${listed.KeyCount}`);
     for (const { Key } of listed.Contents ?? []) say(`           ${Key}`);
     say("  (the caller's names: the backend bucket and the data/ prefix never show)");
@@ -165,7 +177,11 @@ async function main(): Promise<void> {
 
     heading("CopyObject team2/plan.txt → team2/plan-v2.txt (both keys live on minio: one server-side copy):");
     const copied = await router.send(
-      new CopyObjectCommand({ Bucket: "example-bucket", Key: "team2/plan-v2.txt", CopySource: "example-bucket/team2/plan.txt" }),
+      new CopyObjectCommand({
+        Bucket: "example-bucket",
+        Key: "team2/plan-v2.txt",
+        CopySource: "example-bucket/team2/plan.txt",
+      }),
     );
     const minioKeys = (await physicalObjects("minio", minioDirect)).map((o) => `${o.bucket}/${o.key}`);
     say(`  ETag ${copied.CopyObjectResult?.ETag}; the minio server now holds:`);

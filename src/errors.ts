@@ -42,7 +42,11 @@ export class NoRouteError extends RouterError {
   readonly bucket: string | undefined;
   readonly key: string | undefined;
 
-  constructor(operation: string, reason: string, target: { bucket?: string | undefined; key?: string | undefined } = {}) {
+  constructor(
+    operation: string,
+    reason: string,
+    target: { bucket?: string | undefined; key?: string | undefined } = {},
+  ) {
     super(`${operation}: ${reason}`);
     this.operation = operation;
     this.bucket = target.bucket;
@@ -124,7 +128,14 @@ export class MirrorWriteError extends RouterError {
   readonly route: string;
   readonly stores: readonly StoreState[];
 
-  constructor(operation: string, bucket: string, key: string, route: string, stores: readonly StoreState[], cause: unknown) {
+  constructor(
+    operation: string,
+    bucket: string,
+    key: string,
+    route: string,
+    stores: readonly StoreState[],
+    cause: unknown,
+  ) {
     const says = (s: StoreState) =>
       `${s.role} "${s.client}" (${s.bucket}/${s.key}) ${s.state}${s.etag ? ` ETag ${s.etag}` : ""}${s.versionId ? ` version ${s.versionId}` : ""}`;
     const reason = errorLine(cause).replace(/\.\s*$/, "");
@@ -149,7 +160,16 @@ const hasName = (error: unknown, name: string): boolean =>
 /** True for any error raised by s3-router itself. */
 export const isRouterError = (error: unknown): error is RouterError =>
   error instanceof RouterError ||
-  ["ConfigError", "NoRouteError", "CrossBackendError", "RouterMisuseError", "InvalidTokenError", "MirrorWriteError", "SseKeyRequiredError", "RouterError"].some((n) => hasName(error, n));
+  [
+    "ConfigError",
+    "NoRouteError",
+    "CrossBackendError",
+    "RouterMisuseError",
+    "InvalidTokenError",
+    "MirrorWriteError",
+    "SseKeyRequiredError",
+    "RouterError",
+  ].some((n) => hasName(error, n));
 /** True for a {@link ConfigError}, even from another copy of the package. */
 export const isConfigError = (error: unknown): error is ConfigError => hasName(error, "ConfigError");
 /** True for a {@link NoRouteError}. */
@@ -205,4 +225,5 @@ export class SseKeyRequiredError extends RouterError {
 }
 
 /** True for an {@link SseKeyRequiredError}. */
-export const isSseKeyRequiredError = (error: unknown): error is SseKeyRequiredError => hasName(error, "SseKeyRequiredError");
+export const isSseKeyRequiredError = (error: unknown): error is SseKeyRequiredError =>
+  hasName(error, "SseKeyRequiredError");

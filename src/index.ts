@@ -28,13 +28,27 @@ export {
 } from "./errors.js";
 export { Migration } from "./migration/migration.js";
 export { migrate } from "./migration/bulk-migrate.js";
-export type { MigrateOptions, MigrateReport, MigrateProgress, MigrateFailure, MigrateRoute, Tally } from "./migration/bulk-migrate.js";
+export type {
+  MigrateOptions,
+  MigrateReport,
+  MigrateProgress,
+  MigrateFailure,
+  MigrateRoute,
+  Tally,
+} from "./migration/bulk-migrate.js";
 export type { MigrationEvent, MigrationStats } from "./migration/migration.js";
 export type { CopyOutcome } from "./migration/copy-to-primary.js";
 export type { StoreState } from "./errors.js";
 
 export type { S3RouterOptions } from "./config/router-options.js";
-export type { RouteSpec, ProfileInput, ProfilesInput, TargetSpec, FallbackSpec, TargetInput } from "./config/profile-schema.js";
+export type {
+  RouteSpec,
+  ProfileInput,
+  ProfilesInput,
+  TargetSpec,
+  FallbackSpec,
+  TargetInput,
+} from "./config/profile-schema.js";
 export type { ClientFileConfig, ClientSource } from "./config/client-config.js";
 export type { RouterFileConfig, LoadOptions } from "./config/load-config.js";
 export type { Route } from "./routing/route-table.js";

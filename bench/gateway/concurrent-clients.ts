@@ -7,7 +7,15 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { quantile } from "../harness/stats.js";
 import { memoryStatus, sleep } from "./processes.js";
-import { benchClient, cpuDelta, cpuSnapshot, type BenchPath, type CpuProcs, type CpuSnapshot, type PathName } from "./workloads.js";
+import {
+  benchClient,
+  cpuDelta,
+  cpuSnapshot,
+  type BenchPath,
+  type CpuProcs,
+  type CpuSnapshot,
+  type PathName,
+} from "./workloads.js";
 
 /** The object size of the mixed workload. */
 export const MIXED_BYTES = 4096;
@@ -22,8 +30,16 @@ export interface ClientFleet {
  * A fleet of `count` clients for `path`, each with its own agent (so its own connection), taking
  * the given identities in turn.
  */
-export function clientFleet(path: BenchPath, endpoint: string, identities: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>, count: number): ClientFleet {
-  return { path, clients: Array.from({ length: count }, (_, i) => benchClient(endpoint, identities[i % identities.length]!)) };
+export function clientFleet(
+  path: BenchPath,
+  endpoint: string,
+  identities: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>,
+  count: number,
+): ClientFleet {
+  return {
+    path,
+    clients: Array.from({ length: count }, (_, i) => benchClient(endpoint, identities[i % identities.length]!)),
+  };
 }
 
 export function destroyFleet(fleet: ClientFleet): void {
@@ -46,7 +62,12 @@ export interface MixedBatch {
  * whole body) of its own two keys, all clients at once. The first call of each client is a PUT,
  * so every GET finds an object.
  */
-export async function mixedBatch(fleet: ClientFleet, body: Buffer, opsPerClient: number, procs: CpuProcs): Promise<MixedBatch> {
+export async function mixedBatch(
+  fleet: ClientFleet,
+  body: Buffer,
+  opsPerClient: number,
+  procs: CpuProcs,
+): Promise<MixedBatch> {
   const latencies: number[] = [];
   const { path } = fleet;
   let errors = 0;
@@ -94,8 +115,19 @@ export function summarizeMixed(clients: number, batches: readonly MixedBatch[]):
   const ops = batches.reduce((a, b) => a + b.ops, 0);
   const wall = batches.reduce((a, b) => a + b.wallMs, 0);
   const cpuMsPerOp: CpuSnapshot = {};
-  for (const b of batches) for (const [k, v] of Object.entries(b.cpu)) cpuMsPerOp[k] = (cpuMsPerOp[k] ?? 0) + (v * 1000) / ops;
-  return { clients, ops, opsPerSec: ops / (wall / 1000), p50: quantile(all, 0.5), p99: quantile(all, 0.99), cpuMsPerOp, roundOpsPerSec: batches.map((b) => b.ops / (b.wallMs / 1000)), errors: batches.reduce((a, b) => a + b.errors, 0), firstError: batches.find((b) => b.firstError !== undefined)?.firstError };
+  for (const b of batches)
+    for (const [k, v] of Object.entries(b.cpu)) cpuMsPerOp[k] = (cpuMsPerOp[k] ?? 0) + (v * 1000) / ops;
+  return {
+    clients,
+    ops,
+    opsPerSec: ops / (wall / 1000),
+    p50: quantile(all, 0.5),
+    p99: quantile(all, 0.99),
+    cpuMsPerOp,
+    roundOpsPerSec: batches.map((b) => b.ops / (b.wallMs / 1000)),
+    errors: batches.reduce((a, b) => a + b.errors, 0),
+    firstError: batches.find((b) => b.firstError !== undefined)?.firstError,
+  };
 }
 
 export interface IdleConnectionsResult {
@@ -129,7 +161,11 @@ export async function idleConnectionsRss(
   const clients = Array.from({ length: count }, (_, i) => benchClient(endpoint, identities[i % identities.length]!));
   try {
     // All at once, so each client's agent opens its own connection and keeps it.
-    await Promise.all(clients.map(async (c) => (await c.send(new GetObjectCommand({ Bucket: path.bucket, Key }))).Body!.transformToByteArray()));
+    await Promise.all(
+      clients.map(async (c) =>
+        (await c.send(new GetObjectCommand({ Bucket: path.bucket, Key }))).Body!.transformToByteArray(),
+      ),
+    );
     // Idle: the request objects of the calls are garbage; what stays is per connection.
     await sleep(1500);
     const idleRss = memoryStatus(pid).rss;
@@ -143,4 +179,5 @@ export async function idleConnectionsRss(
 }
 
 /** Paths in the order a round visits them, rotated by round. */
-export const rotateNames = (names: readonly PathName[], by: number): PathName[] => names.map((_, i) => names[(i + by) % names.length]!);
+export const rotateNames = (names: readonly PathName[], by: number): PathName[] =>
+  names.map((_, i) => names[(i + by) % names.length]!);

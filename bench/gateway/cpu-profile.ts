@@ -155,8 +155,12 @@ export function summarizeProfile(profile: CpuProfile, topN = 20, window?: Profil
     .sort((a, b) => b[1].us - a[1].us)
     .slice(0, topN)
     .map(([frame, e]) => ({ frame, group: e.group, selfMs: e.us / 1000, share: e.us / busy }));
-  const groups = [...byGroup.entries()].sort((a, b) => b[1] - a[1]).map(([group, us]) => ({ group, selfMs: us / 1000, share: us / busy }));
-  const wallUs = window ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime) : profile.endTime - profile.startTime;
+  const groups = [...byGroup.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([group, us]) => ({ group, selfMs: us / 1000, share: us / busy }));
+  const wallUs = window
+    ? Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime)
+    : profile.endTime - profile.startTime;
   return { wallMs: wallUs / 1000, busyMs: busy / 1000, idleMs: idle / 1000, top, groups, ownInclusive };
 }
 
@@ -174,7 +178,8 @@ interface Tree {
   readonly children: Tree[];
 }
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escape = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 function colour(group: string, label: string): string {
   let h = 0;
@@ -253,7 +258,9 @@ export function flameGraphSvg(profile: CpuProfile, title: string, window?: Profi
     out.push(
       `<g><title>${escape(`${label}\n${group}\n${(us / 1000).toFixed(1)} ms, ${pct}% of busy time`)}</title>` +
         `<rect x="${(10 + x).toFixed(2)}" y="${y}" width="${Math.max(w - 0.5, 0.5).toFixed(2)}" height="${FRAME_H - 1}" fill="${colour(group, label)}" rx="1"/>` +
-        (text ? `<text x="${(12 + x).toFixed(2)}" y="${y + 11.5}" style="${FONT}" fill="#111">${escape(text)}</text>` : "") +
+        (text
+          ? `<text x="${(12 + x).toFixed(2)}" y="${y + 11.5}" style="${FONT}" fill="#111">${escape(text)}</text>`
+          : "") +
         `</g>`,
     );
   }

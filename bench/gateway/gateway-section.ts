@@ -18,14 +18,36 @@ import { join } from "node:path";
 import { startRgw, type RgwServer } from "../../test/support/rgw.js";
 import { startS3rver, type S3rverServer } from "../../test/support/s3rver.js";
 import { formatBytes, formatMs, formatNumber, formatPercent, formatRatio } from "../harness/format.js";
-import type { BenchContext, BenchSection, ResultTable, SectionOutcome, TargetCheck } from "../harness/section.js";
+import type { BenchSection, ResultTable, SectionOutcome, TargetCheck } from "../harness/section.js";
 import { quantile } from "../harness/stats.js";
 import type { ChartSpec } from "../harness/svg-chart.js";
 import { generateConfig } from "../routing/profile-generator.js";
 import { flameGraphSvg, monotonicUs, readProfile, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
-import { MIXED_BYTES, clientFleet, destroyFleet, idleConnectionsRss, mixedBatch, rotateNames, summarizeMixed, type ClientFleet, type IdleConnectionsResult, type MixedBatch, type MixedSummary } from "./concurrent-clients.js";
+import {
+  MIXED_BYTES,
+  clientFleet,
+  destroyFleet,
+  idleConnectionsRss,
+  mixedBatch,
+  rotateNames,
+  summarizeMixed,
+  type ClientFleet,
+  type IdleConnectionsResult,
+  type MixedBatch,
+  type MixedSummary,
+} from "./concurrent-clients.js";
 import { startNginx, type NginxProxy } from "./nginx-proxy.js";
-import { ROOT, cpuSeconds, ensureBuilt, freePort, memoryStatus, moduleRss, sleep, startGatewayProcess, type GatewayProcess } from "./processes.js";
+import {
+  ROOT,
+  cpuSeconds,
+  ensureBuilt,
+  freePort,
+  memoryStatus,
+  moduleRss,
+  sleep,
+  startGatewayProcess,
+  type GatewayProcess,
+} from "./processes.js";
 import {
   SMALL_OPS,
   benchClient,
@@ -55,7 +77,10 @@ const GATEWAY_USER = { accessKeyId: "GWBENCHKEY", secretAccessKey: "gw-bench-sec
  * requests in progress (gateway.limits.maxRequestsPerUser, its default), so 256 clients at once are
  * several users, as they would be in front of a shared gateway.
  */
-const FLEET_USERS = Array.from({ length: 4 }, (_, i) => ({ accessKeyId: `GWFLEET${i}`, secretAccessKey: `gw-fleet-secret-${i}-0123456789abcdefghijklmn` }));
+const FLEET_USERS = Array.from({ length: 4 }, (_, i) => ({
+  accessKeyId: `GWFLEET${i}`,
+  secretAccessKey: `gw-fleet-secret-${i}-0123456789abcdefghijklmn`,
+}));
 const RGW_USER = { accessKeyId: "AKIAGWBENCH", secretAccessKey: "rgw-bench-secret-0123456789abcdefghijklm" };
 /** The logical bucket clients of the gateway address; it maps to the physical one under this prefix. */
 const LOGICAL_BUCKET = "gateway-bench";
@@ -185,7 +210,10 @@ interface RssResult {
 }
 
 /** The concurrent-clients workload, by fleet size and path. */
-type MixedResult = ReadonlyArray<{ readonly clients: number; readonly byPath: Partial<Record<PathName, MixedSummary>> }>;
+type MixedResult = ReadonlyArray<{
+  readonly clients: number;
+  readonly byPath: Partial<Record<PathName, MixedSummary>>;
+}>;
 
 interface LoggingResult {
   readonly concurrency: number;
@@ -247,7 +275,9 @@ export const gatewaySection: BenchSection = {
           cleanup.push(() => outcome.proxy.stop());
           log(`nginx ${nginx.version} proxying on ${nginx.url}`);
         } else nginxUnavailable = outcome.reason;
-      } else nginxUnavailable = "the backend is the in-process s3rver fallback, which nginx cannot sit in front of meaningfully";
+      } else
+        nginxUnavailable =
+          "the backend is the in-process s3rver fallback, which nginx cannot sit in front of meaningfully";
       if (nginxUnavailable) log(`nginx floor not available: ${nginxUnavailable}`);
 
       // The gateway, from dist/, in its own process.
@@ -278,7 +308,17 @@ export const gatewaySection: BenchSection = {
       });
       const paths: BenchPath[] = [
         { name: "direct", client: directClient, bucket, keyPrefix: "direct/", proxyPid: undefined },
-        ...(nginx ? [{ name: "nginx" as const, client: benchClient(nginx.url, backend.credentials), bucket, keyPrefix: "via-nginx/", proxyPid: nginx.workerPid }] : []),
+        ...(nginx
+          ? [
+              {
+                name: "nginx" as const,
+                client: benchClient(nginx.url, backend.credentials),
+                bucket,
+                keyPrefix: "via-nginx/",
+                proxyPid: nginx.workerPid,
+              },
+            ]
+          : []),
         gatewayPath(gateway),
       ];
       for (const p of paths) if (p.client !== directClient) cleanup.push(async () => p.client.destroy());
@@ -295,7 +335,10 @@ export const gatewaySection: BenchSection = {
       const block = randomBlock();
       const large = await measureLarge(paths, settings, block, procs, log);
       const small = await measureSmall(paths, settings, body, procs, log);
-      const endpointOf: Record<PathName, { url: string; identities: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }> } | undefined> = {
+      const endpointOf: Record<
+        PathName,
+        { url: string; identities: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }> } | undefined
+      > = {
         direct: { url: backend.endpoint, identities: [backend.credentials] },
         nginx: nginx ? { url: nginx.url, identities: [backend.credentials] } : undefined,
         gateway: { url: gateway.url, identities: FLEET_USERS },
@@ -303,7 +346,8 @@ export const gatewaySection: BenchSection = {
       const mixed = await (async () => {
         const fleets = FLEETS.map((size) => {
           const byName = {} as Record<PathName, ClientFleet | undefined>;
-          for (const p of paths) byName[p.name] = clientFleet(p, endpointOf[p.name]!.url, endpointOf[p.name]!.identities, size);
+          for (const p of paths)
+            byName[p.name] = clientFleet(p, endpointOf[p.name]!.url, endpointOf[p.name]!.identities, size);
           return byName;
         });
         try {
@@ -319,13 +363,29 @@ export const gatewaySection: BenchSection = {
         for (const op of SMALL_OPS) byOp[op] = await connectionChurn(p, op, CHURN_CALLS, body, rgwPort);
         churn[p.name] = byOp;
       }
-      log(`new connections per call (client hop/backend hop): ${Object.entries(churn).map(([k, v]) => `${k} ${SMALL_OPS.map((op) => `${op} ${v[op].clientHop}/${Number.isNaN(v[op].backendHop) ? "-" : v[op].backendHop}`).join(" ")}`).join("; ")}`);
+      log(
+        `new connections per call (client hop/backend hop): ${Object.entries(churn)
+          .map(
+            ([k, v]) =>
+              `${k} ${SMALL_OPS.map((op) => `${op} ${v[op].clientHop}/${Number.isNaN(v[op].backendHop) ? "-" : v[op].backendHop}`).join(" ")}`,
+          )
+          .join("; ")}`,
+      );
       const mainHwm = memoryStatus(gateway.pid).hwm;
 
       // Logging cost: the same gateway configuration with logLevel "info", side by side.
       const infoGateway = await startGw("gateway-info", { config: await configFor("info", "gateway-info") });
       cleanup.push(() => infoGateway.stop());
-      const logging = await measureLogging(paths.find((p) => p.name === "gateway")!, gatewayPath(infoGateway), infoGateway, join(tmp, "gateway-info.log"), settings, body, procs, log);
+      const logging = await measureLogging(
+        paths.find((p) => p.name === "gateway")!,
+        gatewayPath(infoGateway),
+        infoGateway,
+        join(tmp, "gateway-info.log"),
+        settings,
+        body,
+        procs,
+        log,
+      );
       await infoGateway.stop();
 
       // Peak RSS while streaming, in a fresh gateway whose high-water mark is only this.
@@ -339,10 +399,20 @@ export const gatewaySection: BenchSection = {
       cleanup.push(() => idleGateway.stop());
       const idlePath = gatewayPath(idleGateway);
       await warmUp(idlePath, settings, body);
-      const idle = await idleConnectionsRss(idlePath, idleGateway.pid, idleGateway.url, FLEET_USERS, IDLE_CONNECTIONS, idlePath.client, body);
+      const idle = await idleConnectionsRss(
+        idlePath,
+        idleGateway.pid,
+        idleGateway.url,
+        FLEET_USERS,
+        IDLE_CONNECTIONS,
+        idlePath.client,
+        body,
+      );
       idlePath.client.destroy();
       await idleGateway.stop();
-      log(`RSS with ${IDLE_CONNECTIONS} idle keep-alive clients: ${formatBytes(idle.idleRss)} (before ${formatBytes(idle.beforeRss)}, ${formatBytes(idle.perConnection)} per connection)`);
+      log(
+        `RSS with ${IDLE_CONNECTIONS} idle keep-alive clients: ${formatBytes(idle.idleRss)} (before ${formatBytes(idle.beforeRss)}, ${formatBytes(idle.perConnection)} per connection)`,
+      );
 
       const targets = evaluateTargets(large, small, rss, mixed, idle, nginx !== undefined, settings.largeBytes);
 
@@ -353,30 +423,68 @@ export const gatewaySection: BenchSection = {
       const profileLarge = full || targets.slice(0, 3).some((t) => t.met === false);
       const profileSmall = full || targets.slice(3, 7).some((t) => t.met === false);
       await mkdir(PROFILE_DIR, { recursive: true });
-      for (const f of await readdir(PROFILE_DIR)) if (/^gateway-.*-flame\.svg$/.test(f)) await rm(join(PROFILE_DIR, f), { force: true });
+      for (const f of await readdir(PROFILE_DIR))
+        if (/^gateway-.*-flame\.svg$/.test(f)) await rm(join(PROFILE_DIR, f), { force: true });
       if (profileLarge) {
         profiles.push(
-          await profileGateway("large", `PUT then GET of ${formatBytes(settings.largeBytes)}`, startGw, gatewayPath, tmp, procs, log, async (path, gwProcs) => {
-            await putLarge(path, "large/profile", settings.largeBytes, block, gwProcs);
-            await getLarge(path, "large/profile", settings.largeBytes, gwProcs);
-            await deleteObject(path, "large/profile");
-          }, async (path) => {
-            await putLarge(path, "large/profile-warm", 32 * MiB, block, []);
-            await getLarge(path, "large/profile-warm", 32 * MiB, []);
-            await deleteObject(path, "large/profile-warm");
-          }),
+          await profileGateway(
+            "large",
+            `PUT then GET of ${formatBytes(settings.largeBytes)}`,
+            startGw,
+            gatewayPath,
+            tmp,
+            procs,
+            log,
+            async (path, gwProcs) => {
+              await putLarge(path, "large/profile", settings.largeBytes, block, gwProcs);
+              await getLarge(path, "large/profile", settings.largeBytes, gwProcs);
+              await deleteObject(path, "large/profile");
+            },
+            async (path) => {
+              await putLarge(path, "large/profile-warm", 32 * MiB, block, []);
+              await getLarge(path, "large/profile-warm", 32 * MiB, []);
+              await deleteObject(path, "large/profile-warm");
+            },
+          ),
         );
       }
       if (profileSmall) {
         profiles.push(
-          await profileGateway("small", `${settings.profileSmallOps} small calls at concurrency 64, then ${settings.profileSmallOps / 4} at concurrency 1`, startGw, gatewayPath, tmp, procs, log, async (path, gwProcs) => {
-            await smallBatch(path, body, 64, settings.profileSmallOps, gwProcs);
-            await smallBatch(path, body, 1, settings.profileSmallOps / 4, gwProcs);
-          }, (path) => warmUp(path, settings, body)),
+          await profileGateway(
+            "small",
+            `${settings.profileSmallOps} small calls at concurrency 64, then ${settings.profileSmallOps / 4} at concurrency 1`,
+            startGw,
+            gatewayPath,
+            tmp,
+            procs,
+            log,
+            async (path, gwProcs) => {
+              await smallBatch(path, body, 64, settings.profileSmallOps, gwProcs);
+              await smallBatch(path, body, 1, settings.profileSmallOps / 4, gwProcs);
+            },
+            (path) => warmUp(path, settings, body),
+          ),
         );
       }
 
-      return outcome({ settings, backend, nginx, nginxUnavailable, build, large, small, mixed, idle, churn, rss, logging, profiles, targets, startRss, mainHwm });
+      return outcome({
+        settings,
+        backend,
+        nginx,
+        nginxUnavailable,
+        build,
+        large,
+        small,
+        mixed,
+        idle,
+        churn,
+        rss,
+        logging,
+        profiles,
+        targets,
+        startRss,
+        mainHwm,
+      });
     } finally {
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
       await rm(tmp, { recursive: true, force: true });
@@ -405,7 +513,11 @@ async function startBackend(settings: Settings, log: (m: string) => void): Promi
     const server = rgw;
     return {
       kind: "rgw",
-      description: `Ceph RGW ${version ? `${version[1]} ${version[2]}` : ""} (beast, tcp_nodelay), single-host cluster with an in-memory OSD (memstore ${formatBytes(settings.memstoreBytes)}) on 127.0.0.1`.replace("  ", " "),
+      description:
+        `Ceph RGW ${version ? `${version[1]} ${version[2]}` : ""} (beast, tcp_nodelay), single-host cluster with an in-memory OSD (memstore ${formatBytes(settings.memstoreBytes)}) on 127.0.0.1`.replace(
+          "  ",
+          " ",
+        ),
       endpoint: rgw.endpoint,
       credentials: RGW_USER,
       procs: [
@@ -433,7 +545,12 @@ async function startBackend(settings: Settings, log: (m: string) => void): Promi
 function gatewayConfig(backend: Backend, bucket: string, logLevel: string): unknown {
   const { specs } = generateConfig(FILLER_PROFILES, 0xf111);
   const profiles: Record<string, unknown> = {
-    bench: { client: "default", source_bucket_pattern: LOGICAL_BUCKET, mapped_bucket_name: bucket, mapped_prefix: GATEWAY_PREFIX },
+    bench: {
+      client: "default",
+      source_bucket_pattern: LOGICAL_BUCKET,
+      mapped_bucket_name: bucket,
+      mapped_prefix: GATEWAY_PREFIX,
+    },
   };
   for (const s of specs) {
     profiles[s.name] = {
@@ -450,13 +567,21 @@ function gatewayConfig(backend: Backend, bucket: string, logLevel: string): unkn
         endpoint: backend.endpoint,
         region: "us-east-1",
         forcePathStyle: true,
-        credentials: { accessKeyId: backend.credentials.accessKeyId, secretAccessKey: backend.credentials.secretAccessKey },
+        credentials: {
+          accessKeyId: backend.credentials.accessKeyId,
+          secretAccessKey: backend.credentials.secretAccessKey,
+        },
         requestChecksumCalculation: "WHEN_REQUIRED",
         responseChecksumValidation: "WHEN_REQUIRED",
       },
     },
     profiles,
-    gateway: { users: [{ ...GATEWAY_USER }, ...FLEET_USERS.map((u) => ({ ...u }))], logLevel, shutdownGraceMs: 2000, backendTimeoutMs: 120_000 },
+    gateway: {
+      users: [{ ...GATEWAY_USER }, ...FLEET_USERS.map((u) => ({ ...u }))],
+      logLevel,
+      shutdownGraceMs: 2000,
+      backendTimeoutMs: 120_000,
+    },
   };
 }
 
@@ -465,7 +590,13 @@ function gatewayConfig(backend: Backend, bucket: string, logLevel: string): unkn
 
 const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
 
-async function measureLarge(paths: readonly BenchPath[], settings: Settings, block: Buffer, procs: CpuProcs, log: (m: string) => void): Promise<LargeResult[]> {
+async function measureLarge(
+  paths: readonly BenchPath[],
+  settings: Settings,
+  block: Buffer,
+  procs: CpuProcs,
+  log: (m: string) => void,
+): Promise<LargeResult[]> {
   const size = settings.largeBytes;
   const put: LargeResult = { op: "PUT", mibps: {}, cpuPerGiB: {} };
   const get: LargeResult = { op: "GET", mibps: {}, cpuPerGiB: {} };
@@ -490,10 +621,13 @@ async function measureLarge(paths: readonly BenchPath[], settings: Settings, blo
       (get.mibps[p.name] ??= []).push(size / MiB / (down.ms / 1000));
       addCpu(put, p.name, up);
       addCpu(get, p.name, down);
-      log(`large ${formatBytes(size)} round ${round + 1}/${settings.largeRounds} ${p.name}: PUT ${(size / MiB / (up.ms / 1000)).toFixed(0)} MiB/s, GET ${(size / MiB / (down.ms / 1000)).toFixed(0)} MiB/s`);
+      log(
+        `large ${formatBytes(size)} round ${round + 1}/${settings.largeRounds} ${p.name}: PUT ${(size / MiB / (up.ms / 1000)).toFixed(0)} MiB/s, GET ${(size / MiB / (down.ms / 1000)).toFixed(0)} MiB/s`,
+      );
     }
   }
-  for (const r of [put, get]) for (const snap of Object.values(r.cpuPerGiB)) for (const k of Object.keys(snap)) snap[k]! /= settings.largeRounds;
+  for (const r of [put, get])
+    for (const snap of Object.values(r.cpuPerGiB)) for (const k of Object.keys(snap)) snap[k]! /= settings.largeRounds;
   return [put, get];
 }
 
@@ -509,7 +643,8 @@ function summarizeSmall(batches: readonly SmallBatch[]) {
   const ops = batches.reduce((a, b) => a + b.ops, 0);
   const wall = batches.reduce((a, b) => a + b.wallMs, 0);
   const cpuMsPerOp: CpuSnapshot = {};
-  for (const b of batches) for (const [k, v] of Object.entries(b.cpu)) cpuMsPerOp[k] = (cpuMsPerOp[k] ?? 0) + (v * 1000) / ops;
+  for (const b of batches)
+    for (const [k, v] of Object.entries(b.cpu)) cpuMsPerOp[k] = (cpuMsPerOp[k] ?? 0) + (v * 1000) / ops;
   return { ops, opsPerSec: ops / (wall / 1000), p50: quantile(all, 0.5), p99: quantile(all, 0.99), byOp, cpuMsPerOp };
 }
 
@@ -519,7 +654,13 @@ async function warmUp(path: BenchPath, settings: Settings, body: Buffer): Promis
   await smallBatch(path, body, 1, 60, []);
 }
 
-async function measureSmall(paths: readonly BenchPath[], settings: Settings, body: Buffer, procs: CpuProcs, log: (m: string) => void): Promise<SmallResult[]> {
+async function measureSmall(
+  paths: readonly BenchPath[],
+  settings: Settings,
+  body: Buffer,
+  procs: CpuProcs,
+  log: (m: string) => void,
+): Promise<SmallResult[]> {
   const results: SmallResult[] = [];
   for (const p of paths) await warmUp(p, settings, body);
   for (const c of CONCURRENCIES) {
@@ -536,7 +677,9 @@ async function measureSmall(paths: readonly BenchPath[], settings: Settings, bod
     results.push({ concurrency: c, byPath });
     log(
       `small 1 KiB at concurrency ${c}: ` +
-        paths.map((p) => `${p.name} ${byPath[p.name]!.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(byPath[p.name]!.p50)}`).join(", "),
+        paths
+          .map((p) => `${p.name} ${byPath[p.name]!.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(byPath[p.name]!.p50)}`)
+          .join(", "),
     );
   }
   return results;
@@ -546,7 +689,12 @@ async function measureSmall(paths: readonly BenchPath[], settings: Settings, bod
  * Fleets of 64 and 256 SDK clients per path, 4 KiB PUT/GET mixed, interleaved rounds (each
  * fleet's first round is unmeasured: it opens every connection and writes every key).
  */
-async function measureMixed(fleets: ReadonlyArray<Record<PathName, ClientFleet | undefined>>, settings: Settings, procs: CpuProcs, log: (m: string) => void): Promise<MixedResult> {
+async function measureMixed(
+  fleets: ReadonlyArray<Record<PathName, ClientFleet | undefined>>,
+  settings: Settings,
+  procs: CpuProcs,
+  log: (m: string) => void,
+): Promise<MixedResult> {
   const body = randomBytes(MIXED_BYTES);
   const out: Array<{ clients: number; byPath: Partial<Record<PathName, MixedSummary>> }> = [];
   for (const byName of fleets) {
@@ -555,12 +703,21 @@ async function measureMixed(fleets: ReadonlyArray<Record<PathName, ClientFleet |
     for (const n of names) await mixedBatch(byName[n]!, body, 2, procs);
     const batches = new Map<PathName, MixedBatch[]>(names.map((n) => [n, []]));
     for (let round = 0; round < settings.mixedRounds; round++) {
-      for (const n of rotateNames(names, round)) batches.get(n)!.push(await mixedBatch(byName[n]!, body, settings.mixedOpsPerClient[size], procs));
+      for (const n of rotateNames(names, round))
+        batches.get(n)!.push(await mixedBatch(byName[n]!, body, settings.mixedOpsPerClient[size], procs));
     }
     const byPath: Partial<Record<PathName, MixedSummary>> = {};
     for (const n of names) byPath[n] = summarizeMixed(size, batches.get(n)!);
     out.push({ clients: size, byPath });
-    log(`mixed 4 KiB GET/PUT, ${size} clients: ` + names.map((n) => `${n} ${byPath[n]!.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(byPath[n]!.p50)} p99 ${formatMs(byPath[n]!.p99)}`).join(", "));
+    log(
+      `mixed 4 KiB GET/PUT, ${size} clients: ` +
+        names
+          .map(
+            (n) =>
+              `${n} ${byPath[n]!.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(byPath[n]!.p50)} p99 ${formatMs(byPath[n]!.p99)}`,
+          )
+          .join(", "),
+    );
   }
   return out;
 }
@@ -576,7 +733,10 @@ async function measureLogging(
   log: (m: string) => void,
 ): Promise<LoggingResult> {
   const c = 16;
-  const infoProcs: CpuProcs = [...procs.filter((p) => p.label !== "gateway"), { label: "gateway", pid: infoGateway.pid }];
+  const infoProcs: CpuProcs = [
+    ...procs.filter((p) => p.label !== "gateway"),
+    { label: "gateway", pid: infoGateway.pid },
+  ];
   await warmUp(infoPath, settings, body);
   const logBefore = (await stat(infoLog)).size;
   const warn: SmallBatch[] = [];
@@ -594,7 +754,9 @@ async function measureLogging(
   const w = summarizeSmall(warn);
   const i = summarizeSmall(info);
   infoPath.client.destroy();
-  log(`logging cost at concurrency ${c}: warn ${w.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(w.p50)}, info ${i.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(i.p50)}`);
+  log(
+    `logging cost at concurrency ${c}: warn ${w.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(w.p50)}, info ${i.opsPerSec.toFixed(0)} ops/s p50 ${formatMs(i.p50)}`,
+  );
   return {
     concurrency: c,
     warn: { opsPerSec: w.opsPerSec, p50: w.p50, p99: w.p99, gatewayCpuMsPerOp: w.cpuMsPerOp["gateway"] ?? Number.NaN },
@@ -603,7 +765,14 @@ async function measureLogging(
   };
 }
 
-async function measureRss(path: BenchPath, gw: GatewayProcess, settings: Settings, block: Buffer, body: Buffer, log: (m: string) => void): Promise<RssResult> {
+async function measureRss(
+  path: BenchPath,
+  gw: GatewayProcess,
+  settings: Settings,
+  block: Buffer,
+  body: Buffer,
+  log: (m: string) => void,
+): Promise<RssResult> {
   const startRss = memoryStatus(gw.pid).rss;
   // This gateway is fresh: what its first calls cost, against the same calls once warm.
   const gwProcs: CpuProcs = [{ label: "gateway", pid: gw.pid }];
@@ -613,7 +782,9 @@ async function measureRss(path: BenchPath, gw: GatewayProcess, settings: Setting
   await warmUp(path, settings, body);
   const warmBatch = await smallBatch(path, body, 1, COLD_CALLS, gwProcs);
   const jit = { calls: COLD_CALLS, cold: summarizeSmall([coldBatch]), warm: summarizeSmall([warmBatch]) };
-  log(`a fresh gateway's first ${COLD_CALLS} calls: ${formatMs(jit.cold.cpuMsPerOp["gateway"] ?? Number.NaN)} CPU/call, p50 ${formatMs(jit.cold.p50)}; warm: ${formatMs(jit.warm.cpuMsPerOp["gateway"] ?? Number.NaN)}, p50 ${formatMs(jit.warm.p50)}`);
+  log(
+    `a fresh gateway's first ${COLD_CALLS} calls: ${formatMs(jit.cold.cpuMsPerOp["gateway"] ?? Number.NaN)} CPU/call, p50 ${formatMs(jit.cold.p50)}; warm: ${formatMs(jit.warm.cpuMsPerOp["gateway"] ?? Number.NaN)}, p50 ${formatMs(jit.warm.p50)}`,
+  );
   await sleep(500);
   const restRss = memoryStatus(gw.pid).rss;
   const samples: Array<readonly [number, number]> = [];
@@ -639,7 +810,8 @@ async function measureRss(path: BenchPath, gw: GatewayProcess, settings: Setting
   await deleteObject(path, "rss/stream");
   path.client.destroy();
   const end = samples.length > 0 ? samples[samples.length - 1]![0] : 0;
-  const maxOf = (from: number, to: number) => samples.filter(([t]) => t >= from && t < to).reduce((a, [, b]) => Math.max(a, b), 0);
+  const maxOf = (from: number, to: number) =>
+    samples.filter(([t]) => t >= from && t < to).reduce((a, [, b]) => Math.max(a, b), 0);
   const result: RssResult = {
     jit: {
       calls: jit.calls,
@@ -659,7 +831,9 @@ async function measureRss(path: BenchPath, gw: GatewayProcess, settings: Setting
     samples,
     getStartS,
   };
-  log(`RSS streaming ${formatBytes(settings.rssBytes)} up and down: rest ${formatBytes(restRss)}, peak (VmHWM) ${formatBytes(mem.hwm)}`);
+  log(
+    `RSS streaming ${formatBytes(settings.rssBytes)} up and down: rest ${formatBytes(restRss)}, peak (VmHWM) ${formatBytes(mem.hwm)}`,
+  );
   return result;
 }
 
@@ -694,13 +868,19 @@ async function profileGateway(
   const gatewayCpuS = cpuSeconds(gw.pid) - before;
   const exit = await gw.stop();
   const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
-  if (files.length === 0) throw new Error(`the profiled gateway wrote no .cpuprofile (exit ${exit.code ?? exit.signal}): ${gw.stderr().trim()}`);
+  if (files.length === 0)
+    throw new Error(
+      `the profiled gateway wrote no .cpuprofile (exit ${exit.code ?? exit.signal}): ${gw.stderr().trim()}`,
+    );
   const profile = await readProfile(join(dir, files[0]!));
   const summary = summarizeProfile(profile, 60, window);
   let flameGraph: string | undefined;
   try {
     const file = `gateway-${name}-flame.svg`;
-    await writeFile(join(PROFILE_DIR, file), flameGraphSvg(profile, `s3-router gateway CPU profile — ${workload}`, window));
+    await writeFile(
+      join(PROFILE_DIR, file),
+      flameGraphSvg(profile, `s3-router gateway CPU profile — ${workload}`, window),
+    );
     flameGraph = `profiles/${file}`;
   } catch {
     flameGraph = undefined;
@@ -711,7 +891,13 @@ async function profileGateway(
 // ---------------------------------------------------------------------------------------------
 // Targets and presentation
 
-const median = (xs: readonly number[] | undefined): number => (xs && xs.length > 0 ? quantile([...xs].sort((a, b) => a - b), 0.5) : Number.NaN);
+const median = (xs: readonly number[] | undefined): number =>
+  xs && xs.length > 0
+    ? quantile(
+        [...xs].sort((a, b) => a - b),
+        0.5,
+      )
+    : Number.NaN;
 
 /**
  * Median over rounds of a ÷ b measured in the same round: a burst of load on the machine that
@@ -737,12 +923,24 @@ function pairedRatio(r: LargeResult, a: PathName, b: PathName): number {
   return median(xs.map((x, i) => x / ys[i]!));
 }
 
-function evaluateTargets(large: readonly LargeResult[], small: readonly SmallResult[], rss: RssResult, mixed: MixedResult, idle: IdleConnectionsResult, haveNginx: boolean, largeBytes: number): TargetCheck[] {
+function evaluateTargets(
+  large: readonly LargeResult[],
+  small: readonly SmallResult[],
+  rss: RssResult,
+  mixed: MixedResult,
+  idle: IdleConnectionsResult,
+  haveNginx: boolean,
+  largeBytes: number,
+): TargetCheck[] {
   const size = formatBytes(largeBytes);
   const ratio = (r: LargeResult, of: PathName) => pairedRatio(r, "gateway", of);
   const vsDirect = large.map((r) => ({ op: r.op, v: ratio(r, "direct") }));
   const vsNginx = large.map((r) => ({ op: r.op, v: ratio(r, "nginx") }));
-  const cpuVsNginx = large.map((r) => ({ op: r.op, gw: r.cpuPerGiB.gateway?.["gateway"] ?? Number.NaN, ng: r.cpuPerGiB.nginx?.["nginx"] ?? Number.NaN }));
+  const cpuVsNginx = large.map((r) => ({
+    op: r.op,
+    gw: r.cpuPerGiB.gateway?.["gateway"] ?? Number.NaN,
+    ng: r.cpuPerGiB.nginx?.["nginx"] ?? Number.NaN,
+  }));
   const added = small.map((s) => ({ c: s.concurrency, ms: s.byPath.gateway!.p50 - s.byPath.direct!.p50 }));
   const c1 = added.find((a) => a.c === 1)!;
   const c1Small = small.find((s) => s.concurrency === 1)!;
@@ -763,17 +961,25 @@ function evaluateTargets(large: readonly LargeResult[], small: readonly SmallRes
     },
     {
       target: `${size} throughput ≥ ${formatPercent(TARGETS.throughputVsNginx)} of the nginx floor`,
-      measured: haveNginx ? vsNginx.map((x) => `${x.op} ${formatPercent(x.v)}`).join(", ") : "nginx floor not available",
+      measured: haveNginx
+        ? vsNginx.map((x) => `${x.op} ${formatPercent(x.v)}`).join(", ")
+        : "nginx floor not available",
       met: haveNginx ? vsNginx.every((x) => x.v >= TARGETS.throughputVsNginx) : undefined,
     },
     {
       target: `gateway CPU-seconds per GiB streamed (${size} objects) ≤ ${formatRatio(TARGETS.cpuPerGiBVsNginx)} nginx's`,
-      measured: haveNginx ? cpuVsNginx.map((x) => `${x.op} ${formatRatio(x.gw / x.ng)} (${x.gw.toFixed(2)} vs ${x.ng.toFixed(2)} s/GiB)`).join(", ") : "nginx not available",
+      measured: haveNginx
+        ? cpuVsNginx
+            .map((x) => `${x.op} ${formatRatio(x.gw / x.ng)} (${x.gw.toFixed(2)} vs ${x.ng.toFixed(2)} s/GiB)`)
+            .join(", ")
+        : "nginx not available",
       met: haveNginx ? cpuVsNginx.every((x) => x.gw / x.ng <= TARGETS.cpuPerGiBVsNginx) : undefined,
     },
     {
       target: `gateway CPU per 1 KiB call ≤ ${formatRatio(TARGETS.cpuPerSmallVsNginx)} nginx's (concurrency 1)`,
-      measured: haveNginx ? `${formatRatio(gwCpuSmall / ngCpuSmall)} (${formatMs(gwCpuSmall)} vs ${formatMs(ngCpuSmall)})` : `${formatMs(gwCpuSmall)}; nginx not available`,
+      measured: haveNginx
+        ? `${formatRatio(gwCpuSmall / ngCpuSmall)} (${formatMs(gwCpuSmall)} vs ${formatMs(ngCpuSmall)})`
+        : `${formatMs(gwCpuSmall)}; nginx not available`,
       met: haveNginx ? gwCpuSmall / ngCpuSmall <= TARGETS.cpuPerSmallVsNginx : undefined,
     },
     {
@@ -783,12 +989,22 @@ function evaluateTargets(large: readonly LargeResult[], small: readonly SmallRes
     },
     {
       target: `concurrent clients, 4 KiB mixed GET/PUT: ops/s ≥ ${formatPercent(TARGETS.mixedOpsVsDirect)} of direct`,
-      measured: mixed.map((m) => `${m.clients} clients ${formatPercent(mixedRatio(m, "direct"))}${haveNginx ? ` (vs nginx ${formatPercent(mixedRatio(m, "nginx"))})` : ""}`).join(", "),
+      measured: mixed
+        .map(
+          (m) =>
+            `${m.clients} clients ${formatPercent(mixedRatio(m, "direct"))}${haveNginx ? ` (vs nginx ${formatPercent(mixedRatio(m, "nginx"))})` : ""}`,
+        )
+        .join(", "),
       met: mixed.every((m) => mixedRatio(m, "direct") >= TARGETS.mixedOpsVsDirect),
     },
     {
       target: `concurrent clients, 4 KiB mixed GET/PUT: added p99 ≤ +${TARGETS.mixedAddedP99Ms} ms`,
-      measured: mixed.map((m) => `${m.clients} clients ${signedMs(mixedP99(m))} (${formatMs(m.byPath.gateway!.p99)} vs ${formatMs(m.byPath.direct!.p99)})`).join(", "),
+      measured: mixed
+        .map(
+          (m) =>
+            `${m.clients} clients ${signedMs(mixedP99(m))} (${formatMs(m.byPath.gateway!.p99)} vs ${formatMs(m.byPath.direct!.p99)})`,
+        )
+        .join(", "),
       met: mixed.every((m) => mixedP99(m) <= TARGETS.mixedAddedP99Ms),
     },
     {
@@ -859,13 +1075,20 @@ function outcome(o: OutcomeInput): SectionOutcome {
 
   const cpuLabels = ["client", ...(o.nginx ? ["nginx"] : []), "gateway", ...o.backend.procs.map((p) => p.label)];
   const cpuTable: ResultTable = {
-    title: "CPU seconds per GiB moved, by process (mean over rounds; the client is the benchmark's SDK; kernel share = system time ÷ all the proxy's CPU time)",
-    columns: [{ header: "path / operation", align: "left" }, ...cpuLabels.map((l) => ({ header: l })), { header: "all" }, { header: "wall s / GiB" }, { header: "proxy: kernel share" }],
+    title:
+      "CPU seconds per GiB moved, by process (mean over rounds; the client is the benchmark's SDK; kernel share = system time ÷ all the proxy's CPU time)",
+    columns: [
+      { header: "path / operation", align: "left" },
+      ...cpuLabels.map((l) => ({ header: l })),
+      { header: "all" },
+      { header: "wall s / GiB" },
+      { header: "proxy: kernel share" },
+    ],
     rows: large.flatMap((r) =>
       pathNames.map((p) => {
         const cpu = r.cpuPerGiB[p] ?? {};
         const own = (l: string) => (l === "nginx" || l === "gateway" ? p === l : true);
-        const cells = cpuLabels.map((l) => (own(l) && cpu[l] !== undefined ? cpu[l]!.toFixed(2) : "—"));
+        const cells = cpuLabels.map((l) => (own(l) && cpu[l] !== undefined ? cpu[l].toFixed(2) : "—"));
         const all = cpuLabels.reduce((a, l) => a + (own(l) ? (cpu[l] ?? 0) : 0), 0);
         const kernel = p === "direct" ? "" : formatPercent((cpu[`${p}:sys`] ?? Number.NaN) / (cpu[p] ?? Number.NaN));
         return [`${label[p]} ${r.op}`, ...cells, all.toFixed(2), (1024 / median(r.mibps[p])).toFixed(2), kernel];
@@ -909,7 +1132,14 @@ function outcome(o: OutcomeInput): SectionOutcome {
   const c1 = small.find((s) => s.concurrency === 1)!;
   const perOpTable: ResultTable = {
     title: "Small objects at concurrency 1, by operation (p50; added = gateway − direct)",
-    columns: [{ header: "operation", align: "left" }, ...pathNames.map((p) => ({ header: `${label[p]} p50` })), { header: "gateway added p50" }, ...(o.nginx ? [{ header: "nginx added p50" }] : []), { header: "gateway p99" }, { header: "direct p99" }],
+    columns: [
+      { header: "operation", align: "left" },
+      ...pathNames.map((p) => ({ header: `${label[p]} p50` })),
+      { header: "gateway added p50" },
+      ...(o.nginx ? [{ header: "nginx added p50" }] : []),
+      { header: "gateway p99" },
+      { header: "direct p99" },
+    ],
     rows: SMALL_OPS.map((op) => [
       op === "GET" ? "GET (1 KiB body)" : op === "PUT" ? "PUT (1 KiB)" : op,
       ...pathNames.map((p) => formatMs(c1.byPath[p]!.byOp[op].p50)),
@@ -933,12 +1163,24 @@ function outcome(o: OutcomeInput): SectionOutcome {
       ["gateway just started (VmRSS)", formatBytes(rss.startRss)],
       ["at rest after warm-up, before streaming (VmRSS)", formatBytes(rss.restRss)],
       [`peak while streaming ${formatBytes(rss.bytes)} up and down (VmHWM)`, formatBytes(rss.peakHwm)],
-      ["highest RSS sampled in the first / second half of the streaming", `${formatBytes(rss.firstHalfMax)} / ${formatBytes(rss.secondHalfMax)}`],
+      [
+        "highest RSS sampled in the first / second half of the streaming",
+        `${formatBytes(rss.firstHalfMax)} / ${formatBytes(rss.secondHalfMax)}`,
+      ],
       ["after streaming (VmRSS)", formatBytes(rss.endRss)],
       [`throughput of that stream: PUT / GET`, `${mibps(rss.putMiBps)} / ${mibps(rss.getMiBps)}`],
-      ["peak of the gateway that ran the throughput, small-object and concurrent-clients runs (VmHWM)", formatBytes(o.mainHwm)],
-      [`another fresh gateway, warmed with small calls, before ${o.idle.connections} clients connect (VmRSS)`, formatBytes(o.idle.beforeRss)],
-      [`… with ${o.idle.connections} idle keep-alive clients connected (VmRSS)`, `${formatBytes(o.idle.idleRss)} (${formatBytes(o.idle.perConnection)} per connection)`],
+      [
+        "peak of the gateway that ran the throughput, small-object and concurrent-clients runs (VmHWM)",
+        formatBytes(o.mainHwm),
+      ],
+      [
+        `another fresh gateway, warmed with small calls, before ${o.idle.connections} clients connect (VmRSS)`,
+        formatBytes(o.idle.beforeRss),
+      ],
+      [
+        `… with ${o.idle.connections} idle keep-alive clients connected (VmRSS)`,
+        `${formatBytes(o.idle.idleRss)} (${formatBytes(o.idle.perConnection)} per connection)`,
+      ],
       ["… after they disconnected (VmRSS)", formatBytes(o.idle.afterRss)],
     ],
   };
@@ -984,17 +1226,40 @@ function outcome(o: OutcomeInput): SectionOutcome {
 
   const loggingTable: ResultTable = {
     title: `Logging cost: gateway.logLevel "warn" vs "info" (one JSON line per request), concurrency ${logging.concurrency}, ${settings.loggingOps} calls each`,
-    columns: [{ header: "logLevel", align: "left" }, { header: "calls/s" }, { header: "p50" }, { header: "p99" }, { header: "gateway CPU / call" }],
+    columns: [
+      { header: "logLevel", align: "left" },
+      { header: "calls/s" },
+      { header: "p50" },
+      { header: "p99" },
+      { header: "gateway CPU / call" },
+    ],
     rows: [
-      ["warn", formatNumber(logging.warn.opsPerSec), formatMs(logging.warn.p50), formatMs(logging.warn.p99), formatMs(logging.warn.gatewayCpuMsPerOp)],
-      ["info", formatNumber(logging.info.opsPerSec), formatMs(logging.info.p50), formatMs(logging.info.p99), formatMs(logging.info.gatewayCpuMsPerOp)],
+      [
+        "warn",
+        formatNumber(logging.warn.opsPerSec),
+        formatMs(logging.warn.p50),
+        formatMs(logging.warn.p99),
+        formatMs(logging.warn.gatewayCpuMsPerOp),
+      ],
+      [
+        "info",
+        formatNumber(logging.info.opsPerSec),
+        formatMs(logging.info.p50),
+        formatMs(logging.info.p99),
+        formatMs(logging.info.gatewayCpuMsPerOp),
+      ],
     ],
   };
 
   const profileTables: ResultTable[] = profiles.flatMap((p) => [
     {
       title: `Gateway CPU profile, ${p.workload}: top self time by function (main thread; ${formatMs(p.summary.busyMs)} busy in ${formatMs(p.summary.wallMs)} of workload; the process used ${p.gatewayCpuS.toFixed(2)} CPU s in all threads)`,
-      columns: [{ header: "function (file:line)", align: "left" }, { header: "area", align: "left" }, { header: "self" }, { header: "share of busy" }],
+      columns: [
+        { header: "function (file:line)", align: "left" },
+        { header: "area", align: "left" },
+        { header: "self" },
+        { header: "share of busy" },
+      ],
       rows: p.summary.top.slice(0, 15).map((f) => [f.frame, f.group, formatMs(f.selfMs), formatPercent(f.share)]),
     },
     {
@@ -1004,14 +1269,25 @@ function outcome(o: OutcomeInput): SectionOutcome {
     },
     {
       title: `Gateway CPU profile, ${p.workload}: s3-router's own functions by inclusive time (with everything they call)`,
-      columns: [{ header: "function (file:line)", align: "left" }, { header: "inclusive" }, { header: "share of busy" }],
+      columns: [
+        { header: "function (file:line)", align: "left" },
+        { header: "inclusive" },
+        { header: "share of busy" },
+      ],
       rows: p.summary.ownInclusive.slice(0, 10).map((f) => [f.frame, formatMs(f.selfMs), formatPercent(f.share)]),
     },
   ]);
 
   const churnTable: ResultTable = {
     title: `New TCP connections per call (${CHURN_CALLS} sequential calls each, after one to open the connections; client hop: connections the client's agent created; proxy → RGW: connect() calls of the proxy process, counted with strace; 0 = kept alive, 1 = a new connection for every call)`,
-    columns: [{ header: "operation", align: "left" }, ...pathNames.flatMap((p) => (p === "direct" ? [{ header: "direct: client → RGW" }] : [{ header: `${label[p]}: client → ${label[p]}` }, { header: `${label[p]} → RGW` }]))],
+    columns: [
+      { header: "operation", align: "left" },
+      ...pathNames.flatMap((p) =>
+        p === "direct"
+          ? [{ header: "direct: client → RGW" }]
+          : [{ header: `${label[p]}: client → ${label[p]}` }, { header: `${label[p]} → RGW` }],
+      ),
+    ],
     rows: SMALL_OPS.map((op) => [
       op,
       ...pathNames.flatMap((p) => {
@@ -1052,7 +1328,10 @@ function outcome(o: OutcomeInput): SectionOutcome {
       yLabel: "calls per second",
       xScale: "log",
       yScale: "linear",
-      series: pathNames.map((p) => ({ name: label[p], points: small.map((s) => [s.concurrency, s.byPath[p]!.opsPerSec] as const) })),
+      series: pathNames.map((p) => ({
+        name: label[p],
+        points: small.map((s) => [s.concurrency, s.byPath[p]!.opsPerSec] as const),
+      })),
     },
     {
       kind: "line",
@@ -1091,7 +1370,7 @@ function outcome(o: OutcomeInput): SectionOutcome {
   notes.push(
     `The gateway runs from the built code (\`node dist/cli/bin.js serve --config … --listen 127.0.0.1:PORT\`) in its own process with gateway.logLevel "warn" and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true; ${o.build}. ` +
       `Its configuration maps the logical bucket "${LOGICAL_BUCKET}" onto the physical bucket under "${GATEWAY_PREFIX}", among ${FILLER_PROFILES} generated filler profiles, and has one user; the client signs for that user and the gateway verifies the signature, routes, re-signs for RGW and streams.`,
-    "All three paths use the AWS SDK v3 from the benchmark process with the same settings: path-style, `requestChecksumCalculation`/`responseChecksumValidation` \"WHEN_REQUIRED\" (Ceph 16 rejects the SDK's default trailing checksums; the same setting on every path keeps the comparison fair), one keep-alive `http.Agent` per client with room for 256 sockets, one attempt. " +
+    'All three paths use the AWS SDK v3 from the benchmark process with the same settings: path-style, `requestChecksumCalculation`/`responseChecksumValidation` "WHEN_REQUIRED" (Ceph 16 rejects the SDK\'s default trailing checksums; the same setting on every path keeps the comparison fair), one keep-alive `http.Agent` per client with room for 256 sockets, one attempt. ' +
       "PUT bodies of large objects are streams (one random MiB repeated) with ContentLength, so the SDK sends them as UNSIGNED-PAYLOAD; 1 KiB PUT bodies are buffers, signed with their SHA-256, which the gateway verifies as the body passes.",
     `Large objects: one unmeasured ${formatBytes(Math.min(settings.largeBytes, 32 * MiB))} PUT+GET per path first, then ${settings.largeRounds} rounds in which every path (rotating which goes first) PUTs, GETs and deletes its own object. Small objects: first ${settings.warmupCalls} calls at concurrency 16 and 60 at concurrency 1 on every path (every gateway process measured in this section gets the same warm-up), then per concurrency 6 calls per worker, then ${settings.smallRounds} rounds rotating the paths; p50/p99 are over every call of the mix. ` +
       `Warm-up matters: a fresh gateway's first ${rss.jit.calls} calls at concurrency 1 cost ${formatMs(rss.jit.cold.cpuMsPerOp)} of its CPU each (p50 ${formatMs(rss.jit.cold.p50)}), the same calls after the warm-up ${formatMs(rss.jit.warm.cpuMsPerOp)} (p50 ${formatMs(rss.jit.warm.p50)}), until V8 has compiled its request path.`,
@@ -1101,12 +1380,17 @@ function outcome(o: OutcomeInput): SectionOutcome {
       "pino writes through SonicBoom on fd 1, asynchronously; the cost is building and serialising the record on the event loop plus the writes.",
   );
   for (const p of profiles) {
-    if (p.flameGraph) notes.push(`Flame graph of the gateway during ${p.workload}: [${p.flameGraph}](${p.flameGraph}) (node --cpu-prof on the gateway process; the .cpuprofile itself stays in the run's temporary directory).`);
+    if (p.flameGraph)
+      notes.push(
+        `Flame graph of the gateway during ${p.workload}: [${p.flameGraph}](${p.flameGraph}) (node --cpu-prof on the gateway process; the .cpuprofile itself stays in the run's temporary directory).`,
+      );
   }
 
   const data = {
     backend: { kind: o.backend.kind, description: o.backend.description, fallback: o.backend.fallback ?? null },
-    nginx: o.nginx ? { version: o.nginx.version, installed: o.nginx.installed ?? null } : { unavailable: o.nginxUnavailable },
+    nginx: o.nginx
+      ? { version: o.nginx.version, installed: o.nginx.installed ?? null }
+      : { unavailable: o.nginxUnavailable },
     build: o.build,
     settings,
     large,
@@ -1119,7 +1403,12 @@ function outcome(o: OutcomeInput): SectionOutcome {
     mainGatewayHwm: o.mainHwm,
     logging,
     connectionsPerCall: o.churn,
-    profiles: profiles.map((p) => ({ workload: p.workload, gatewayCpuS: p.gatewayCpuS, flameGraph: p.flameGraph ?? null, summary: p.summary })),
+    profiles: profiles.map((p) => ({
+      workload: p.workload,
+      gatewayCpuS: p.gatewayCpuS,
+      flameGraph: p.flameGraph ?? null,
+      summary: p.summary,
+    })),
   };
 
   return {
@@ -1128,7 +1417,17 @@ function outcome(o: OutcomeInput): SectionOutcome {
       `Large objects (${formatBytes(settings.largeBytes)}) are PUT from a generated stream and read back whole; 1 KiB objects are PUT, read and HEADed by 1, 16 and 64 concurrent workers; a fresh gateway streams ${formatBytes(settings.rssBytes)} up and down while its RSS is read from /proc. ` +
       "CPU time of every process (client, proxy, radosgw, ceph-osd) is read from /proc around each measurement, to show what bounds each path. Where a target is missed, the gateway is run again under node --cpu-prof and the profile summarised.",
     targets: o.targets,
-    tables: [largeTable, cpuTable, smallTable, perOpTable, mixedTable, churnTable, rssTable, loggingTable, ...profileTables],
+    tables: [
+      largeTable,
+      cpuTable,
+      smallTable,
+      perOpTable,
+      mixedTable,
+      churnTable,
+      rssTable,
+      loggingTable,
+      ...profileTables,
+    ],
     charts,
     notes,
     data,
@@ -1140,8 +1439,10 @@ function boundNotes(o: OutcomeInput): string[] {
   const notes: string[] = [];
   const cores = availableCores();
   const [put, get] = [o.large.find((r) => r.op === "PUT")!, o.large.find((r) => r.op === "GET")!];
-  const own = (k: string, p: PathName) => !k.includes(":") && (k === "client" || k === p || !["nginx", "gateway"].includes(k));
-  const total = (r: LargeResult, p: PathName) => Object.entries(r.cpuPerGiB[p] ?? {}).reduce((a, [k, v]) => a + (own(k, p) ? v : 0), 0);
+  const own = (k: string, p: PathName) =>
+    !k.includes(":") && (k === "client" || k === p || !["nginx", "gateway"].includes(k));
+  const total = (r: LargeResult, p: PathName) =>
+    Object.entries(r.cpuPerGiB[p] ?? {}).reduce((a, [k, v]) => a + (own(k, p) ? v : 0), 0);
   const coresBusy = (r: LargeResult, p: PathName) => (total(r, p) * median(r.mibps[p])) / 1024;
   const proxyCpu = (r: LargeResult, p: PathName) => r.cpuPerGiB[p]?.[p] ?? Number.NaN;
   const kernelShare = (r: LargeResult, p: PathName) => (r.cpuPerGiB[p]?.[`${p}:sys`] ?? Number.NaN) / proxyCpu(r, p);
@@ -1150,7 +1451,8 @@ function boundNotes(o: OutcomeInput): string[] {
   const largeProfile = o.profiles.find((p) => p.workload.startsWith("PUT then GET"));
   const share = (s: ProfileSummary | undefined, pred: (group: string, frame: string) => boolean) =>
     s ? s.top.filter((f) => pred(f.group, f.frame)).reduce((a, f) => a + f.share, 0) : Number.NaN;
-  const groupShare = (s: ProfileSummary | undefined, pred: (group: string) => boolean) => (s ? s.groups.filter((g) => pred(g.group)).reduce((a, g) => a + g.share, 0) : Number.NaN);
+  const groupShare = (s: ProfileSummary | undefined, pred: (group: string) => boolean) =>
+    s ? s.groups.filter((g) => pred(g.group)).reduce((a, g) => a + g.share, 0) : Number.NaN;
 
   notes.push(
     `**What bounds large-object throughput here: CPU.** The machine has ${cores} cores for the client, the proxy and RGW together; ` +
@@ -1162,7 +1464,8 @@ function boundNotes(o: OutcomeInput): string[] {
         ? `, ${formatRatio(proxyCpu(put, "gateway") / proxyCpu(put, "nginx"))} and ${formatRatio(proxyCpu(get, "gateway") / proxyCpu(get, "nginx"))} what nginx spends (${proxyCpu(put, "nginx").toFixed(2)} / ${proxyCpu(get, "nginx").toFixed(2)}). ` +
           `Kernel time: ${kernelS(put, "gateway").toFixed(2)} / ${kernelS(get, "gateway").toFixed(2)} s per GiB for the gateway, ${kernelS(put, "nginx").toFixed(2)} / ${kernelS(get, "nginx").toFixed(2)} for nginx; ` +
           `user time: ${userS(put, "gateway").toFixed(2)} / ${userS(get, "gateway").toFixed(2)} against nginx's ${userS(put, "nginx").toFixed(2)} / ${userS(get, "nginx").toFixed(2)}` +
-          (userS(put, "gateway") + userS(get, "gateway") - userS(put, "nginx") - userS(get, "nginx") > kernelS(put, "gateway") + kernelS(get, "gateway") - kernelS(put, "nginx") - kernelS(get, "nginx")
+          (userS(put, "gateway") + userS(get, "gateway") - userS(put, "nginx") - userS(get, "nginx") >
+          kernelS(put, "gateway") + kernelS(get, "gateway") - kernelS(put, "nginx") - kernelS(get, "nginx")
             ? " — most of the difference is user space: JavaScript streams, undici's parser and V8's garbage collector"
             : "")
         : "") +
@@ -1234,4 +1537,3 @@ function thin(samples: ReadonlyArray<readonly [number, number]>, n: number): Arr
   if (!out.includes(peak)) out.push(peak);
   return out.sort((a, b) => a[0] - b[0]);
 }
-

@@ -24,7 +24,8 @@ export interface NginxProxy {
   stop(): Promise<void>;
 }
 
-export type NginxOutcome = { readonly ok: true; readonly proxy: NginxProxy } | { readonly ok: false; readonly reason: string };
+export type NginxOutcome =
+  { readonly ok: true; readonly proxy: NginxProxy } | { readonly ok: false; readonly reason: string };
 
 function nginxPath(): string | undefined {
   for (const candidate of ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]) {
@@ -41,11 +42,21 @@ function nginxPath(): string | undefined {
 function ensureNginx(log: (m: string) => void): { path: string; installed: string | undefined } | { reason: string } {
   const found = nginxPath();
   if (found) return { path: found, installed: undefined };
-  if (process.getuid?.() !== 0) return { reason: "nginx is not installed and this run is not root, so it cannot install it (as root: apt-get install -y --no-install-recommends nginx)" };
-  if (spawnSync("sh", ["-c", "command -v apt-get"]).status !== 0) return { reason: "nginx is not installed and there is no apt-get to install it with" };
+  if (process.getuid?.() !== 0)
+    return {
+      reason:
+        "nginx is not installed and this run is not root, so it cannot install it (as root: apt-get install -y --no-install-recommends nginx)",
+    };
+  if (spawnSync("sh", ["-c", "command -v apt-get"]).status !== 0)
+    return { reason: "nginx is not installed and there is no apt-get to install it with" };
   log("gateway: installing nginx with apt-get (the proxy floor)");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "nginx"], { env, encoding: "utf8", timeout: 600_000 });
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "nginx"], {
+      env,
+      encoding: "utf8",
+      timeout: 600_000,
+    });
   let result = install();
   if (result.status !== 0) {
     // A fresh image has no package lists: update once, then retry.
@@ -54,7 +65,9 @@ function ensureNginx(log: (m: string) => void): { path: string; installed: strin
   }
   const path = nginxPath();
   if (result.status !== 0 || !path) {
-    return { reason: `apt-get install nginx failed: ${`${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-3).join(" / ")}` };
+    return {
+      reason: `apt-get install nginx failed: ${`${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-3).join(" / ")}`,
+    };
   }
   return { path, installed: "installed by this run with apt-get install --no-install-recommends nginx" };
 }
@@ -63,17 +76,29 @@ function ensureNginx(log: (m: string) => void): { path: string; installed: strin
  * Starts nginx in the foreground (`daemon off`) on `port`, proxying everything to `upstream`
  * (`host:port`), with its pid, logs and temp files under `dir`.
  */
-export async function startNginx(upstream: string, port: number, dir: string, log: (m: string) => void): Promise<NginxOutcome> {
+export async function startNginx(
+  upstream: string,
+  port: number,
+  dir: string,
+  log: (m: string) => void,
+): Promise<NginxOutcome> {
   const found = ensureNginx(log);
   if ("reason" in found) return { ok: false, reason: found.reason };
   await mkdir(join(dir, "temp"), { recursive: true });
   const conf = join(dir, "nginx.conf");
   await writeFile(conf, nginxConfig(upstream, port, dir));
   const test = spawnSync(found.path, ["-t", "-c", conf, "-p", dir, "-e", join(dir, "error.log")], { encoding: "utf8" });
-  if (test.status !== 0) return { ok: false, reason: `nginx -t rejected the configuration: ${test.stderr.trim().split("\n").slice(-2).join(" / ")}` };
-  const version = (/nginx\/(\S+)/.exec(spawnSync(found.path, ["-v"], { encoding: "utf8" }).stderr ?? "") ?? [])[1] ?? "unknown";
+  if (test.status !== 0)
+    return {
+      ok: false,
+      reason: `nginx -t rejected the configuration: ${test.stderr.trim().split("\n").slice(-2).join(" / ")}`,
+    };
+  const version =
+    (/nginx\/(\S+)/.exec(spawnSync(found.path, ["-v"], { encoding: "utf8" }).stderr ?? "") ?? [])[1] ?? "unknown";
 
-  const child: ChildProcess = spawn(found.path, ["-c", conf, "-p", dir, "-e", join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(found.path, ["-c", conf, "-p", dir, "-e", join(dir, "error.log")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let errText = "";
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (s: string) => (errText = (errText + s).slice(-4096)));
@@ -84,7 +109,11 @@ export async function startNginx(upstream: string, port: number, dir: string, lo
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (gone) return { ok: false, reason: `nginx exited at start: ${errText.trim() || (await readFile(join(dir, "error.log"), "utf8").catch(() => ""))}` };
+    if (gone)
+      return {
+        ok: false,
+        reason: `nginx exited at start: ${errText.trim() || (await readFile(join(dir, "error.log"), "utf8").catch(() => ""))}`,
+      };
     try {
       // Anything from RGW (even 403 for an unsigned request) proves the whole path answers.
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
@@ -120,7 +149,8 @@ export async function startNginx(upstream: string, port: number, dir: string, lo
 
 /** The worker process nginx forked (the master only supervises). */
 function findWorker(masterPid: number): number | undefined {
-  const out = spawnSync("sh", ["-c", `cat /proc/${masterPid}/task/*/children 2>/dev/null`], { encoding: "utf8" }).stdout ?? "";
+  const out =
+    spawnSync("sh", ["-c", `cat /proc/${masterPid}/task/*/children 2>/dev/null`], { encoding: "utf8" }).stdout ?? "";
   const pid = Number(out.trim().split(/\s+/)[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }

@@ -53,7 +53,8 @@ export function ensureBuilt(log: (m: string) => void): string {
     built = undefined;
   }
   if (built !== undefined && built >= src.mtimeMs) return "dist/ was up to date with src/";
-  const why = built === undefined ? "dist/cli/bin.js is missing" : `${src.file.slice(ROOT.length)} is newer than dist/cli/bin.js`;
+  const why =
+    built === undefined ? "dist/cli/bin.js is missing" : `${src.file.slice(ROOT.length)} is newer than dist/cli/bin.js`;
   log(`gateway: building (${why})`);
   const t0 = performance.now();
   const result = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
@@ -136,20 +137,29 @@ export interface GatewayProcess {
 
 /** Starts `node dist/cli/bin.js serve` and resolves once /-/health answers 200. */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
-  const nodeArgs = [...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []), ...(options.nodeArgs ?? [])];
+  const nodeArgs = [
+    ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    ...(options.nodeArgs ?? []),
+  ];
   const out = openSync(options.logFile, "a");
-  const child = spawn(process.execPath, [...nodeArgs, GATEWAY_BIN, "serve", "--config", options.configFile, "--listen", `127.0.0.1:${options.port}`], {
-    cwd: ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_OPTIONS: "" },
-    stdio: ["ignore", out, "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, GATEWAY_BIN, "serve", "--config", options.configFile, "--listen", `127.0.0.1:${options.port}`],
+    {
+      cwd: ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_OPTIONS: "" },
+      stdio: ["ignore", out, "pipe"],
+    },
+  );
   closeSync(out);
   let errText = "";
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (s: string) => {
     errText = (errText + s).slice(-8192);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.once("exit", (code, signal) => ok({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
+    child.once("exit", (code, signal) => ok({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${options.port}`;
@@ -205,5 +215,7 @@ export function moduleRss(): { bareNode: number; gatewayModules: number } | unde
   };
   const bareNode = probe(false);
   const gatewayModules = probe(true);
-  return Number.isFinite(bareNode) && Number.isFinite(gatewayModules) && gatewayModules > 0 ? { bareNode, gatewayModules } : undefined;
+  return Number.isFinite(bareNode) && Number.isFinite(gatewayModules) && gatewayModules > 0
+    ? { bareNode, gatewayModules }
+    : undefined;
 }

@@ -3,7 +3,14 @@
  * (never held whole on the client side either), and a mix of small PUT, GET and HEAD calls
  * from a number of concurrent workers, each call timed.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -120,15 +127,28 @@ export interface TransferResult {
   readonly cpu: CpuSnapshot;
 }
 
-export async function putLarge(path: BenchPath, key: string, size: number, block: Buffer, procs: CpuProcs): Promise<TransferResult> {
+export async function putLarge(
+  path: BenchPath,
+  key: string,
+  size: number,
+  block: Buffer,
+  procs: CpuProcs,
+): Promise<TransferResult> {
   const before = cpuSnapshot(procs);
   const t0 = performance.now();
-  await path.client.send(new PutObjectCommand({ Bucket: path.bucket, Key: key, Body: generatedBody(size, block), ContentLength: size }));
+  await path.client.send(
+    new PutObjectCommand({ Bucket: path.bucket, Key: key, Body: generatedBody(size, block), ContentLength: size }),
+  );
   const ms = performance.now() - t0;
   return { ms, bytes: size, cpu: cpuDelta(before, cpuSnapshot(procs)) };
 }
 
-export async function getLarge(path: BenchPath, key: string, expected: number, procs: CpuProcs): Promise<TransferResult> {
+export async function getLarge(
+  path: BenchPath,
+  key: string,
+  expected: number,
+  procs: CpuProcs,
+): Promise<TransferResult> {
   const before = cpuSnapshot(procs);
   const t0 = performance.now();
   const out = await path.client.send(new GetObjectCommand({ Bucket: path.bucket, Key: key }));
@@ -164,7 +184,14 @@ const SLOTS = 4;
  * `ops` calls from `concurrency` workers; each worker repeats PUT, GET (whole body), HEAD of one
  * of its own keys, so every GET and HEAD finds the object its worker just wrote.
  */
-export async function smallBatch(path: BenchPath, body: Buffer, concurrency: number, ops: number, procs: CpuProcs, check = false): Promise<SmallBatch> {
+export async function smallBatch(
+  path: BenchPath,
+  body: Buffer,
+  concurrency: number,
+  ops: number,
+  procs: CpuProcs,
+  check = false,
+): Promise<SmallBatch> {
   const latencies: Record<SmallOp, number[]> = { PUT: [], GET: [], HEAD: [] };
   let issued = 0;
   const worker = async (w: number): Promise<void> => {
@@ -180,10 +207,12 @@ export async function smallBatch(path: BenchPath, body: Buffer, concurrency: num
       } else if (op === "GET") {
         const out = await path.client.send(new GetObjectCommand({ Bucket: path.bucket, Key }));
         const bytes = await out.Body!.transformToByteArray();
-        if (check && bytes.length !== body.length) throw new Error(`${path.name}: GET ${Key} returned ${bytes.length} bytes, expected ${body.length}`);
+        if (check && bytes.length !== body.length)
+          throw new Error(`${path.name}: GET ${Key} returned ${bytes.length} bytes, expected ${body.length}`);
       } else {
         const out = await path.client.send(new HeadObjectCommand({ Bucket: path.bucket, Key }));
-        if (check && out.ContentLength !== body.length) throw new Error(`${path.name}: HEAD ${Key} says ${out.ContentLength} bytes, expected ${body.length}`);
+        if (check && out.ContentLength !== body.length)
+          throw new Error(`${path.name}: HEAD ${Key} says ${out.ContentLength} bytes, expected ${body.length}`);
       }
       latencies[op].push(performance.now() - t0);
     }
@@ -192,7 +221,12 @@ export async function smallBatch(path: BenchPath, body: Buffer, concurrency: num
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const wallMs = performance.now() - t0;
-  return { latencies, ops: latencies.PUT.length + latencies.GET.length + latencies.HEAD.length, wallMs, cpu: cpuDelta(before, cpuSnapshot(procs)) };
+  return {
+    latencies,
+    ops: latencies.PUT.length + latencies.GET.length + latencies.HEAD.length,
+    wallMs,
+    cpu: cpuDelta(before, cpuSnapshot(procs)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +238,11 @@ export async function smallBatch(path: BenchPath, body: Buffer, concurrency: num
  * not available (a proxy's connection reuse cannot be seen from outside otherwise: Linux reuses
  * TIME-WAIT ports for loopback connections, so socket tables undercount).
  */
-export async function countConnects(pid: number, port: number, during: () => Promise<void>): Promise<number | undefined> {
+export async function countConnects(
+  pid: number,
+  port: number,
+  during: () => Promise<void>,
+): Promise<number | undefined> {
   if (spawnSync("strace", ["-V"]).status !== 0) {
     await during();
     return undefined;
@@ -212,7 +250,11 @@ export async function countConnects(pid: number, port: number, during: () => Pro
   const dir = mkdtempSync(join(tmpdir(), "s3r-strace-"));
   const out = join(dir, "connect.txt");
   try {
-    const tracer = spawn("strace", ["-f", "-qq", "-e", "trace=connect", "-e", "signal=none", "-o", out, "-p", String(pid)], { stdio: "ignore" });
+    const tracer = spawn(
+      "strace",
+      ["-f", "-qq", "-e", "trace=connect", "-e", "signal=none", "-o", out, "-p", String(pid)],
+      { stdio: "ignore" },
+    );
     const exited = new Promise<void>((ok) => tracer.once("exit", () => ok()));
     // strace creates the output file once it has attached.
     const deadline = Date.now() + 3000;
@@ -229,7 +271,9 @@ export async function countConnects(pid: number, port: number, during: () => Pro
       tracer.kill("SIGINT");
       await exited;
     }
-    return readFileSync(out, "utf8").split("\n").filter((l) => l.includes(`htons(${port})`)).length;
+    return readFileSync(out, "utf8")
+      .split("\n")
+      .filter((l) => l.includes(`htons(${port})`)).length;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -255,7 +299,8 @@ export async function connectionChurn(
   const run = async () => {
     for (let i = 0; i < calls; i++) {
       if (op === "PUT") await path.client.send(new PutObjectCommand({ Bucket: path.bucket, Key, Body: body }));
-      else if (op === "GET") await (await path.client.send(new GetObjectCommand({ Bucket: path.bucket, Key }))).Body!.transformToByteArray();
+      else if (op === "GET")
+        await (await path.client.send(new GetObjectCommand({ Bucket: path.bucket, Key }))).Body!.transformToByteArray();
       else await path.client.send(new HeadObjectCommand({ Bucket: path.bucket, Key }));
     }
   };

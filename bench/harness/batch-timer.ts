@@ -74,7 +74,10 @@ export function timeBatches(run: BatchRunner, options: BatchTimerOptions): RawBa
 
   const opsPerBatch = Math.max(1, Math.min(Math.round(batchNs / Math.max(perOpNs, 1)), 1 << 20));
   const batchEstimateNs = opsPerBatch * perOpNs;
-  const batches = Math.max(minBatches, Math.min(maxBatches, Math.floor((budgetMs * 1e6) / Math.max(batchEstimateNs, 1))));
+  const batches = Math.max(
+    minBatches,
+    Math.min(maxBatches, Math.floor((budgetMs * 1e6) / Math.max(batchEstimateNs, 1))),
+  );
 
   const samples = new Array<number>(batches);
   let totalNs = 0;

@@ -23,7 +23,8 @@ export function formatNs(ns: number): string {
 export const formatMs = (ms: number): string => formatNs(ms * 1e6);
 
 /** 1.0031 → "1.00×", 70.94 → "70.9×": two decimals below 10, where small differences matter. */
-export const formatRatio = (r: number): string => (!Number.isFinite(r) ? "—" : r < 10 ? `${r.toFixed(2)}×` : `${sig(r)}×`);
+export const formatRatio = (r: number): string =>
+  !Number.isFinite(r) ? "—" : r < 10 ? `${r.toFixed(2)}×` : `${sig(r)}×`;
 
 /** Bytes in binary units: 1536 → "1.5 KiB". */
 export function formatBytes(bytes: number): string {

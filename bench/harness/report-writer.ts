@@ -22,18 +22,28 @@ const CHARTS_DIR = "charts";
 export async function loadResults(dir: string): Promise<ResultsFile | undefined> {
   try {
     const parsed = JSON.parse(await readFile(join(dir, "results.json"), "utf8")) as Partial<ResultsFile>;
-    return parsed.schema === 1 && typeof parsed.sections === "object" && parsed.sections !== null ? (parsed as ResultsFile) : undefined;
+    return parsed.schema === 1 && typeof parsed.sections === "object" && parsed.sections !== null
+      ? (parsed as ResultsFile)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** `previous` with `records` replacing the sections they share, in `order`. */
-export function mergeResults(previous: ResultsFile | undefined, records: readonly SectionRecord[], order: readonly string[]): ResultsFile {
+export function mergeResults(
+  previous: ResultsFile | undefined,
+  records: readonly SectionRecord[],
+  order: readonly string[],
+): ResultsFile {
   const all: Record<string, SectionRecord> = { ...(previous?.sections ?? {}) };
   for (const r of records) all[r.id] = r;
   const ids = Object.keys(all).sort((a, b) => rank(a, order) - rank(b, order));
-  return { schema: 1, updatedAt: new Date().toISOString(), sections: Object.fromEntries(ids.map((id) => [id, all[id]!])) };
+  return {
+    schema: 1,
+    updatedAt: new Date().toISOString(),
+    sections: Object.fromEntries(ids.map((id) => [id, all[id]!])),
+  };
 }
 
 const rank = (id: string, order: readonly string[]) => (order.includes(id) ? order.indexOf(id) : order.length);
@@ -61,7 +71,8 @@ const anchor = (title: string) =>
     .replace(/ /g, "-");
 
 /** Other processes used a good share of the CPUs while the section ran. */
-const busy = (s: SectionRecord): boolean => Math.max(s.machine.loadAverage1m, s.loadAverage1mAfter) > s.machine.cores * 0.75;
+const busy = (s: SectionRecord): boolean =>
+  Math.max(s.machine.loadAverage1m, s.loadAverage1mAfter) > s.machine.cores * 0.75;
 
 const verdict = (t: TargetCheck) => (t.met === undefined ? "—" : t.met ? "✅ met" : "❌ missed");
 

@@ -111,7 +111,8 @@ export function formatCompact(v: number): string {
 // ---------------------------------------------------------------------------------------------
 // SVG pieces
 
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const r1 = (v: number): string => String(Math.round(v * 10) / 10);
 
 function frame(title: string, body: string[]): string {
@@ -142,12 +143,16 @@ function yGrid(scale: Scale): string[] {
   for (const t of scale.ticks) {
     const y = scale.toPx(t);
     out.push(`<line x1="${MARGIN.left}" y1="${r1(y)}" x2="${MARGIN.left + PLOT_W}" y2="${r1(y)}" stroke="#e4e4e4"/>`);
-    out.push(`<text x="${MARGIN.left - 8}" y="${r1(y + 4)}" text-anchor="end" style="${FONT};font-size:11px" fill="#555">${esc(formatCompact(t))}</text>`);
+    out.push(
+      `<text x="${MARGIN.left - 8}" y="${r1(y + 4)}" text-anchor="end" style="${FONT};font-size:11px" fill="#555">${esc(formatCompact(t))}</text>`,
+    );
   }
   return out;
 }
 
-function legend(entries: ReadonlyArray<{ name: string; color: string; dashed?: boolean | undefined; bar?: boolean }>): string[] {
+function legend(
+  entries: ReadonlyArray<{ name: string; color: string; dashed?: boolean | undefined; bar?: boolean }>,
+): string[] {
   const x = MARGIN.left + PLOT_W + 16;
   return entries.flatMap((e, i) => {
     const y = MARGIN.top + 10 + i * 22;
@@ -164,11 +169,20 @@ function legend(entries: ReadonlyArray<{ name: string; color: string; dashed?: b
 function renderLineChart(spec: LineChartSpec): string {
   const usable = spec.series.map((s) => ({
     ...s,
-    points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (spec.xScale !== "log" || x > 0) && (spec.yScale !== "log" || y > 0)),
+    points: s.points.filter(
+      ([x, y]) =>
+        Number.isFinite(x) &&
+        Number.isFinite(y) &&
+        (spec.xScale !== "log" || x > 0) &&
+        (spec.yScale !== "log" || y > 0),
+    ),
   }));
   const xs = usable.flatMap((s) => s.points.map(([x]) => x));
   const ys = [...usable.flatMap((s) => s.points.map(([, y]) => y)), ...(spec.guides ?? []).map((g) => g.y)];
-  if (xs.length === 0 || ys.length === 0) return frame(spec.title, [`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" style="${FONT}">no data</text>`]);
+  if (xs.length === 0 || ys.length === 0)
+    return frame(spec.title, [
+      `<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" style="${FONT}">no data</text>`,
+    ]);
   const x0 = MARGIN.left;
   const x1 = MARGIN.left + PLOT_W;
   const yBottom = MARGIN.top + PLOT_H;
@@ -179,12 +193,16 @@ function renderLineChart(spec: LineChartSpec): string {
   for (const t of xScale.ticks) {
     const x = xScale.toPx(t);
     body.push(`<line x1="${r1(x)}" y1="${MARGIN.top}" x2="${r1(x)}" y2="${yBottom}" stroke="#f0f0f0"/>`);
-    body.push(`<text x="${r1(x)}" y="${yBottom + 18}" text-anchor="middle" style="${FONT};font-size:11px" fill="#555">${esc(formatCompact(t))}</text>`);
+    body.push(
+      `<text x="${r1(x)}" y="${yBottom + 18}" text-anchor="middle" style="${FONT};font-size:11px" fill="#555">${esc(formatCompact(t))}</text>`,
+    );
   }
   body.push(...axes(spec.xLabel, spec.yLabel));
   for (const g of spec.guides ?? []) {
     const y = yScale.toPx(g.y);
-    body.push(`<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="#B00020" stroke-width="1.2" stroke-dasharray="3 3"/>`);
+    body.push(
+      `<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="#B00020" stroke-width="1.2" stroke-dasharray="3 3"/>`,
+    );
     // Left end, with a white halo: the series usually start low on the left.
     body.push(
       `<text x="${x0 + 6}" y="${r1(y - 5)}" style="${FONT};font-size:11px" fill="#B00020" stroke="#ffffff" stroke-width="3" paint-order="stroke">${esc(g.label)}</text>`,
@@ -194,7 +212,9 @@ function renderLineChart(spec: LineChartSpec): string {
     const color = PALETTE[i % PALETTE.length]!;
     const pts = s.points.map(([x, y]) => `${r1(xScale.toPx(x))},${r1(yScale.toPx(y))}`);
     if (pts.length > 1) {
-      body.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+      body.push(
+        `<polyline points="${pts.join(" ")}" fill="none" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+      );
     }
     for (const p of pts) {
       const [cx, cy] = p.split(",");
@@ -222,12 +242,18 @@ function renderBarChart(spec: BarChartSpec): string {
       const x = gx + i * barW;
       const color = PALETTE[i % PALETTE.length]!;
       if (v === null || !Number.isFinite(v)) {
-        body.push(`<text x="${r1(x + barW / 2)}" y="${yBottom - 6}" text-anchor="middle" style="${FONT};font-size:10px" fill="#888">n/a</text>`);
+        body.push(
+          `<text x="${r1(x + barW / 2)}" y="${yBottom - 6}" text-anchor="middle" style="${FONT};font-size:10px" fill="#888">n/a</text>`,
+        );
         return;
       }
       const y = yScale.toPx(v);
-      body.push(`<rect x="${r1(x + 1)}" y="${r1(y)}" width="${r1(Math.max(1, barW - 2))}" height="${r1(yBottom - y)}" fill="${color}"/>`);
-      body.push(`<text x="${r1(x + barW / 2)}" y="${r1(y - 4)}" text-anchor="middle" style="${FONT};font-size:10px" fill="#333">${esc(formatCompact(v))}</text>`);
+      body.push(
+        `<rect x="${r1(x + 1)}" y="${r1(y)}" width="${r1(Math.max(1, barW - 2))}" height="${r1(yBottom - y)}" fill="${color}"/>`,
+      );
+      body.push(
+        `<text x="${r1(x + barW / 2)}" y="${r1(y - 4)}" text-anchor="middle" style="${FONT};font-size:10px" fill="#333">${esc(formatCompact(v))}</text>`,
+      );
     });
   });
   body.push(...legend(spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length]!, bar: true }))));

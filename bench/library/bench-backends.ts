@@ -71,7 +71,11 @@ function rgwSet(servers: readonly RgwServer[]): BackendSet {
   const version = /version (\S+) \([0-9a-f]+\) (\w+)/.exec(banner);
   return {
     kind: "rgw",
-    description: `Ceph RGW ${version ? `${version[1]} ${version[2]}` : ""}, ${servers.length} single-host clusters with an in-memory OSD on 127.0.0.1`.replace("  ", " "),
+    description:
+      `Ceph RGW ${version ? `${version[1]} ${version[2]}` : ""}, ${servers.length} single-host clusters with an in-memory OSD on 127.0.0.1`.replace(
+        "  ",
+        " ",
+      ),
     backends: servers.map((s) => ({
       name: s.name,
       endpoint: s.endpoint,
@@ -104,7 +108,11 @@ async function s3rverSet(count: number): Promise<BackendSet> {
   return {
     kind: "s3rver",
     description: `s3rver ${version} (in-process, file-backed), ${servers.length} instances on 127.0.0.1`,
-    backends: servers.map((s, i) => ({ name: `s3rver${String.fromCharCode(65 + i)}`, endpoint: s.endpoint, clientConfig: s.clientConfig })),
+    backends: servers.map((s, i) => ({
+      name: `s3rver${String.fromCharCode(65 + i)}`,
+      endpoint: s.endpoint,
+      clientConfig: s.clientConfig,
+    })),
     fallback: undefined,
     stop: async () => {
       await Promise.all(servers.map((s) => s.stop()));

@@ -50,8 +50,26 @@ interface Settings {
 }
 
 const SETTINGS: Record<"quick" | "full", Settings> = {
-  quick: { backend: "s3rver", cpuBatches: 40, cpuCallsPerBatch: 100, warmupRounds: 15, rounds: 150, mergedWarmupRounds: 5, mergedRounds: 60, capMs: 30_000 },
-  full: { backend: "rgw", cpuBatches: 120, cpuCallsPerBatch: 100, warmupRounds: 30, rounds: 600, mergedWarmupRounds: 10, mergedRounds: 200, capMs: 150_000 },
+  quick: {
+    backend: "s3rver",
+    cpuBatches: 40,
+    cpuCallsPerBatch: 100,
+    warmupRounds: 15,
+    rounds: 150,
+    mergedWarmupRounds: 5,
+    mergedRounds: 60,
+    capMs: 30_000,
+  },
+  full: {
+    backend: "rgw",
+    cpuBatches: 120,
+    cpuCallsPerBatch: 100,
+    warmupRounds: 30,
+    rounds: 600,
+    mergedWarmupRounds: 10,
+    mergedRounds: 200,
+    capMs: 150_000,
+  },
 };
 
 /** Per-op timings of one path, in milliseconds. */
@@ -86,7 +104,11 @@ export const librarySection: BenchSection = {
     const cpu = await measureCpuOverhead(settings, ctx);
     const large: CpuVariantResult[] = [];
     for (const middleware of [false, true]) {
-      const variant: CpuVariant = { fillers: LARGE_ROUTER, middleware, batches: Math.max(20, Math.round(settings.cpuBatches / 2)) };
+      const variant: CpuVariant = {
+        fillers: LARGE_ROUTER,
+        middleware,
+        batches: Math.max(20, Math.round(settings.cpuBatches / 2)),
+      };
       const results = await measureCpuOverhead(settings, ctx, variant);
       large.push({ variant, results, meanDeltaUs: results.reduce((a, r) => a + r.pairedDeltaUs, 0) / results.length });
     }
@@ -106,7 +128,11 @@ export const librarySection: BenchSection = {
 // ---------------------------------------------------------------------------------------------
 // Small-object sequence
 
-async function measureOps(client: S3Client, settings: Settings, ctx: BenchContext): Promise<{ results: OpResult[]; rounds: number }> {
+async function measureOps(
+  client: S3Client,
+  settings: Settings,
+  ctx: BenchContext,
+): Promise<{ results: OpResult[]; rounds: number }> {
   const physical = bucketName("bench-ops");
   await client.send(new CreateBucketCommand({ Bucket: physical }));
   const body = randomBytes(OBJECT_BYTES);
@@ -114,13 +140,20 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
   // both paths do the same work on the server: same bucket, same key lengths, same listing.
   await Promise.all(
     Array.from({ length: LISTED_KEYS }, (_, i) =>
-      client.send(new PutObjectCommand({ Bucket: physical, Key: `routed/list/item-${String(i).padStart(3, "0")}`, Body: body })),
+      client.send(
+        new PutObjectCommand({ Bucket: physical, Key: `routed/list/item-${String(i).padStart(3, "0")}`, Body: body }),
+      ),
     ),
   );
   const router = benchRouter(client, physical);
 
   const paths = {
-    direct: { send: (c: never) => client.send(c), bucket: physical, keyPrefix: "routed/direct/", listPrefix: "routed/list/" },
+    direct: {
+      send: (c: never) => client.send(c),
+      bucket: physical,
+      keyPrefix: "routed/direct/",
+      listPrefix: "routed/list/",
+    },
     router: { send: (c: never) => router.send(c), bucket: "logical-bench", keyPrefix: "router/", listPrefix: "list/" },
   };
   type Path = (typeof paths)[keyof typeof paths];
@@ -133,7 +166,9 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
     times.PutObject = performance.now() - t;
 
     t = performance.now();
-    const got = (await path.send(new GetObjectCommand({ Bucket: path.bucket, Key }) as never)) as { Body?: { transformToByteArray(): Promise<Uint8Array> } };
+    const got = (await path.send(new GetObjectCommand({ Bucket: path.bucket, Key }) as never)) as {
+      Body?: { transformToByteArray(): Promise<Uint8Array> };
+    };
     const bytes = await got.Body!.transformToByteArray();
     times.GetObject = performance.now() - t;
 
@@ -142,14 +177,19 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
     times.HeadObject = performance.now() - t;
 
     t = performance.now();
-    const listed = (await path.send(new ListObjectsV2Command({ Bucket: path.bucket, Prefix: path.listPrefix }) as never)) as ListObjectsV2CommandOutput;
+    const listed = (await path.send(
+      new ListObjectsV2Command({ Bucket: path.bucket, Prefix: path.listPrefix }) as never,
+    )) as ListObjectsV2CommandOutput;
     times.ListObjectsV2 = performance.now() - t;
 
     if (check) {
-      if (bytes.length !== OBJECT_BYTES) throw new Error(`GetObject ${path.bucket}/${Key} returned ${bytes.length} bytes, expected ${OBJECT_BYTES}`);
+      if (bytes.length !== OBJECT_BYTES)
+        throw new Error(`GetObject ${path.bucket}/${Key} returned ${bytes.length} bytes, expected ${OBJECT_BYTES}`);
       const keys = (listed.Contents ?? []).map((o) => o.Key ?? "");
       if (keys.length !== LISTED_KEYS || !keys.every((k) => k.startsWith(path.listPrefix))) {
-        throw new Error(`ListObjectsV2 ${path.bucket}/${path.listPrefix} returned ${keys.length} keys (${keys.slice(0, 2).join(", ")}…), expected ${LISTED_KEYS} under the prefix`);
+        throw new Error(
+          `ListObjectsV2 ${path.bucket}/${path.listPrefix} returned ${keys.length} keys (${keys.slice(0, 2).join(", ")}…), expected ${LISTED_KEYS} under the prefix`,
+        );
       }
     }
     if (into) {
@@ -172,7 +212,8 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
       if (measured && performance.now() - start > settings.capMs) break;
       // Alternate which path goes first (ABBA…), so neither always runs on a warmer connection.
       const order = r % 2 === 0 ? (["direct", "router"] as const) : (["router", "direct"] as const);
-      for (const side of order) await runSequence(paths[side], r % OBJECT_SLOTS, measured ? samples[side] : undefined, r === 0);
+      for (const side of order)
+        await runSequence(paths[side], r % OBJECT_SLOTS, measured ? samples[side] : undefined, r === 0);
       if (measured) rounds++;
       if (r > 0 && r % 100 === 0) ctx.log(`library: ${r}/${total} rounds`);
     }
@@ -184,7 +225,13 @@ async function measureOps(client: S3Client, settings: Settings, ctx: BenchContex
     const direct = summarize(samples.direct[op]);
     const routed = summarize(samples.router[op]);
     const deltas = samples.router[op].map((v, i) => v - samples.direct[op][i]!);
-    return { op, direct, router: routed, ratio: routed.median / direct.median, pairedDeltaMs: summarize(deltas).median };
+    return {
+      op,
+      direct,
+      router: routed,
+      ratio: routed.median / direct.median,
+      pairedDeltaMs: summarize(deltas).median,
+    };
   });
   return { results, rounds };
 }
@@ -203,7 +250,13 @@ function benchRouter(client: S3Client, physical: string, fillers = FILLER_PROFIL
   });
 }
 
-const emptySamples = (): OpSamples => ({ PutObject: [], GetObject: [], HeadObject: [], ListObjectsV2: [], sequence: [] });
+const emptySamples = (): OpSamples => ({
+  PutObject: [],
+  GetObject: [],
+  HeadObject: [],
+  ListObjectsV2: [],
+  sequence: [],
+});
 
 /** Realistic company for the profile under test, all served by the default client. */
 function fillerProfiles(count = FILLER_PROFILES): Record<string, ProfileInput> {
@@ -262,10 +315,14 @@ const respondInMemory =
   (bytes: Uint8Array) =>
   ({ command, input }: { command: string; input: Record<string, unknown> }): unknown => {
     if (command.startsWith("PutObject")) return { ETag: '"etag"' };
-    if (command.startsWith("GetObject")) return { ContentLength: OBJECT_BYTES, Body: { transformToByteArray: async () => bytes } };
+    if (command.startsWith("GetObject"))
+      return { ContentLength: OBJECT_BYTES, Body: { transformToByteArray: async () => bytes } };
     if (command.startsWith("HeadObject")) return { ContentLength: OBJECT_BYTES };
     const prefix = String(input["Prefix"] ?? "");
-    const Contents = Array.from({ length: LISTED_KEYS }, (_, i) => ({ Key: `${prefix}item-${String(i).padStart(3, "0")}`, Size: OBJECT_BYTES }));
+    const Contents = Array.from({ length: LISTED_KEYS }, (_, i) => ({
+      Key: `${prefix}item-${String(i).padStart(3, "0")}`,
+      Size: OBJECT_BYTES,
+    }));
     return { Contents, KeyCount: LISTED_KEYS, Prefix: prefix, IsTruncated: false, Name: input["Bucket"] };
   };
 
@@ -275,7 +332,11 @@ const respondInMemory =
  * so both paths run the same SDK code and differ only by what the router adds — planning, the
  * re-created command, carrying middleware over, mapping the output back.
  */
-async function measureCpuOverhead(settings: Settings, ctx: BenchContext, variant: CpuVariant = { fillers: FILLER_PROFILES, middleware: false, batches: settings.cpuBatches }): Promise<CpuResult[]> {
+async function measureCpuOverhead(
+  settings: Settings,
+  ctx: BenchContext,
+  variant: CpuVariant = { fillers: FILLER_PROFILES, middleware: false, batches: settings.cpuBatches },
+): Promise<CpuResult[]> {
   const bytes = new Uint8Array(OBJECT_BYTES);
   const body = Buffer.alloc(OBJECT_BYTES, 7);
   const backend = fakeBackend(respondInMemory(bytes));
@@ -294,21 +355,33 @@ async function measureCpuOverhead(settings: Settings, ctx: BenchContext, variant
     router.middlewareStack.add((next) => (args) => next(args), noop);
   }
   const paths = {
-    direct: { send: (c: never) => backend.send(c), bucket: "bench-physical", key: "routed/direct/obj-00", listPrefix: "routed/list/" },
+    direct: {
+      send: (c: never) => backend.send(c),
+      bucket: "bench-physical",
+      key: "routed/direct/obj-00",
+      listPrefix: "routed/list/",
+    },
     router: { send: (c: never) => router.send(c), bucket: "logical-bench", key: "router/obj-00", listPrefix: "list/" },
   };
   type Path = (typeof paths)[keyof typeof paths];
   const call: Record<Op, (p: Path) => Promise<unknown>> = {
     PutObject: (p) => p.send(new PutObjectCommand({ Bucket: p.bucket, Key: p.key, Body: body }) as never),
     GetObject: async (p) => {
-      const out = (await p.send(new GetObjectCommand({ Bucket: p.bucket, Key: p.key }) as never)) as { Body: { transformToByteArray(): Promise<Uint8Array> } };
+      const out = (await p.send(new GetObjectCommand({ Bucket: p.bucket, Key: p.key }) as never)) as {
+        Body: { transformToByteArray(): Promise<Uint8Array> };
+      };
       return out.Body.transformToByteArray();
     },
     HeadObject: (p) => p.send(new HeadObjectCommand({ Bucket: p.bucket, Key: p.key }) as never),
     ListObjectsV2: async (p) => {
-      const out = (await p.send(new ListObjectsV2Command({ Bucket: p.bucket, Prefix: p.listPrefix }) as never)) as ListObjectsV2CommandOutput;
+      const out = (await p.send(
+        new ListObjectsV2Command({ Bucket: p.bucket, Prefix: p.listPrefix }) as never,
+      )) as ListObjectsV2CommandOutput;
       const first = out.Contents?.[0]?.Key ?? "";
-      if (!first.startsWith(p.listPrefix)) throw new Error(`in-memory ListObjectsV2 via ${p.bucket} returned key "${first}", expected it under "${p.listPrefix}"`);
+      if (!first.startsWith(p.listPrefix))
+        throw new Error(
+          `in-memory ListObjectsV2 via ${p.bucket} returned key "${first}", expected it under "${p.listPrefix}"`,
+        );
       return out;
     },
   };
@@ -345,7 +418,9 @@ async function measureCpuOverhead(settings: Settings, ctx: BenchContext, variant
         pairedDeltaUs: summarize(routed.map((v, i) => v - direct[i]!)).median,
       };
       results.push(r);
-      ctx.log(`library: in-memory, ${variant.fillers + 1} profiles${variant.middleware ? ", with a middleware" : ""}, ${op}: direct ${formatNs(r.directUs.median * 1000)}, router ${formatNs(r.routerUs.median * 1000)}`);
+      ctx.log(
+        `library: in-memory, ${variant.fillers + 1} profiles${variant.middleware ? ", with a middleware" : ""}, ${op}: direct ${formatNs(r.directUs.median * 1000)}, router ${formatNs(r.routerUs.median * 1000)}`,
+      );
     }
   } finally {
     router.destroy();
@@ -358,10 +433,15 @@ async function measureCpuOverhead(settings: Settings, ctx: BenchContext, variant
 // ---------------------------------------------------------------------------------------------
 // Merged listing
 
-async function measureMergedListing(clients: readonly S3Client[], settings: Settings, ctx: BenchContext): Promise<ListingResult> {
+async function measureMergedListing(
+  clients: readonly S3Client[],
+  settings: Settings,
+  ctx: BenchContext,
+): Promise<ListingResult> {
   const keyCount = MERGED_KEYS_PER_BACKEND * clients.length;
   const prefixes = ["a", "b", "c"].slice(0, clients.length);
-  const keysOf = (p: string) => Array.from({ length: MERGED_KEYS_PER_BACKEND }, (_, i) => `${p}/item-${String(i).padStart(3, "0")}`);
+  const keysOf = (p: string) =>
+    Array.from({ length: MERGED_KEYS_PER_BACKEND }, (_, i) => `${p}/item-${String(i).padStart(3, "0")}`);
   const physical = clients.map(() => bucketName("bench-merge"));
   const plain = bucketName("bench-plain");
   const body = Buffer.alloc(16, 1);
@@ -390,7 +470,10 @@ async function measureMergedListing(clients: readonly S3Client[], settings: Sett
   const variants: Array<{ variant: ListingVariant; list: () => Promise<ListObjectsV2CommandOutput> }> = [
     { variant: "plain, direct", list: () => clients[0]!.send(new ListObjectsV2Command({ Bucket: plain })) },
     { variant: "plain, via router", list: () => router.send(new ListObjectsV2Command({ Bucket: plain })) },
-    { variant: "merged over 3 backends, via router", list: () => router.send(new ListObjectsV2Command({ Bucket: "merged-bench" })) },
+    {
+      variant: "merged over 3 backends, via router",
+      list: () => router.send(new ListObjectsV2Command({ Bucket: "merged-bench" })),
+    },
   ];
 
   try {
@@ -476,7 +559,15 @@ function outcome(
       { header: "router p99" },
     ],
     rows: ops.results.map((r) => [
-      r.op === "sequence" ? "whole sequence" : r.op === "GetObject" ? "GetObject + body" : r.op === "ListObjectsV2" ? `ListObjectsV2 (${LISTED_KEYS} keys)` : r.op === "PutObject" ? "PutObject (1 KiB)" : r.op,
+      r.op === "sequence"
+        ? "whole sequence"
+        : r.op === "GetObject"
+          ? "GetObject + body"
+          : r.op === "ListObjectsV2"
+            ? `ListObjectsV2 (${LISTED_KEYS} keys)`
+            : r.op === "PutObject"
+              ? "PutObject (1 KiB)"
+              : r.op,
       formatMs(r.direct.median),
       formatMs(r.router.median),
       formatRatio(r.ratio),
@@ -506,7 +597,12 @@ function outcome(
   };
   const largeTable: ResultTable = {
     title: `Router CPU overhead per send at ${LARGE_ROUTER + 1} profiles, in memory, without and with one user middleware (added µs per call: median of batch pairs)`,
-    columns: [{ header: "variant", align: "left" }, ...OPS.map((op) => ({ header: op })), { header: "mean" }, { header: "direct, mean of medians" }],
+    columns: [
+      { header: "variant", align: "left" },
+      ...OPS.map((op) => ({ header: op })),
+      { header: "mean" },
+      { header: "direct, mean of medians" },
+    ],
     rows: large.map((v) => [
       `${v.variant.fillers + 1} profiles${v.variant.middleware ? ", one middleware" : ""}`,
       ...OPS.map((op) => signed((v.results.find((r) => r.op === op)?.pairedDeltaUs ?? Number.NaN) / 1000)),
@@ -526,7 +622,13 @@ function outcome(
     ],
     rows: listing.variants.map((v) =>
       v.ms
-        ? [v.variant, formatMs(v.ms.median), formatMs(v.ms.p99), plainDirect ? formatRatio(v.ms.median / plainDirect.median) : "—", String(v.ms.n)]
+        ? [
+            v.variant,
+            formatMs(v.ms.median),
+            formatMs(v.ms.p99),
+            plainDirect ? formatRatio(v.ms.median / plainDirect.median) : "—",
+            String(v.ms.n),
+          ]
         : [v.variant, "not available", "—", "—", "0"],
     ),
   };
@@ -559,7 +661,9 @@ function outcome(
       file: "library-listing.svg",
       title: `Listing ${listing.keys} keys: plain vs merged over 3 backends`,
       yLabel: "ms per listing (median)",
-      categories: listing.variants.map((v) => v.variant.replace(" over 3 backends", "").replace(", via router", " (router)").replace(", direct", " (direct)")),
+      categories: listing.variants.map((v) =>
+        v.variant.replace(" over 3 backends", "").replace(", via router", " (router)").replace(", direct", " (direct)"),
+      ),
       series: [{ name: "median", values: listing.variants.map((v) => v.ms?.median ?? null) }],
     },
   ];
@@ -573,7 +677,8 @@ function outcome(
     })),
     {
       target: "router CPU overhead per call, in memory (no target set; reported)",
-      measured: cpu.map((r) => `${r.op} ${signed(r.pairedDeltaUs / 1000)}`).join(", ") + ` (mean ${signed(cpuMean / 1000)})`,
+      measured:
+        cpu.map((r) => `${r.op} ${signed(r.pairedDeltaUs / 1000)}`).join(", ") + ` (mean ${signed(cpuMean / 1000)})`,
       met: undefined,
     },
     {
@@ -584,8 +689,14 @@ function outcome(
   ];
 
   const notes: string[] = [];
-  if (backends.fallback) notes.push(`**Fallback:** ${backends.fallback}. To measure against RGW, install Ceph (as root: \`apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl\`) or run the benchmark as root, which installs it.`);
-  if (backends.kind === "s3rver") notes.push("s3rver runs inside the benchmark's own Node process, so its request handling shares the event loop with both paths; it is much slower than a real server, which makes the router's share of each call look smaller than against RGW.");
+  if (backends.fallback)
+    notes.push(
+      `**Fallback:** ${backends.fallback}. To measure against RGW, install Ceph (as root: \`apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl\`) or run the benchmark as root, which installs it.`,
+    );
+  if (backends.kind === "s3rver")
+    notes.push(
+      "s3rver runs inside the benchmark's own Node process, so its request handling shares the event loop with both paths; it is much slower than a real server, which makes the router's share of each call look smaller than against RGW.",
+    );
   if (!listing.available) notes.push(`Merged listing not available: ${listing.unavailableReason}`);
   const get = ops.results.find((r) => r.op === "GetObject")!;
   const head = ops.results.find((r) => r.op === "HeadObject")!;
@@ -611,7 +722,14 @@ function outcome(
     tables: [cpuTable, largeTable, opsTable, listingTable],
     charts,
     notes,
-    data: { backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null }, settings, cpu, largeRouter: large, ops, listing },
+    data: {
+      backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null },
+      settings,
+      cpu,
+      largeRouter: large,
+      ops,
+      listing,
+    },
   };
 }
 

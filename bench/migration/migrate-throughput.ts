@@ -67,7 +67,15 @@ export async function measureMigrate(
       const measured = r > 0;
       if (r === 1) measuredStart = performance.now();
       if (measured && performance.now() - measuredStart > settings.migrateCapMs) break;
-      const round = await migrateRound(primary, secondary, source, counter, settings, r % 2 === 0 ? "plain-copy" : "migrate", ctx);
+      const round = await migrateRound(
+        primary,
+        secondary,
+        source,
+        counter,
+        settings,
+        r % 2 === 0 ? "plain-copy" : "migrate",
+        ctx,
+      );
       if (!measured) continue;
       rounds.push(round.times);
       for (const side of ["plain-copy", "migrate"] as const) addCounts(requestsPerRun[side], round.requests[side]);
@@ -75,13 +83,17 @@ export async function measureMigrate(
         `migration: migrate round ${r}/${settings.migrateRounds}: plain copy ${(round.times.plainCopyMs / 1000).toFixed(2)} s, migrate ${(round.times.migrateMs / 1000).toFixed(2)} s`,
       );
     }
-    for (const side of ["plain-copy", "migrate"] as const) divideCounts(requestsPerRun[side], Math.max(1, rounds.length));
+    for (const side of ["plain-copy", "migrate"] as const)
+      divideCounts(requestsPerRun[side], Math.max(1, rounds.length));
     return {
       objects,
       objectBytes: size,
       concurrency,
       rounds,
-      ms: { "plain-copy": summarize(rounds.map((r) => r.plainCopyMs)), migrate: summarize(rounds.map((r) => r.migrateMs)) },
+      ms: {
+        "plain-copy": summarize(rounds.map((r) => r.plainCopyMs)),
+        migrate: summarize(rounds.map((r) => r.migrateMs)),
+      },
       pairedThroughputRatio: summarize(rounds.map((r) => r.plainCopyMs / r.migrateMs)).median,
       requestsPerRun,
     };
@@ -95,7 +107,13 @@ async function seed(client: S3Client, bucket: string, count: number, size: numbe
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}obj-${String(i).padStart(5, "0")}`, Body: randomBytes(size) }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${PREFIX}obj-${String(i).padStart(5, "0")}`,
+          Body: randomBytes(size),
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -112,7 +130,10 @@ async function migrateRound(
   ctx: BenchContext,
 ): Promise<{ times: MigrateRound; requests: Record<CopySide, Record<string, RequestCounts>> }> {
   const { migrateObjects: objects, migrateObjectBytes: size, migrateConcurrency: concurrency } = settings;
-  const destinations = { "plain-copy": await createScratchBucket(primary, "bench-mig-plain"), migrate: await createScratchBucket(primary, "bench-mig-primary") };
+  const destinations = {
+    "plain-copy": await createScratchBucket(primary, "bench-mig-plain"),
+    migrate: await createScratchBucket(primary, "bench-mig-primary"),
+  };
   // Built before the clock starts: constructing a router is not part of migrating.
   const router = createS3Router({
     clients: { primary, secondary, default: primary },
@@ -127,8 +148,14 @@ async function migrateRound(
   });
   const runs: Record<CopySide, () => Promise<unknown>> = {
     "plain-copy": async () => {
-      const copied = await plainCopy({ client: secondary, bucket: source }, { client: primary, bucket: destinations["plain-copy"] }, PREFIX, concurrency);
-      if (copied.objects !== objects) throw new Error(`plain copy: copied ${copied.objects} objects, expected ${objects}`);
+      const copied = await plainCopy(
+        { client: secondary, bucket: source },
+        { client: primary, bucket: destinations["plain-copy"] },
+        PREFIX,
+        concurrency,
+      );
+      if (copied.objects !== objects)
+        throw new Error(`plain copy: copied ${copied.objects} objects, expected ${objects}`);
     },
     migrate: async () => {
       const report = await migrate(router, { bucket: LOGICAL_BUCKET, prefix: PREFIX, concurrency });
@@ -138,7 +165,9 @@ async function migrateRound(
   const times: Record<CopySide, number> = { "plain-copy": 0, migrate: 0 };
   const requests: Record<CopySide, Record<string, RequestCounts>> = { "plain-copy": {}, migrate: {} };
   try {
-    for (const side of first === "plain-copy" ? (["plain-copy", "migrate"] as const) : (["migrate", "plain-copy"] as const)) {
+    for (const side of first === "plain-copy"
+      ? (["plain-copy", "migrate"] as const)
+      : (["migrate", "plain-copy"] as const)) {
       // A full GC before each side, so neither pays for the other's garbage.
       ctx.gc();
       const t0 = performance.now();
@@ -150,7 +179,9 @@ async function migrateRound(
       const listed = await listAll(primary, destinations[side]);
       const bytes = listed.reduce((acc, o) => acc + o.size, 0);
       if (listed.length !== objects || bytes !== objects * size) {
-        throw new Error(`${side}: the destination holds ${listed.length} objects, ${bytes} bytes; expected ${objects} objects, ${objects * size} bytes`);
+        throw new Error(
+          `${side}: the destination holds ${listed.length} objects, ${bytes} bytes; expected ${objects} objects, ${objects * size} bytes`,
+        );
       }
     }
   } finally {
@@ -164,8 +195,15 @@ async function migrateRound(
 function checkReport(report: MigrateReport, objects: number): void {
   const problems: string[] = [];
   if (report.copied.objects !== objects) problems.push(`copied ${report.copied.objects} of ${objects}`);
-  if (report.failed.objects > 0 || report.failed.errors.length > 0) problems.push(`failed ${report.failed.objects}: ${report.failed.errors.slice(0, 2).map((e) => `${e.key}: ${e.error}`).join("; ")}`);
-  if (report.present.objects + report.newer.objects + report.gone.objects > 0) problems.push(`present ${report.present.objects}, newer ${report.newer.objects}, gone ${report.gone.objects}`);
+  if (report.failed.objects > 0 || report.failed.errors.length > 0)
+    problems.push(
+      `failed ${report.failed.objects}: ${report.failed.errors
+        .slice(0, 2)
+        .map((e) => `${e.key}: ${e.error}`)
+        .join("; ")}`,
+    );
+  if (report.present.objects + report.newer.objects + report.gone.objects > 0)
+    problems.push(`present ${report.present.objects}, newer ${report.newer.objects}, gone ${report.gone.objects}`);
   if (problems.length > 0) throw new Error(`migrate into an empty primary: ${problems.join(", ")}`);
 }
 

@@ -57,7 +57,8 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
   };
 
   const writesTable: ResultTable = {
-    title: "PutObject through the router: plain route vs mirrored route, interleaved rounds (ms; ratio of medians; Δ = median of per-round differences)",
+    title:
+      "PutObject through the router: plain route vs mirrored route, interleaved rounds (ms; ratio of medians; Δ = median of per-round differences)",
     columns: [
       { header: "object", align: "left" },
       { header: "rounds" },
@@ -98,7 +99,9 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
     rows: (["plain-copy", "migrate"] as const).map((side) => {
       const ms = migrate.ms[side].median;
       return [
-        side === "plain-copy" ? "plain SDK copy (GET → PUT)" : `migrate(router, { concurrency: ${migrate.concurrency} })`,
+        side === "plain-copy"
+          ? "plain SDK copy (GET → PUT)"
+          : `migrate(router, { concurrency: ${migrate.concurrency} })`,
         formatMs(ms),
         formatNumber(perSecond(ms)),
         formatNumber(mibPerSecond(ms)),
@@ -111,7 +114,12 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
   const hit = read("fallback-hit").vsPlain;
   const miss = read("fallback-miss").vsPlain;
   const notFound = read("plain-404").vsPlain;
-  const writeLine = writes.map((w) => `${formatBytes(w.bytes)} ${formatRatio(w.mirroredVsPlain.ratio)} (Δ ${signed(w.mirroredVsPlain.pairedDeltaMs)})`).join(", ");
+  const writeLine = writes
+    .map(
+      (w) =>
+        `${formatBytes(w.bytes)} ${formatRatio(w.mirroredVsPlain.ratio)} (Δ ${signed(w.mirroredVsPlain.pairedDeltaMs)})`,
+    )
+    .join(", ");
   const targets: TargetCheck[] = [
     {
       target: `fallback route, object on the primary: as fast as the plain route (≤ ${formatRatio(HIT_TOLERANCE)})`,
@@ -141,10 +149,20 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
       file: "migration-latency.svg",
       title: `Plain route vs migrating route (median ms per call, ${backends.kind === "rgw" ? "Ceph RGW" : "s3rver"})`,
       yLabel: "ms per call (median)",
-      categories: [`GET ${formatBytes(reads.bytes)} hit`, `GET ${formatBytes(reads.bytes)} miss`, ...writes.map((w) => `PUT ${formatBytes(w.bytes)}`)],
+      categories: [
+        `GET ${formatBytes(reads.bytes)} hit`,
+        `GET ${formatBytes(reads.bytes)} miss`,
+        ...writes.map((w) => `PUT ${formatBytes(w.bytes)}`),
+      ],
       series: [
-        { name: "plain route", values: [plainGet.median, plainGet.median, ...writes.map((w) => w.mirroredVsPlain.baseline.median)] },
-        { name: "fallback / mirrored route", values: [hit.variant.median, miss.variant.median, ...writes.map((w) => w.mirroredVsPlain.variant.median)] },
+        {
+          name: "plain route",
+          values: [plainGet.median, plainGet.median, ...writes.map((w) => w.mirroredVsPlain.baseline.median)],
+        },
+        {
+          name: "fallback / mirrored route",
+          values: [hit.variant.median, miss.variant.median, ...writes.map((w) => w.mirroredVsPlain.variant.median)],
+        },
       ],
     },
     {
@@ -153,7 +171,12 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
       title: `Copying ${migrate.objects} × ${formatBytes(migrate.objectBytes)} into an empty primary (concurrency ${migrate.concurrency})`,
       yLabel: "objects per second (median run)",
       categories: ["plain SDK copy", "migrate()"],
-      series: [{ name: "objects/s", values: [perSecond(migrate.ms["plain-copy"].median), perSecond(migrate.ms.migrate.median)] }],
+      series: [
+        {
+          name: "objects/s",
+          values: [perSecond(migrate.ms["plain-copy"].median), perSecond(migrate.ms.migrate.median)],
+        },
+      ],
     },
   ];
 
@@ -189,7 +212,13 @@ export function migrationOutcome(m: MigrationMeasurements): SectionOutcome {
     tables: [readsTable, writesTable, migrateTable],
     charts,
     notes,
-    data: { backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null }, settings, reads, writes, migrate },
+    data: {
+      backend: { kind: backends.kind, description: backends.description, fallback: backends.fallback ?? null },
+      settings,
+      reads,
+      writes,
+      migrate,
+    },
   };
 }
 

@@ -15,11 +15,22 @@ export interface BucketRef {
 }
 
 /** Copies every object under `prefix` of `from` to the same key of `to`. Returns the objects and bytes copied. */
-export async function plainCopy(from: BucketRef, to: BucketRef, prefix: string, concurrency: number): Promise<{ objects: number; bytes: number }> {
+export async function plainCopy(
+  from: BucketRef,
+  to: BucketRef,
+  prefix: string,
+  concurrency: number,
+): Promise<{ objects: number; bytes: number }> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await from.client.send(new ListObjectsV2Command({ Bucket: from.bucket, Prefix: prefix, ...(token !== undefined && { ContinuationToken: token }) }));
+    const page = await from.client.send(
+      new ListObjectsV2Command({
+        Bucket: from.bucket,
+        Prefix: prefix,
+        ...(token !== undefined && { ContinuationToken: token }),
+      }),
+    );
     for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -31,7 +42,14 @@ export async function plainCopy(from: BucketRef, to: BucketRef, prefix: string, 
       const key = keys[next++]!;
       const got = await from.client.send(new GetObjectCommand({ Bucket: from.bucket, Key: key }));
       // The response stream goes straight into the PUT: nothing is buffered whole.
-      await to.client.send(new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: got.Body as Readable, ContentLength: got.ContentLength }));
+      await to.client.send(
+        new PutObjectCommand({
+          Bucket: to.bucket,
+          Key: key,
+          Body: got.Body as Readable,
+          ContentLength: got.ContentLength,
+        }),
+      );
       bytes += got.ContentLength ?? 0;
     }
   };

@@ -41,7 +41,10 @@ export interface WriteResult {
   readonly bytes: number;
   readonly rounds: number;
   readonly mirroredVsPlain: PairedComparison;
-  readonly requests: { readonly plain: Record<string, RequestCounts>; readonly mirrored: Record<string, RequestCounts> };
+  readonly requests: {
+    readonly plain: Record<string, RequestCounts>;
+    readonly mirrored: Record<string, RequestCounts>;
+  };
 }
 
 /** Logical buckets of the router under test. */
@@ -87,7 +90,12 @@ const slotKey = (dir: string, slot: number) => `${dir}/obj-${String(slot).padSta
  * for "one extra round trip", the plain route asked for a key nobody holds (the 404 the miss pays
  * before it asks the fallback).
  */
-export async function measureReads(router: S3Router, stores: LatencyStores, settings: MigrationSettings, ctx: BenchContext): Promise<ReadResult> {
+export async function measureReads(
+  router: S3Router,
+  stores: LatencyStores,
+  settings: MigrationSettings,
+  ctx: BenchContext,
+): Promise<ReadResult> {
   const { slots, getBytes } = settings;
   // A body per store and slot, so a check can tell which store answered.
   const bodies = {
@@ -98,9 +106,15 @@ export async function measureReads(router: S3Router, stores: LatencyStores, sett
   const { primary, secondary } = stores;
   await Promise.all(
     Array.from({ length: slots }, (_, s) => [
-      primary.client.send(new PutObjectCommand({ Bucket: primary.bucket, Key: `plain/${slotKey("get", s)}`, Body: bodies.plain[s]! })),
-      primary.client.send(new PutObjectCommand({ Bucket: primary.bucket, Key: `fb/${slotKey("hit", s)}`, Body: bodies.hit[s]! })),
-      secondary.client.send(new PutObjectCommand({ Bucket: secondary.bucket, Key: `fb/${slotKey("miss", s)}`, Body: bodies.miss[s]! })),
+      primary.client.send(
+        new PutObjectCommand({ Bucket: primary.bucket, Key: `plain/${slotKey("get", s)}`, Body: bodies.plain[s]! }),
+      ),
+      primary.client.send(
+        new PutObjectCommand({ Bucket: primary.bucket, Key: `fb/${slotKey("hit", s)}`, Body: bodies.hit[s]! }),
+      ),
+      secondary.client.send(
+        new PutObjectCommand({ Bucket: secondary.bucket, Key: `fb/${slotKey("miss", s)}`, Body: bodies.miss[s]! }),
+      ),
     ]).flat(),
   );
 
@@ -109,7 +123,10 @@ export async function measureReads(router: S3Router, stores: LatencyStores, sett
     return out.Body!.transformToByteArray();
   };
   const expectBody = (variant: string, got: Uint8Array, want: Buffer) => {
-    if (!want.equals(got)) throw new Error(`${variant}: GetObject returned ${got.length} bytes that are not the object this variant should read (${want.length} bytes)`);
+    if (!want.equals(got))
+      throw new Error(
+        `${variant}: GetObject returned ${got.length} bytes that are not the object this variant should read (${want.length} bytes)`,
+      );
   };
   const variants: Variant<ReadVariant>[] = [
     {
@@ -136,11 +153,14 @@ export async function measureReads(router: S3Router, stores: LatencyStores, sett
         if (!check) return;
         expectBody("fallback route, miss", got, bodies.miss[slot]!);
         // A miss only while the primary does not hold the key: copy-on-read is off, nothing copies it.
-        const onPrimary = await primary.client.send(new HeadObjectCommand({ Bucket: primary.bucket, Key: `fb/${slotKey("miss", slot)}` })).then(
-          () => true,
-          () => false,
-        );
-        if (onPrimary) throw new Error("fallback route, miss: the primary holds the object, so the variant would measure a hit");
+        const onPrimary = await primary.client
+          .send(new HeadObjectCommand({ Bucket: primary.bucket, Key: `fb/${slotKey("miss", slot)}` }))
+          .then(
+            () => true,
+            () => false,
+          );
+        if (onPrimary)
+          throw new Error("fallback route, miss: the primary holds the object, so the variant would measure a hit");
       },
     },
     {
@@ -157,8 +177,11 @@ export async function measureReads(router: S3Router, stores: LatencyStores, sett
     },
   ];
 
-  const { rounds, samples } = await interleavedRounds(variants, settings.get, (r, total) => ctx.log(`migration: GetObject round ${r}/${total}`));
-  if (router.migration.stats.copyOnRead.copied > 0) throw new Error("a fallback read copied an object although copy_on_read is off: the misses were not all misses");
+  const { rounds, samples } = await interleavedRounds(variants, settings.get, (r, total) =>
+    ctx.log(`migration: GetObject round ${r}/${total}`),
+  );
+  if (router.migration.stats.copyOnRead.copied > 0)
+    throw new Error("a fallback read copied an object although copy_on_read is off: the misses were not all misses");
   const results: Array<ReadResult["variants"][number]> = [];
   for (const v of variants) {
     const requests = await stores.counter.during(() => v.run(rounds, false));
@@ -168,12 +191,18 @@ export async function measureReads(router: S3Router, stores: LatencyStores, sett
 }
 
 /** PutObject of each configured size: the plain route vs the mirrored route, in interleaved rounds. */
-export async function measureWrites(router: S3Router, stores: LatencyStores, settings: MigrationSettings, ctx: BenchContext): Promise<WriteResult[]> {
+export async function measureWrites(
+  router: S3Router,
+  stores: LatencyStores,
+  settings: MigrationSettings,
+  ctx: BenchContext,
+): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
   for (const plan of settings.put) {
     const body = randomBytes(plan.bytes);
     const dir = `put-${plan.bytes}`;
-    const put = (bucket: string, round: number) => router.send(new PutObjectCommand({ Bucket: bucket, Key: slotKey(dir, round % settings.slots), Body: body }));
+    const put = (bucket: string, round: number) =>
+      router.send(new PutObjectCommand({ Bucket: bucket, Key: slotKey(dir, round % settings.slots), Body: body }));
     const variants: Variant<"plain" | "mirrored">[] = [
       { name: "plain", run: async (round) => void (await put(PLAIN, round)) },
       {
@@ -183,20 +212,32 @@ export async function measureWrites(router: S3Router, stores: LatencyStores, set
           if (!check) return;
           // The mirror must hold the very bytes the primary stored (same size, same MD5 ETag).
           const key = `mirrored/${slotKey(dir, round % settings.slots)}`;
-          const copy = await stores.secondary.client.send(new HeadObjectCommand({ Bucket: stores.secondary.bucket, Key: key }));
+          const copy = await stores.secondary.client.send(
+            new HeadObjectCommand({ Bucket: stores.secondary.bucket, Key: key }),
+          );
           if (copy.ContentLength !== plan.bytes || copy.ETag !== written.ETag) {
-            throw new Error(`mirrored PutObject: the mirror holds ${copy.ContentLength} bytes, ETag ${copy.ETag}; the primary wrote ${plan.bytes} bytes, ETag ${written.ETag}`);
+            throw new Error(
+              `mirrored PutObject: the mirror holds ${copy.ContentLength} bytes, ETag ${copy.ETag}; the primary wrote ${plan.bytes} bytes, ETag ${written.ETag}`,
+            );
           }
         },
       },
     ];
-    const { rounds, samples } = await interleavedRounds(variants, plan, (r, total) => ctx.log(`migration: PutObject ${dir} round ${r}/${total}`));
+    const { rounds, samples } = await interleavedRounds(variants, plan, (r, total) =>
+      ctx.log(`migration: PutObject ${dir} round ${r}/${total}`),
+    );
     const requests = {
       plain: await stores.counter.during(() => variants[0]!.run(rounds, false)),
       mirrored: await stores.counter.during(() => variants[1]!.run(rounds, false)),
     };
-    results.push({ bytes: plan.bytes, rounds, mirroredVsPlain: compareRounds(samples.plain, samples.mirrored), requests });
+    results.push({
+      bytes: plan.bytes,
+      rounds,
+      mirroredVsPlain: compareRounds(samples.plain, samples.mirrored),
+      requests,
+    });
   }
-  if (router.migration.stats.mirrorDivergences > 0) throw new Error(`${router.migration.stats.mirrorDivergences} mirrored writes did not reach the mirror`);
+  if (router.migration.stats.mirrorDivergences > 0)
+    throw new Error(`${router.migration.stats.mirrorDivergences} mirrored writes did not reach the mirror`);
   return results;
 }

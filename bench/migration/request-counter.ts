@@ -43,7 +43,10 @@ export class RequestCounter {
   }
 
   /** What was sent between two snapshots, e.g. `primary: PutObject 1, HeadObject 1; mirror: …`. */
-  static since(before: Record<string, RequestCounts>, after: Record<string, RequestCounts>): Record<string, RequestCounts> {
+  static since(
+    before: Record<string, RequestCounts>,
+    after: Record<string, RequestCounts>,
+  ): Record<string, RequestCounts> {
     const out: Record<string, RequestCounts> = {};
     for (const [name, counts] of Object.entries(after)) {
       const diff: RequestCounts = {};
@@ -66,7 +69,13 @@ export class RequestCounter {
     const fmt = (n: number) => String(Number((n / per).toPrecision(3)));
     return Object.entries(counts)
       .filter(([, c]) => Object.keys(c).length > 0)
-      .map(([name, c]) => `${name}: ${Object.entries(c).sort(([a], [b]) => a.localeCompare(b)).map(([op, n]) => `${op} ${fmt(n)}`).join(", ")}`)
+      .map(
+        ([name, c]) =>
+          `${name}: ${Object.entries(c)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([op, n]) => `${op} ${fmt(n)}`)
+            .join(", ")}`,
+      )
       .join("; ");
   }
 }

@@ -4,7 +4,13 @@
  * from what an earlier one left (a migrate into a non-empty primary would skip objects), and the
  * in-memory OSD of a full run does not fill up round after round.
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 
 /** A bucket name no earlier run used: `prefix-<time>-<random>`. */
@@ -20,11 +26,21 @@ export async function createScratchBucket(client: S3Client, prefix: string): Pro
 }
 
 /** Every key of a bucket (or under a prefix) with its size, page by page. */
-export async function listAll(client: S3Client, bucket: string, prefix = ""): Promise<Array<{ key: string; size: number }>> {
+export async function listAll(
+  client: S3Client,
+  bucket: string,
+  prefix = "",
+): Promise<Array<{ key: string; size: number }>> {
   const out: Array<{ key: string; size: number }> = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined && { ContinuationToken: token }) }));
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token !== undefined && { ContinuationToken: token }),
+      }),
+    );
     for (const o of page.Contents ?? []) out.push({ key: o.Key ?? "", size: o.Size ?? 0 });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -39,7 +55,12 @@ export async function removeScratchBucket(client: S3Client, bucket: string): Pro
   try {
     const keys = (await listAll(client, bucket)).map((o) => o.key);
     for (let i = 0; i < keys.length; i += 1000) {
-      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+      await client.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
     }
     await client.send(new DeleteBucketCommand({ Bucket: bucket }));
   } catch {

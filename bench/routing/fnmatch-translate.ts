@@ -13,7 +13,7 @@ export function translateFnmatch(pattern: string): string {
   const chars = [...pattern];
   const n = chars.length;
   let out = "";
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = chars[i++]!;
     if (c === "*") {
       while (chars[i] === "*") i++;

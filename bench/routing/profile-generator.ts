@@ -15,7 +15,13 @@ import { SeededRandom } from "../harness/seeded-random.js";
 /** What a query is meant to exercise; the route it actually reaches is whatever first matches. */
 export type QueryKind = "literal-bucket" | "key-pattern" | "bucket-glob" | "key-miss" | "unknown-bucket";
 
-export const QUERY_KINDS: readonly QueryKind[] = ["literal-bucket", "key-pattern", "bucket-glob", "key-miss", "unknown-bucket"];
+export const QUERY_KINDS: readonly QueryKind[] = [
+  "literal-bucket",
+  "key-pattern",
+  "bucket-glob",
+  "key-miss",
+  "unknown-bucket",
+];
 
 /** Share of each query kind in a query set (falls back to the others when a kind is empty). */
 export const QUERY_MIX: Readonly<Record<QueryKind, number>> = {
@@ -54,7 +60,20 @@ export interface QuerySet {
   readonly distinctBuckets: number;
 }
 
-const WORDS = ["acme", "analytics", "archive", "backup", "billing", "data", "events", "media", "ml", "prod", "raw", "reports"];
+const WORDS = [
+  "acme",
+  "analytics",
+  "archive",
+  "backup",
+  "billing",
+  "data",
+  "events",
+  "media",
+  "ml",
+  "prod",
+  "raw",
+  "reports",
+];
 const EXTENSIONS = ["parquet", "json", "csv", "avro", "txt"];
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -168,7 +187,11 @@ export function profileLabel(p: GeneratedProfile): string {
  *   distinct bucket names than the route table's bucket memo keeps (4096): its memo then keeps
  *   being dropped. Otherwise names repeat, as in a real workload.
  */
-export function generateQueries(config: GeneratedConfig, size: number, options: { seed?: number; uniqueBuckets?: boolean } = {}): QuerySet {
+export function generateQueries(
+  config: GeneratedConfig,
+  size: number,
+  options: { seed?: number; uniqueBuckets?: boolean } = {},
+): QuerySet {
   const rng = new SeededRandom((options.seed ?? 0x0e1e5) ^ Math.imul(config.specs.length, 0x85ebca6b));
   const byFamily = (family: ProfileFamily) => config.profiles.filter((p) => p.family === family);
   const pools: Record<QueryKind, readonly GeneratedProfile[] | undefined> = {

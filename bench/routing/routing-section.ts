@@ -5,8 +5,22 @@
  */
 import type { RouteSpec } from "../../src/config/profile-schema.js";
 import { RouteTable } from "../../src/routing/route-table.js";
-import { mergeTimings, timeBatches, type BatchRunner, type BatchTiming, type RawBatchTiming } from "../harness/batch-timer.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatNumber, formatPercent, formatRatio } from "../harness/format.js";
+import {
+  mergeTimings,
+  timeBatches,
+  type BatchRunner,
+  type BatchTiming,
+  type RawBatchTiming,
+} from "../harness/batch-timer.js";
+import {
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatNs,
+  formatNumber,
+  formatPercent,
+  formatRatio,
+} from "../harness/format.js";
 import type { BenchContext, BenchSection, ResultTable, SectionOutcome, TargetCheck } from "../harness/section.js";
 import { logLogSlope, summarize, type Summary } from "../harness/stats.js";
 import type { ChartSpec } from "../harness/svg-chart.js";
@@ -120,7 +134,14 @@ async function measureSize(profiles: number, settings: Settings, ctx: BenchConte
   const verifiedLinear = verify("linear scan", linear, hot, expected, config.specs, Infinity);
   const verifiedFresh = verify("fresh-RegExp scan", fresh, hot, expected, config.specs, settings.sampleCheckMs);
   const coldExpected = cold.buckets.map((b, i) => table.resolveObject(b, cold.keys[i]!).index);
-  const verifiedCold = verify("linear scan (memo-cold set)", linear, cold, coldExpected, config.specs, settings.sampleCheckMs);
+  const verifiedCold = verify(
+    "linear scan (memo-cold set)",
+    linear,
+    cold,
+    coldExpected,
+    config.specs,
+    settings.sampleCheckMs,
+  );
 
   const outcomes: Record<string, number> = {};
   for (const index of expected) {
@@ -138,7 +159,11 @@ async function measureSize(profiles: number, settings: Settings, ctx: BenchConte
     // memo holds when its turn starts is soon dropped.
     { name: "indexedMemoCold", run: indexedRunner(table, cold), inputs: COLD_QUERY_COUNT },
   ];
-  const parts: Record<(typeof turns)[number]["name"], RawBatchTiming[]> = { indexed: [], linear: [], indexedMemoCold: [] };
+  const parts: Record<(typeof turns)[number]["name"], RawBatchTiming[]> = {
+    indexed: [],
+    linear: [],
+    indexedMemoCold: [],
+  };
   log(`timing the index, the linear scan and the index with a cold memo in ${settings.rounds} turns`);
   for (let round = 0; round < settings.rounds; round++) {
     for (let k = 0; k < turns.length; k++) {
@@ -159,7 +184,11 @@ async function measureSize(profiles: number, settings: Settings, ctx: BenchConte
   const indexedMemoCold = mergeTimings(parts.indexedMemoCold);
   log("timing the fresh-RegExp scan");
   await settle(ctx);
-  const freshTiming = timeBatches(freshRunner(fresh, hot), { inputs: QUERY_COUNT, budgetMs: settings.budgetMs, minBatches: 5 });
+  const freshTiming = timeBatches(freshRunner(fresh, hot), {
+    inputs: QUERY_COUNT,
+    budgetMs: settings.budgetMs,
+    minBatches: 5,
+  });
   log(
     `index ${formatNs(indexed.nsPerOp.median)}, linear ${formatNs(linearTiming.nsPerOp.median)} ` +
       `(${formatRatio(linearTiming.nsPerOp.median / indexed.nsPerOp.median)})`,
@@ -191,7 +220,11 @@ async function settle(ctx: BenchContext): Promise<void> {
 }
 
 /** Builds the table repeatedly within the budget (at least once); times each build and its heap. */
-function measureBuilds(specs: readonly RouteSpec[], budgetMs: number, ctx: BenchContext): { table: RouteTable; ms: Summary; heapBytes: Summary } {
+function measureBuilds(
+  specs: readonly RouteSpec[],
+  budgetMs: number,
+  ctx: BenchContext,
+): { table: RouteTable; ms: Summary; heapBytes: Summary } {
   const times: number[] = [];
   const heaps: number[] = [];
   let table: RouteTable | undefined;
@@ -205,7 +238,11 @@ function measureBuilds(specs: readonly RouteSpec[], budgetMs: number, ctx: Bench
     times.push(performance.now() - t0);
     ctx.gc();
     heaps.push(process.memoryUsage().heapUsed - before);
-  } while (times.length < 20 && (times.length < 3 || performance.now() - start < budgetMs) && performance.now() - start < budgetMs * 2);
+  } while (
+    times.length < 20 &&
+    (times.length < 3 || performance.now() - start < budgetMs) &&
+    performance.now() - start < budgetMs * 2
+  );
   return { table, ms: summarize(times), heapBytes: summarize(heaps) };
 }
 
@@ -229,7 +266,10 @@ function verify(
     const key = queries.keys[i]!;
     const got = resolver.resolve(bucket, key);
     if (got !== expected[i]) {
-      const name = (index: number) => (index === specs.length ? "default" : `${specs[index]!.name} (${specs[index]!.bucketPattern} ${specs[index]!.keyPattern ?? ""})`);
+      const name = (index: number) =>
+        index === specs.length
+          ? "default"
+          : `${specs[index]!.name} (${specs[index]!.bucketPattern} ${specs[index]!.keyPattern ?? ""})`;
       throw new RoutingMismatchError(
         `${specs.length} profiles: the RouteTable and the ${what} disagree on bucket "${bucket}", key "${key}": ` +
           `index → ${name(expected[i]!)}, ${what} → ${name(got)}`,
@@ -299,7 +339,9 @@ function outcome(results: readonly SizeResult[], settings: Settings): SectionOut
   const targets: TargetCheck[] = [
     {
       target: `median resolveObject ≤ ${formatNs(TARGET_MEDIAN_NS)} at ${formatCount(TARGET_AT)} profiles`,
-      measured: at ? `${formatNs(at.indexed.nsPerOp.median)} (p99 ${formatNs(at.indexed.nsPerOp.p99)})` : "not measured",
+      measured: at
+        ? `${formatNs(at.indexed.nsPerOp.median)} (p99 ${formatNs(at.indexed.nsPerOp.p99)})`
+        : "not measured",
       met: at ? at.indexed.nsPerOp.median <= TARGET_MEDIAN_NS : undefined,
     },
     {
@@ -433,7 +475,11 @@ function outcome(results: readonly SizeResult[], settings: Settings): SectionOut
       yScale: "log",
       series: [
         { name: "vs compiled linear scan", points: points((r) => r.linear.nsPerOp.median / r.indexed.nsPerOp.median) },
-        { name: "vs fresh-RegExp scan", points: points((r) => r.fresh.nsPerOp.median / r.indexed.nsPerOp.median), dashed: true },
+        {
+          name: "vs fresh-RegExp scan",
+          points: points((r) => r.fresh.nsPerOp.median / r.indexed.nsPerOp.median),
+          dashed: true,
+        },
       ],
       guides: [{ y: TARGET_SPEEDUP, label: "target ≥ 100×" }],
     },

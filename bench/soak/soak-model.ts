@@ -17,7 +17,8 @@ export interface Content {
   readonly sha256: string;
 }
 
-export type KeyState = { readonly kind: "present"; readonly content: Content } | { readonly kind: "deleted" } | { readonly kind: "unknown" };
+export type KeyState =
+  { readonly kind: "present"; readonly content: Content } | { readonly kind: "deleted" } | { readonly kind: "unknown" };
 
 /** `size` bytes of the seed's stream: same seed, same bytes. */
 export function bytesOf(seed: number, size: number): Buffer {

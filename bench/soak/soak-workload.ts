@@ -178,7 +178,11 @@ export class SoakClient {
   async put(): Promise<void> {
     const key = this.#key();
     const body = this.#newContent();
-    await this.#write(key, body, () => this.via.send(new PutObjectCommand({ Bucket: this.layout.bucket, Key: key, Body: bytesOf(body.seed, body.size) })));
+    await this.#write(key, body, () =>
+      this.via.send(
+        new PutObjectCommand({ Bucket: this.layout.bucket, Key: key, Body: bytesOf(body.seed, body.size) }),
+      ),
+    );
   }
 
   async get(): Promise<void> {
@@ -187,12 +191,17 @@ export class SoakClient {
     try {
       const out = await this.via.send(new GetObjectCommand({ Bucket: this.layout.bucket, Key: key }));
       const bytes = await out.Body!.transformToByteArray();
-      if (expected?.kind === "deleted") violation(this.tally, `GET ${key}: deleted (acknowledged) yet read back ${bytes.length} bytes`);
+      if (expected?.kind === "deleted")
+        violation(this.tally, `GET ${key}: deleted (acknowledged) yet read back ${bytes.length} bytes`);
       if (expected?.kind === "present" && sha256(bytes) !== expected.content.sha256) {
-        violation(this.tally, `GET ${key}: ${bytes.length} bytes differ from the acknowledged ${expected.content.size}`);
+        violation(
+          this.tally,
+          `GET ${key}: ${bytes.length} bytes differ from the acknowledged ${expected.content.size}`,
+        );
       }
     } catch (error) {
-      if (status(error) === 404 && expected?.kind === "present") violation(this.tally, `GET ${key}: 404 for an acknowledged write`);
+      if (status(error) === 404 && expected?.kind === "present")
+        violation(this.tally, `GET ${key}: 404 for an acknowledged write`);
       if (status(error) !== 404 || expected?.kind === "present") throw error;
     }
   }
@@ -214,24 +223,36 @@ export class SoakClient {
     const { size, seed } = expected.content;
     const start = this.#int(size);
     const end = Math.min(size - 1, start + this.#int(16 * 1024));
-    const out = await this.via.send(new GetObjectCommand({ Bucket: this.layout.bucket, Key: key, Range: `bytes=${start}-${end}` }));
+    const out = await this.via.send(
+      new GetObjectCommand({ Bucket: this.layout.bucket, Key: key, Range: `bytes=${start}-${end}` }),
+    );
     const bytes = Buffer.from(await out.Body!.transformToByteArray());
-    if (!bytes.equals(bytesOf(seed, size).subarray(start, end + 1))) violation(this.tally, `GET ${key} bytes=${start}-${end}: wrong bytes`);
+    if (!bytes.equals(bytesOf(seed, size).subarray(start, end + 1)))
+      violation(this.tally, `GET ${key} bytes=${start}-${end}: wrong bytes`);
   }
 
   async #list(prefix: string): Promise<void> {
     const listed = new Set<string>();
     let token: string | undefined;
     do {
-      const out = await this.via.send(new ListObjectsV2Command({ Bucket: this.layout.bucket, Prefix: prefix, MaxKeys: 7, ...(token !== undefined && { ContinuationToken: token }) }));
+      const out = await this.via.send(
+        new ListObjectsV2Command({
+          Bucket: this.layout.bucket,
+          Prefix: prefix,
+          MaxKeys: 7,
+          ...(token !== undefined && { ContinuationToken: token }),
+        }),
+      );
       for (const c of out.Contents ?? []) {
         if (listed.has(c.Key!)) violation(this.tally, `LIST ${prefix}: ${c.Key} twice`);
         listed.add(c.Key!);
       }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token !== undefined);
-    for (const key of this.model.keys("present", prefix)) if (!listed.has(key)) violation(this.tally, `LIST ${prefix}: acknowledged ${key} missing`);
-    for (const key of this.model.keys("deleted", prefix)) if (listed.has(key)) violation(this.tally, `LIST ${prefix}: deleted ${key} listed`);
+    for (const key of this.model.keys("present", prefix))
+      if (!listed.has(key)) violation(this.tally, `LIST ${prefix}: acknowledged ${key} missing`);
+    for (const key of this.model.keys("deleted", prefix))
+      if (listed.has(key)) violation(this.tally, `LIST ${prefix}: deleted ${key} listed`);
   }
 
   listSingle(): Promise<void> {
@@ -249,7 +270,9 @@ export class SoakClient {
     const to = this.#key(sameSide ? side : side === "a" ? "team2" : "a");
     if (to === from) return;
     await this.#write(to, expected.content, () =>
-      this.via.send(new CopyObjectCommand({ Bucket: this.layout.bucket, Key: to, CopySource: `${this.layout.bucket}/${from}` })),
+      this.via.send(
+        new CopyObjectCommand({ Bucket: this.layout.bucket, Key: to, CopySource: `${this.layout.bucket}/${from}` }),
+      ),
     );
   }
   copyWithin(): Promise<void> {
@@ -270,12 +293,18 @@ export class SoakClient {
       try {
         const parts = [];
         for (const [i, part] of [bytes.subarray(0, PART), bytes.subarray(PART)].entries()) {
-          const out = await this.via.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: part }));
+          const out = await this.via.send(
+            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: part }),
+          );
           parts.push({ PartNumber: i + 1, ETag: out.ETag! });
         }
-        await this.via.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+        await this.via.send(
+          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+        );
       } catch (error) {
-        await this.via.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+        await this.via
+          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
+          .catch(() => undefined);
         throw error;
       }
     });
@@ -296,7 +325,9 @@ export class SoakClient {
     const keys = [...new Set(Array.from({ length: 2 + this.#int(4) }, () => this.#key()))];
     let out;
     try {
-      out = await this.via.send(new DeleteObjectsCommand({ Bucket: this.layout.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      out = await this.via.send(
+        new DeleteObjectsCommand({ Bucket: this.layout.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+      );
     } catch (error) {
       for (const key of keys) this.model.unsure(key);
       throw error;
@@ -324,7 +355,9 @@ export class SoakClient {
 
 /** Where a caller's key is stored: its backend client, bucket and key. */
 function physical(layout: SoakLayout, key: string): { client: S3Client; bucket: string; key: string } {
-  return key.includes("/team2/") ? { client: layout.direct.b, bucket: layout.bBucket, key: `data/${key}` } : { client: layout.direct.a, bucket: layout.bucket, key };
+  return key.includes("/team2/")
+    ? { client: layout.direct.b, bucket: layout.bBucket, key: `data/${key}` }
+    : { client: layout.direct.a, bucket: layout.bucket, key };
 }
 
 /**
@@ -332,14 +365,20 @@ function physical(layout: SoakLayout, key: string): { client: S3Client; bucket: 
  * keys (a write or delete that failed) are not checked.
  * @throws when the backend itself fails (not a violation: the check could not be made).
  */
-export async function checkKey(layout: SoakLayout, key: string, state: ReturnType<KeyModel["state"]>): Promise<string | undefined> {
+export async function checkKey(
+  layout: SoakLayout,
+  key: string,
+  state: ReturnType<KeyModel["state"]>,
+): Promise<string | undefined> {
   if (state === undefined || state.kind === "unknown") return undefined;
   const at = physical(layout, key);
   try {
     const out = await at.client.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
     const bytes = await out.Body!.transformToByteArray();
     if (state.kind === "deleted") return `${key}: deleted (acknowledged) but still stored`;
-    return sha256(bytes) === state.content.sha256 ? undefined : `${key}: stored bytes differ from the acknowledged write`;
+    return sha256(bytes) === state.content.sha256
+      ? undefined
+      : `${key}: stored bytes differ from the acknowledged write`;
   } catch (error) {
     if (status(error) !== 404) throw error;
     return state.kind === "present" ? `${key}: acknowledged write lost (404 on its backend)` : undefined;

@@ -30,7 +30,15 @@ import { findRunningRgwPair, startRgwPair, type RgwEndpoint } from "../../test/s
 import { machineInfo } from "../harness/machine-info.js";
 import { quantile } from "../harness/stats.js";
 import { renderChart, type LineChartSpec } from "../harness/svg-chart.js";
-import { checkKey, errorClass, newTally, OPERATIONS, SoakClient, type SoakLayout, type SoakTally } from "./soak-workload.js";
+import {
+  checkKey,
+  errorClass,
+  newTally,
+  OPERATIONS,
+  SoakClient,
+  type SoakLayout,
+  type SoakTally,
+} from "./soak-workload.js";
 
 interface SoakSettings {
   readonly durationS: number;
@@ -115,15 +123,32 @@ async function main(): Promise<void> {
   const bBucket = uniqueBucket("soak-b");
   await Promise.all([createBuckets(a, [bucket]), createBuckets(b, [bBucket])]);
 
-  const proxies: FaultProxy[] = settings.faults ? await Promise.all([startFaultProxy(pair.rgwA.endpoint), startFaultProxy(pair.rgwB.endpoint)]) : [];
+  const proxies: FaultProxy[] = settings.faults
+    ? await Promise.all([startFaultProxy(pair.rgwA.endpoint), startFaultProxy(pair.rgwB.endpoint)])
+    : [];
   const endpointOf = (server: RgwEndpoint, i: number) => proxies[i]?.url ?? server.endpoint;
   const secret = randomBytes(16).toString("hex");
-  const profiles = { team2: { client: "minio", source_bucket_pattern: bucket, source_key_pattern: "soak/*/team2/*", mapped_bucket_name: bBucket, mapped_prefix: "data/" } };
+  const profiles = {
+    team2: {
+      client: "minio",
+      source_bucket_pattern: bucket,
+      source_key_pattern: "soak/*/team2/*",
+      mapped_bucket_name: bBucket,
+      mapped_prefix: "data/",
+    },
+  };
   const config: RouterFileConfig = {
     listingTokenSecret: secret,
-    clients: { default: { ...backendConfig(pair.rgwA), endpoint: endpointOf(pair.rgwA, 0) }, minio: { ...backendConfig(pair.rgwB), endpoint: endpointOf(pair.rgwB, 1) } },
+    clients: {
+      default: { ...backendConfig(pair.rgwA), endpoint: endpointOf(pair.rgwA, 0) },
+      minio: { ...backendConfig(pair.rgwB), endpoint: endpointOf(pair.rgwB, 1) },
+    },
     profiles,
-    gateway: { users: [{ accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey }], backendTimeoutMs: 10_000, logLevel: "warn" },
+    gateway: {
+      users: [{ accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey }],
+      backendTimeoutMs: 10_000,
+      logLevel: "warn",
+    },
   };
   const gateway = await startGatewayProcess(config, 120_000);
   const gatewayPid = gateway.child.pid!;
@@ -143,7 +168,12 @@ async function main(): Promise<void> {
   const clients = Array.from({ length: settings.clients }, (_, i) => {
     const id = `c${String(i).padStart(2, "0")}`;
     if (i % 2 === 1) return new SoakClient(`${id}-lib`, router, layout, tally, 0x5eed + i * 7919);
-    const client = new S3Client({ endpoint: gateway.url, region: "us-east-1", forcePathStyle: true, credentials: { ...GATEWAY_USER } });
+    const client = new S3Client({
+      endpoint: gateway.url,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { ...GATEWAY_USER },
+    });
     gatewayClients.push(client);
     return new SoakClient(`${id}-gw`, client, layout, tally, 0x5eed + i * 7919);
   });
@@ -170,7 +200,9 @@ async function main(): Promise<void> {
       opsPerSec: (tally.requests - last.requests) / dt,
     });
     const s = samples.at(-1)!;
-    log(`t=${s.t}s ops/s=${s.opsPerSec.toFixed(0)} gateway rss=${s.gatewayRssMiB.toFixed(0)} MiB cpu=${s.gatewayCpuPct.toFixed(0)}% fds=${s.gatewayFds} errors=${[...tally.errors.values()].reduce((x, y) => x + y, 0)} violations=${tally.violationCount}`);
+    log(
+      `t=${s.t}s ops/s=${s.opsPerSec.toFixed(0)} gateway rss=${s.gatewayRssMiB.toFixed(0)} MiB cpu=${s.gatewayCpuPct.toFixed(0)}% fds=${s.gatewayFds} errors=${[...tally.errors.values()].reduce((x, y) => x + y, 0)} violations=${tally.violationCount}`,
+    );
     last = { t: now, gw: gw.cpu, self, requests: tally.requests };
   }, settings.sampleS * 1000);
 
@@ -189,7 +221,9 @@ async function main(): Promise<void> {
     }
   })();
 
-  log(`${settings.clients} clients for ${settings.durationS} s${Number.isFinite(settings.maxRequests) ? ` or ${settings.maxRequests} requests` : ""}${settings.faults ? ", with faults" : ""}`);
+  log(
+    `${settings.clients} clients for ${settings.durationS} s${Number.isFinite(settings.maxRequests) ? ` or ${settings.maxRequests} requests` : ""}${settings.faults ? ", with faults" : ""}`,
+  );
   await Promise.all(clients.map((c) => c.run(keepGoing)));
   const elapsedS = (performance.now() - started) / 1000;
   clearInterval(sampler);
@@ -198,7 +232,15 @@ async function main(): Promise<void> {
 
   // The final check: every key of every model, on its backend.
   log("final check of every acknowledged write and delete");
-  const final = { checked: 0, lost: 0, resurrected: 0, corrupt: 0, unknown: 0, checkErrors: 0, problems: [] as string[] };
+  const final = {
+    checked: 0,
+    lost: 0,
+    resurrected: 0,
+    corrupt: 0,
+    unknown: 0,
+    checkErrors: 0,
+    problems: [] as string[],
+  };
   const work = clients.flatMap((c) => [...c.model.entries()]);
   let next = 0;
   await Promise.all(
@@ -239,40 +281,81 @@ async function main(): Promise<void> {
   await gateway.exited;
   await gateway.dispose();
   await Promise.all(proxies.map((p) => p.stop()));
-  await Promise.all([emptyAndDeleteBucket(a, bucket), emptyAndDeleteBucket(b, bBucket)]).catch((e: unknown) => log(`cleanup: ${String(e)}`));
+  await Promise.all([emptyAndDeleteBucket(a, bucket), emptyAndDeleteBucket(b, bBucket)]).catch((e: unknown) =>
+    log(`cleanup: ${String(e)}`),
+  );
   a.destroy();
   b.destroy();
   if (!reused) await Promise.all([pair.rgwA.stop(), pair.rgwB.stop()]);
-  const failed = report.invariants.violations > 0 || final.lost + final.resurrected + final.corrupt > 0 || (!settings.faults && report.errors.total > 0);
+  const failed =
+    report.invariants.violations > 0 ||
+    final.lost + final.resurrected + final.corrupt > 0 ||
+    (!settings.faults && report.errors.total > 0);
   process.exitCode = failed ? 1 : 0;
 }
 
-type FinalCheck = { checked: number; lost: number; resurrected: number; corrupt: number; unknown: number; checkErrors: number; problems: string[] };
+type FinalCheck = {
+  checked: number;
+  lost: number;
+  resurrected: number;
+  corrupt: number;
+  unknown: number;
+  checkErrors: number;
+  problems: string[];
+};
 
-function buildReport(settings: SoakSettings, tally: SoakTally, samples: readonly Sample[], final: FinalCheck, elapsedS: number, faultsApplied: number) {
+function buildReport(
+  settings: SoakSettings,
+  tally: SoakTally,
+  samples: readonly Sample[],
+  final: FinalCheck,
+  elapsedS: number,
+  faultsApplied: number,
+) {
   const perOperation = Object.fromEntries(
     OPERATIONS.map((op) => {
       const sorted = [...(tally.latencies.get(op) ?? [])].sort((x, y) => x - y);
       const failed = [...tally.errors].filter(([k]) => k.startsWith(`${op}:`)).reduce((s, [, n]) => s + n, 0);
-      return [op, { ok: tally.ok.get(op) ?? 0, failed, p50Ms: round(quantile(sorted, 0.5)), p99Ms: round(quantile(sorted, 0.99)) }];
+      return [
+        op,
+        {
+          ok: tally.ok.get(op) ?? 0,
+          failed,
+          p50Ms: round(quantile(sorted, 0.5)),
+          p99Ms: round(quantile(sorted, 0.99)),
+        },
+      ];
     }),
   );
   const rss = samples.map((s) => s.gatewayRssMiB);
   const third = Math.max(1, Math.floor(rss.length / 3));
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   return {
-    settings: { ...settings, maxRequests: Number.isFinite(settings.maxRequests) ? settings.maxRequests : null, out: undefined },
+    settings: {
+      ...settings,
+      maxRequests: Number.isFinite(settings.maxRequests) ? settings.maxRequests : null,
+      out: undefined,
+    },
     machine: machineInfo(),
     elapsedS: round(elapsedS),
     requests: tally.requests,
     opsPerSec: round(tally.requests / elapsedS),
     perOperation,
-    errors: { total: [...tally.errors.values()].reduce((s, n) => s + n, 0), byClass: Object.fromEntries([...tally.errors].sort((x, y) => y[1] - x[1])) },
+    errors: {
+      total: [...tally.errors.values()].reduce((s, n) => s + n, 0),
+      byClass: Object.fromEntries([...tally.errors].sort((x, y) => y[1] - x[1])),
+    },
     faultsApplied,
     invariants: { violations: tally.violationCount, examples: tally.violations },
     final,
     gateway: {
-      rssMiB: { first: round(rss[0] ?? 0), last: round(rss.at(-1) ?? 0), max: round(Math.max(0, ...rss)), firstThirdMean: round(mean(rss.slice(0, third))), lastThirdMean: round(mean(rss.slice(-third))) },
+      rssMiB: {
+        first: round(rss[0] ?? 0),
+        last: round(rss.at(-1) ?? 0),
+        max: round(Math.max(0, ...rss)),
+        firstThirdMean: round(mean(rss.slice(0, third))),
+        lastThirdMean: round(mean(rss.slice(-third))),
+      },
       cpuPctMean: round(mean(samples.map((s) => s.gatewayCpuPct))),
       fdsMax: Math.max(0, ...samples.map((s) => s.gatewayFds)),
     },
@@ -283,18 +366,53 @@ function buildReport(settings: SoakSettings, tally: SoakTally, samples: readonly
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n);
 
 function charts(samples: readonly Sample[], settings: SoakSettings): LineChartSpec[] {
-  const series = (name: string, pick: (s: Sample) => number) => ({ name, points: samples.map((s) => [s.t, pick(s)] as const) });
+  const series = (name: string, pick: (s: Sample) => number) => ({
+    name,
+    points: samples.map((s) => [s.t, pick(s)] as const),
+  });
   const title = `${settings.clients} clients, ${settings.durationS} s${settings.faults ? ", faults" : ""}`;
   return [
-    { kind: "line", file: "soak-rss.svg", title: `RSS over time (${title})`, xLabel: "seconds", yLabel: "MiB", xScale: "linear", yScale: "linear", series: [series("gateway process", (s) => s.gatewayRssMiB), series("soak process (clients + library router)", (s) => s.soakRssMiB)] },
-    { kind: "line", file: "soak-cpu.svg", title: `CPU over time (${title})`, xLabel: "seconds", yLabel: "% of one core", xScale: "linear", yScale: "linear", series: [series("gateway process", (s) => s.gatewayCpuPct), series("soak process", (s) => s.soakCpuPct)] },
-    { kind: "line", file: "soak-throughput.svg", title: `Operations per second (${title})`, xLabel: "seconds", yLabel: "ops/s", xScale: "linear", yScale: "linear", series: [series("all clients", (s) => s.opsPerSec)] },
+    {
+      kind: "line",
+      file: "soak-rss.svg",
+      title: `RSS over time (${title})`,
+      xLabel: "seconds",
+      yLabel: "MiB",
+      xScale: "linear",
+      yScale: "linear",
+      series: [
+        series("gateway process", (s) => s.gatewayRssMiB),
+        series("soak process (clients + library router)", (s) => s.soakRssMiB),
+      ],
+    },
+    {
+      kind: "line",
+      file: "soak-cpu.svg",
+      title: `CPU over time (${title})`,
+      xLabel: "seconds",
+      yLabel: "% of one core",
+      xScale: "linear",
+      yScale: "linear",
+      series: [series("gateway process", (s) => s.gatewayCpuPct), series("soak process", (s) => s.soakCpuPct)],
+    },
+    {
+      kind: "line",
+      file: "soak-throughput.svg",
+      title: `Operations per second (${title})`,
+      xLabel: "seconds",
+      yLabel: "ops/s",
+      xScale: "linear",
+      yScale: "linear",
+      series: [series("all clients", (s) => s.opsPerSec)],
+    },
   ];
 }
 
 function summaryMarkdown(report: ReturnType<typeof buildReport>): string {
   const s = report.settings;
-  const rows = Object.entries(report.perOperation).map(([op, r]) => `| ${op} | ${r.ok} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} |`);
+  const rows = Object.entries(report.perOperation).map(
+    ([op, r]) => `| ${op} | ${r.ok} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} |`,
+  );
   const errors = Object.entries(report.errors.byClass).map(([k, n]) => `| ${k} | ${n} |`);
   return [
     `# Soak run: ${s.clients} clients, ${report.elapsedS} s${s.faults ? ", with faults" : ""}`,
@@ -313,7 +431,9 @@ function summaryMarkdown(report: ReturnType<typeof buildReport>): string {
     ...rows,
     "",
     ...(errors.length > 0 ? ["| error class | count |", "|---|---:|", ...errors, ""] : []),
-    ...(report.invariants.examples.length > 0 ? ["Violations:", ...report.invariants.examples.map((v) => `- ${v}`), ""] : []),
+    ...(report.invariants.examples.length > 0
+      ? ["Violations:", ...report.invariants.examples.map((v) => `- ${v}`), ""]
+      : []),
     "![RSS](soak-rss.svg) ![CPU](soak-cpu.svg) ![ops/s](soak-throughput.svg)",
     "",
   ].join("\n");

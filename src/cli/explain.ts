@@ -73,7 +73,9 @@ export function explain(table: RouteTable, bucket: string, key: string): Explana
 export function formatExplanation(e: Explanation): string {
   const at = (p: Placement) =>
     `profile ${p.profile} → client ${p.client} → s3://${p.bucket}/${p.key}` +
-    (p.fallback ? `; fallback client ${p.fallback.client} → s3://${p.fallback.bucket}/${p.fallback.key}${p.fallback.copyOnRead ? " (copy on read)" : ""}` : "") +
+    (p.fallback
+      ? `; fallback client ${p.fallback.client} → s3://${p.fallback.bucket}/${p.fallback.key}${p.fallback.copyOnRead ? " (copy on read)" : ""}`
+      : "") +
     (p.mirror ? `; mirror client ${p.mirror.client} → s3://${p.mirror.bucket}/${p.mirror.key}` : "");
   const lines = [`s3://${e.bucket}/${e.key}`];
   if (e.object) lines.push(`  object:       ${at(e.object)}`);
@@ -81,7 +83,9 @@ export function formatExplanation(e: Explanation): string {
     e.bucketSharedWith.length === 0
       ? "owns it: bucket writes allowed"
       : `shared with ${e.bucketSharedWith.map((n) => `"${n}"`).join(", ")}: bucket writes refused`;
-  lines.push(`  bucket home:  profile ${e.bucketHome.profile} → client ${e.bucketHome.client} → s3://${e.bucketHome.bucket} (${owns})`);
+  lines.push(
+    `  bucket home:  profile ${e.bucketHome.profile} → client ${e.bucketHome.client} → s3://${e.bucketHome.bucket} (${owns})`,
+  );
   const spans = e.listing.length === 1 ? "1 route" : `${e.listing.length} routes`;
   lines.push(`  listing of prefix "${e.key}" queries ${spans}:`);
   for (const p of e.listing) lines.push(`    ${at(p)}`);

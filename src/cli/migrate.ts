@@ -6,7 +6,13 @@
 import { CommanderError } from "commander";
 import { createS3Router } from "../client/create-router.js";
 import { loadRouterConfig } from "../config/load-config.js";
-import { MAX_REPORTED_FAILURES, migrate, type MigrateProgress, type MigrateReport, type Rate } from "../migration/bulk-migrate.js";
+import {
+  MAX_REPORTED_FAILURES,
+  migrate,
+  type MigrateProgress,
+  type MigrateReport,
+  type Rate,
+} from "../migration/bulk-migrate.js";
 import { parseS3Url } from "./explain.js";
 
 /** Options of the migrate command. */
@@ -83,7 +89,10 @@ export async function migrateCommand(
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       dryRun: options.dryRun === true,
       signal: stop.signal,
-      ...(display && { onProgress: display, progressInterval: progress.isTTY ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS / 4 }),
+      ...(display && {
+        onProgress: display,
+        progressInterval: progress.isTTY ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS / 4,
+      }),
     });
   } finally {
     process.off("SIGINT", onSignal);
@@ -135,17 +144,24 @@ export function formatProgressLine(p: MigrateProgress, width = Infinity): string
   /** [text, rank]: the highest rank is dropped first. */
   const parts: Array<[string, number]> = [];
   if (p.total === undefined) {
-    parts.push([`listing… ${p.listed.objects} objects found (${formatBytes(p.listed.bytes)})`, 0], [`${p.done.objects} done`, 1]);
+    parts.push(
+      [`listing… ${p.listed.objects} objects found (${formatBytes(p.listed.bytes)})`, 0],
+      [`${p.done.objects} done`, 1],
+    );
   } else {
     const percent = p.total.objects === 0 ? 100 : Math.floor((100 * p.done.objects) / p.total.objects);
-    parts.push([`${p.done.objects}/${p.total.objects} objects (${percent}%)`, 0], [formatBytesOf(p.done.bytes, p.total.bytes), 1]);
+    parts.push(
+      [`${p.done.objects}/${p.total.objects} objects (${percent}%)`, 0],
+      [formatBytesOf(p.done.bytes, p.total.bytes), 1],
+    );
   }
   if (!p.dryRun) {
     parts.push([p.rate ? `${formatBytes(p.rate.bytesPerSecond)}/s` : "rate –", 2]);
     if (p.rate) parts.push([`${formatCount(p.rate.objectsPerSecond)} obj/s`, 4]);
   }
   if (p.finished) parts.push([`${p.interrupted ? "stopped after" : "done in"} ${formatElapsed(p.elapsedMs)}`, 1]);
-  else if (p.total !== undefined) parts.push([`ETA ${p.etaSeconds === undefined ? "–" : formatDuration(p.etaSeconds)}`, 3]);
+  else if (p.total !== undefined)
+    parts.push([`ETA ${p.etaSeconds === undefined ? "–" : formatDuration(p.etaSeconds)}`, 3]);
   const counts = [`${p.dryRun ? "to copy" : "copied"} ${p.copied.objects}`, `present ${p.present}`];
   if (p.newer > 0) counts.push(`newer ${p.newer}`);
   if (p.gone > 0) counts.push(`gone ${p.gone}`);
@@ -180,7 +196,8 @@ export function formatRate(rate: Rate | undefined): string {
 }
 
 /** A count a second: whole from 10 on, else with a decimal (0.4 obj/s is not "0"). */
-const formatCount = (perSecond: number): string => (perSecond >= 9.95 ? Math.round(perSecond).toString() : perSecond.toFixed(1));
+const formatCount = (perSecond: number): string =>
+  perSecond >= 9.95 ? Math.round(perSecond).toString() : perSecond.toFixed(1);
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
 
@@ -225,7 +242,8 @@ export function formatDuration(seconds: number): string {
  * formatElapsed(3400); // "3.4s"
  * ```
  */
-export const formatElapsed = (ms: number): string => (ms < 59_950 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : formatDuration(ms / 1000));
+export const formatElapsed = (ms: number): string =>
+  ms < 59_950 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : formatDuration(ms / 1000);
 
 const pad = (n: number) => n.toString().padStart(2, "0");
 
@@ -245,26 +263,38 @@ export function formatReport(r: MigrateReport): string {
       : `${r.interrupted ? "interrupted" : "migrated"} ${where} in ${formatElapsed(r.elapsedMs)}`,
   ];
   for (const route of r.routes) {
-    lines.push(`  profile ${route.profile}: client ${route.from.client} s3://${route.from.bucket}/${route.from.prefix} → client ${route.to.client} s3://${route.to.bucket}/${route.to.prefix}`);
+    lines.push(
+      `  profile ${route.profile}: client ${route.from.client} s3://${route.from.bucket}/${route.from.prefix} → client ${route.to.client} s3://${route.to.bucket}/${route.to.prefix}`,
+    );
   }
   const row = (label: string, objects: number, bytes: number | undefined, note = "") =>
     `  ${label.padEnd(16)}${objects.toString().padStart(9)} ${objects === 1 ? "object " : "objects"}${bytes === undefined ? "".padStart(13) : formatBytes(bytes).padStart(13)}${note ? `   ${note}` : ""}`;
   lines.push(row("listed", r.listed.objects, r.listed.bytes, "on the fallback, served by the profile"));
   lines.push(row(r.dryRun ? "to copy" : "copied", r.copied.objects, r.copied.bytes));
   lines.push(row("already present", r.present.objects, r.present.bytes, "same object on the primary"));
-  if (r.newer.objects > 0) lines.push(row("kept newer", r.newer.objects, r.newer.bytes, "the primary holds another version: not overwritten"));
+  if (r.newer.objects > 0)
+    lines.push(row("kept newer", r.newer.objects, r.newer.bytes, "the primary holds another version: not overwritten"));
   if (r.gone.objects > 0) lines.push(row("gone", r.gone.objects, undefined, "deleted from the fallback meanwhile"));
   lines.push(row("failed", r.failed.objects, r.failed.objects > 0 ? r.failed.bytes : undefined));
-  if (r.skipped > 0) lines.push(`  ${"skipped".padEnd(16)}${r.skipped.toString().padStart(9)} ${r.skipped === 1 ? "key    " : "keys   "}${"".padStart(13)}   served by another profile`);
-  if (!r.dryRun && r.copied.bytes > 0 && seconds > 0) lines.push(`  ${"throughput".padEnd(16)}${`${formatBytes(r.copied.bytes / seconds)}/s`.padStart(30)}`);
+  if (r.skipped > 0)
+    lines.push(
+      `  ${"skipped".padEnd(16)}${r.skipped.toString().padStart(9)} ${r.skipped === 1 ? "key    " : "keys   "}${"".padStart(13)}   served by another profile`,
+    );
+  if (!r.dryRun && r.copied.bytes > 0 && seconds > 0)
+    lines.push(`  ${"throughput".padEnd(16)}${`${formatBytes(r.copied.bytes / seconds)}/s`.padStart(30)}`);
   if (r.interrupted) lines.push("  stopped before the end: run the same command again to resume");
   for (const note of r.notes) lines.push(`note: ${note}`);
   if (r.failed.errors.length > 0) {
     lines.push("failed:");
     for (const f of r.failed.errors.slice(0, LISTED_FAILURES)) {
-      lines.push(`  ${f.stage === "list" ? `listing s3://${r.bucket}/${f.key} (profile ${f.route})` : f.key}  ${f.error}`);
+      lines.push(
+        `  ${f.stage === "list" ? `listing s3://${r.bucket}/${f.key} (profile ${f.route})` : f.key}  ${f.error}`,
+      );
     }
-    const more = r.failed.objects + r.failed.errors.filter((f) => f.stage === "list").length - Math.min(LISTED_FAILURES, r.failed.errors.length);
+    const more =
+      r.failed.objects +
+      r.failed.errors.filter((f) => f.stage === "list").length -
+      Math.min(LISTED_FAILURES, r.failed.errors.length);
     if (more > 0) lines.push(`  … and ${more} more (--json lists up to ${MAX_REPORTED_FAILURES})`);
   }
   return `${lines.map((line) => line.trimEnd()).join("\n")}\n`;

@@ -31,16 +31,25 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
     .action(async (file: string) => {
       const config = await loadRouterConfig(file);
       const table = new RouteTable(resolveRouterOptions({ clients: config.clients, profiles: config.profiles }).routes);
-      const gateway = config.gateway === undefined ? "" : `, gateway: ${parseGatewaySettings(config.gateway, file).users.length} user(s)`;
-      const clients = new Set(table.routes.flatMap((r) => [r.client, r.fallback?.client, r.mirror?.client]).filter((c) => c !== undefined));
+      const gateway =
+        config.gateway === undefined
+          ? ""
+          : `, gateway: ${parseGatewaySettings(config.gateway, file).users.length} user(s)`;
+      const clients = new Set(
+        table.routes.flatMap((r) => [r.client, r.fallback?.client, r.mirror?.client]).filter((c) => c !== undefined),
+      );
       const migrating = table.routes.filter((r) => r.fallback || r.mirror).length;
       const modes = migrating === 0 ? "" : `, ${migrating} with a fallback or mirror`;
-      out(`OK: ${file} — ${table.routes.length - 1} profile(s)${modes}, clients: ${[...clients].join(", ")}${gateway}\n`);
+      out(
+        `OK: ${file} — ${table.routes.length - 1} profile(s)${modes}, clients: ${[...clients].join(", ")}${gateway}\n`,
+      );
     });
 
   cli
     .command("explain")
-    .description("show which profile, client and physical bucket/key a name routes to, and which routes a listing of it spans")
+    .description(
+      "show which profile, client and physical bucket/key a name routes to, and which routes a listing of it spans",
+    )
     .argument("<config>", "configuration file (YAML or JSON)")
     .argument("<address>", "s3://bucket/key or s3://bucket/prefix")
     .option("--json", "print JSON")
@@ -52,7 +61,9 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
     });
   cli
     .command("serve")
-    .description("run the S3 gateway: any S3 client pointed at it gets the routing (no --config: an embedded demo on two local S3 servers)")
+    .description(
+      "run the S3 gateway: any S3 client pointed at it gets the routing (no --config: an embedded demo on two local S3 servers)",
+    )
     .option("-c, --config <file>", "configuration file with clients, profiles and a gateway section")
     .option("-l, --listen <host:port>", "address to listen on (overrides gateway.listen)")
     .action(async (options: { config?: string; listen?: string }) => {
@@ -61,30 +72,39 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
     });
   cli
     .command("migrate")
-    .description("copy what the fallbacks of the profiles under an address still hold into their primaries (never overwrites; rerun to resume)")
+    .description(
+      "copy what the fallbacks of the profiles under an address still hold into their primaries (never overwrites; rerun to resume)",
+    )
     .argument("<config>", "configuration file (YAML or JSON)")
     .argument("<address>", "s3://bucket/prefix (the caller's names)")
     .option("--concurrency <n>", "objects copied at once", positiveInteger, 8)
     .option("--dry-run", "list and compare only; write nothing, report what would be copied")
     .option("--json", "print the final report as JSON")
     .option("-q, --quiet", "no progress display")
-    .action(async (file: string, address: string, options: { concurrency: number; dryRun?: boolean; json?: boolean; quiet?: boolean }) => {
-      const { migrateCommand } = await import("./migrate.js");
-      await migrateCommand(file, address, options, out);
-    });
+    .action(
+      async (
+        file: string,
+        address: string,
+        options: { concurrency: number; dryRun?: boolean; json?: boolean; quiet?: boolean },
+      ) => {
+        const { migrateCommand } = await import("./migrate.js");
+        await migrateCommand(file, address, options, out);
+      },
+    );
   return cli;
 }
 
 function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 1000) throw new InvalidArgumentError("expected a whole number from 1 to 1000");
+  if (!/^\d+$/.test(value) || n < 1 || n > 1000)
+    throw new InvalidArgumentError("expected a whole number from 1 to 1000");
   return n;
 }
 
 /** Runs the CLI; returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   try {
-    await program().parseAsync(argv as string[], { from: "user" });
+    await program().parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

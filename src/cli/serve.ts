@@ -16,7 +16,10 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions, out: (text: string) => void): Promise<void> {
   const demo = options.config === undefined ? await startEmbeddedDemo(options.listen ?? "127.0.0.1:8333") : undefined;
   const config = demo?.config ?? (await loadRouterConfig(options.config!));
-  const withListen = options.listen && !demo ? { ...config, gateway: { ...(config.gateway as object), listen: options.listen } } : config;
+  const withListen =
+    options.listen && !demo
+      ? { ...config, gateway: { ...(config.gateway as object), listen: options.listen } }
+      : config;
   const gateway = createGateway(withListen);
   let url: string;
   try {
@@ -25,7 +28,15 @@ export async function serve(options: ServeOptions, out: (text: string) => void):
     await demo?.stop();
     throw error;
   }
-  if (demo) out(demoBanner(url, demo.servers.aws.endpoint, demo.servers.minio.endpoint, demo.servers.minio.clientConfig.credentials));
+  if (demo)
+    out(
+      demoBanner(
+        url,
+        demo.servers.aws.endpoint,
+        demo.servers.minio.endpoint,
+        demo.servers.minio.clientConfig.credentials,
+      ),
+    );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -40,13 +51,24 @@ export async function serve(options: ServeOptions, out: (text: string) => void):
     process.on("SIGHUP", () => {
       if (!options.config) return gateway.log.warn("SIGHUP ignored: the embedded demo has no file to reload");
       loadRouterConfig(options.config)
-        .then((next) => gateway.reload(options.listen ? { ...next, gateway: { ...(next.gateway as object), listen: options.listen } } : next))
-        .catch((error: unknown) => gateway.log.error({ err: error }, "reload failed: keeping the configuration in force"));
+        .then((next) =>
+          gateway.reload(
+            options.listen ? { ...next, gateway: { ...(next.gateway as object), listen: options.listen } } : next,
+          ),
+        )
+        .catch((error: unknown) =>
+          gateway.log.error({ err: error }, "reload failed: keeping the configuration in force"),
+        );
     });
   });
 }
 
-function demoBanner(url: string, aws: string, minio: string, direct: { accessKeyId: string; secretAccessKey: string }): string {
+function demoBanner(
+  url: string,
+  aws: string,
+  minio: string,
+  direct: { accessKeyId: string; secretAccessKey: string },
+): string {
   const { accessKeyId: key, secretAccessKey: secret } = DEMO_USER;
   return `
 s3-router gateway (embedded demo) listening on ${url}

@@ -30,7 +30,11 @@ export function commandName(command: object): string {
   return COMMAND_NAMES.get(ctor) ?? ctor.name;
 }
 
-const COMMAND_NAMES = new Map<unknown, string>(Object.entries(sdk).filter(([name, value]) => name.endsWith("Command") && typeof value === "function").map(([name, value]) => [value, name]));
+const COMMAND_NAMES = new Map<unknown, string>(
+  Object.entries(sdk)
+    .filter(([name, value]) => name.endsWith("Command") && typeof value === "function")
+    .map(([name, value]) => [value, name]),
+);
 
 /** The operation name of a command class (`GetObjectCommand` → `GetObject`), for messages. */
 export const operationName = (commandName: string): string => commandName.replace(/Command$/, "");

@@ -74,14 +74,23 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
         }
       }
       const physicalBucket = toPhysicalBucket(route, bucket!);
-      return { client: route.client, route, input: { ...input, Bucket: physicalBucket }, scope: { kind: "bucket", route, bucket: bucket!, physicalBucket } };
+      return {
+        client: route.client,
+        route,
+        input: { ...input, Bucket: physicalBucket },
+        scope: { kind: "bucket", route, bucket: bucket!, physicalBucket },
+      };
     }
     case "object": {
       const key = input["Key"] as string;
       const route = table.resolveObject(bucket!, key);
       if (commandName === "RenameObjectCommand") checkRename(table, route, bucket!, key, input);
       if (route.mirror && operationSpec(op)?.migration === "unmirrored-write") {
-        throw new NoRouteError(op, `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`, { bucket: bucket!, key });
+        throw new NoRouteError(
+          op,
+          `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`,
+          { bucket: bucket!, key },
+        );
       }
       return objectPlan(route, input, bucket!, key);
     }
@@ -131,11 +140,24 @@ function checkRename(table: RouteTable, route: Route, bucket: string, key: strin
   // without the leading slash: a source that does not name this bucket first is refused, not
   // guessed (read as a key of this bucket, `other/key` would reach bucket `other` on the store).
   if (!source.startsWith(`${bucket}/`)) {
-    throw new NoRouteError("RenameObject", `the rename source "${raw}" is not in bucket "${bucket}" (expected "${bucket}/key")`, { bucket, key });
+    throw new NoRouteError(
+      "RenameObject",
+      `the rename source "${raw}" is not in bucket "${bucket}" (expected "${bucket}/key")`,
+      { bucket, key },
+    );
   }
   source = source.slice(bucket.length + 1);
-  if (route.mappedPrefix !== "" || route.mappedBucket !== undefined || route.fallback || table.resolveObject(bucket, source) !== route) {
-    throw new NoRouteError("RenameObject", `cannot rename to "${key}": only within one route that keeps bucket and key names (use CopyObject and DeleteObject)`, { bucket, key });
+  if (
+    route.mappedPrefix !== "" ||
+    route.mappedBucket !== undefined ||
+    route.fallback ||
+    table.resolveObject(bucket, source) !== route
+  ) {
+    throw new NoRouteError(
+      "RenameObject",
+      `cannot rename to "${key}": only within one route that keeps bucket and key names (use CopyObject and DeleteObject)`,
+      { bucket, key },
+    );
   }
 }
 
@@ -146,7 +168,11 @@ function copyPlan(table: RouteTable, op: string, input: Input): CommandPlan | Sp
   const destination = table.resolveObject(bucket, key);
   const from = table.resolveObject(source.bucket, source.key);
   if (from.backend !== destination.backend) return { spanning: "copy", source, from, to: destination, bucket, key };
-  const copySource = formatCopySource({ ...source, bucket: toPhysicalBucket(from, source.bucket), key: toPhysicalKey(from, source.key) });
+  const copySource = formatCopySource({
+    ...source,
+    bucket: toPhysicalBucket(from, source.bucket),
+    key: toPhysicalKey(from, source.key),
+  });
   return objectPlan(destination, input, bucket, key, { CopySource: copySource });
 }
 
@@ -173,7 +199,8 @@ function deleteBatchPlan(table: RouteTable, op: string, input: Input): CommandPl
   for (const other of routes.values()) {
     // Keys of a migrating route are deleted from the fallback and mirror too.
     if (other.fallback || other.mirror) return { spanning: "delete-batch", bucket };
-    if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket) return { spanning: "delete-batch", bucket };
+    if (other.backend !== route.backend || toPhysicalBucket(other, bucket) !== physicalBucket)
+      return { spanning: "delete-batch", bucket };
   }
   return {
     client: route.client,
@@ -195,7 +222,10 @@ function listPlan(table: RouteTable, op: string, input: Input): CommandPlan | Sp
   const physicalBucket = toPhysicalBucket(first, bucket);
   // Routes that land in the same backend bucket under the same prefix are one listing.
   const distinct = routes.filter(
-    (r) => r.backend !== first.backend || toPhysicalBucket(r, bucket) !== physicalBucket || r.mappedPrefix !== first.mappedPrefix,
+    (r) =>
+      r.backend !== first.backend ||
+      toPhysicalBucket(r, bucket) !== physicalBucket ||
+      r.mappedPrefix !== first.mappedPrefix,
   );
   // A route with a fallback lists both stores, merged.
   if (distinct.length > 0 || routes.some((r) => r.fallback)) return { spanning: "list", bucket, routes };

@@ -27,7 +27,13 @@ export type NameScope =
       /** physical key → caller key, exactly as sent. */
       readonly physicalKeys: ReadonlyMap<string, string>;
     }
-  | { readonly kind: "list"; readonly route: Route; readonly bucket: string; readonly physicalBucket: string; readonly encoded: boolean };
+  | {
+      readonly kind: "list";
+      readonly route: Route;
+      readonly bucket: string;
+      readonly physicalBucket: string;
+      readonly encoded: boolean;
+    };
 
 type Output = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -51,7 +57,8 @@ export function restoreOutput<T>(scope: NameScope, output: T): T {
   switch (scope.kind) {
     case "object":
       if (out["Key"] === scope.physicalKey) out["Key"] = scope.key;
-      if (typeof out["Location"] === "string") out["Location"] = restoreLocation(out["Location"], scope.bucket, scope.key);
+      if (typeof out["Location"] === "string")
+        out["Location"] = restoreLocation(out["Location"], scope.bucket, scope.key);
       break;
     case "delete-batch":
       for (const field of ["Deleted", "Errors"] as const) {

@@ -21,16 +21,25 @@ type PresignableCommand = { readonly input: object };
  * ```
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
  */
-export async function presignUrl(router: S3Router, command: PresignableCommand, options: RequestPresigningArguments = {}): Promise<string> {
+export async function presignUrl(
+  router: S3Router,
+  command: PresignableCommand,
+  options: RequestPresigningArguments = {},
+): Promise<string> {
   const plan = router.plan(command);
   if (isSpanning(plan)) {
-    throw new RouterMisuseError(`cannot presign ${operationName(commandName(command))}: it spans several backends, and a URL reaches one`);
+    throw new RouterMisuseError(
+      `cannot presign ${operationName(commandName(command))}: it spans several backends, and a URL reaches one`,
+    );
   }
   let getSignedUrl: typeof import("@aws-sdk/s3-request-presigner").getSignedUrl;
   try {
     ({ getSignedUrl } = await import("@aws-sdk/s3-request-presigner"));
   } catch (cause) {
-    throw new RouterMisuseError("presignUrl needs the package @aws-sdk/s3-request-presigner: npm install @aws-sdk/s3-request-presigner", { cause });
+    throw new RouterMisuseError(
+      "presignUrl needs the package @aws-sdk/s3-request-presigner: npm install @aws-sdk/s3-request-presigner",
+      { cause },
+    );
   }
   const Command = command.constructor as new (input: object) => Parameters<typeof getSignedUrl>[1];
   return getSignedUrl(router.backend(plan.client), new Command(plan.input), options);

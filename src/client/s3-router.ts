@@ -27,7 +27,13 @@ type AnyCommand = {
   constructor: new (input: object) => AnyCommand;
 };
 /** Any command of the S3 client. */
-type RoutableCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> = SdkCommand<ServiceInputTypes, I, ServiceOutputTypes, O, any>;
+type RoutableCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> = SdkCommand<
+  ServiceInputTypes,
+  I,
+  ServiceOutputTypes,
+  O,
+  any
+>;
 /** When lib-storage (given the router) adds checksums. @default "WHEN_REQUIRED" if any backend says so. */
 export type RouterChecksumSetting = "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 type Endpoint = { protocol: string; hostname: string; port?: number; path: string };
@@ -62,7 +68,8 @@ export class S3Router extends S3Client {
     super({ region: "us-east-1", forcePathStyle: true });
     // Names given the very same client (or settings object) are one backend.
     const sources = [...resolved.clients];
-    const backendOf = (name: string) => sources.find(([, source]) => source === resolved.clients.get(name))?.[0] ?? name;
+    const backendOf = (name: string) =>
+      sources.find(([, source]) => source === resolved.clients.get(name))?.[0] ?? name;
     this.routeTable = new RouteTable(resolved.routes, backendOf);
     const overlaps = overlappingPrefixes(this.routeTable);
     if (overlaps.length > 0) throw new ConfigError(overlaps);
@@ -86,7 +93,10 @@ export class S3Router extends S3Client {
     for (const entry of this.middlewareStack.identify()) this.middlewareStack.remove(entry.split(/ /)[0]!);
     // How many middleware it holds is asked again only after a change: `identify()` sorts the
     // whole stack, too dear for every send. `use()` and plugins change it through these methods.
-    const stack = this.middlewareStack as unknown as Record<(typeof STACK_CHANGES)[number], (...args: never[]) => unknown>;
+    const stack = this.middlewareStack as unknown as Record<
+      (typeof STACK_CHANGES)[number],
+      (...args: never[]) => unknown
+    >;
     for (const method of STACK_CHANGES) {
       const original = stack[method].bind(stack);
       stack[method] = (...args: never[]) => {
@@ -114,7 +124,8 @@ export class S3Router extends S3Client {
   /** The backend client of a route's client name (built on first use). */
   backend(name: string): S3Client {
     const lazy = this.#clients.get(name);
-    if (!lazy) throw new RouterMisuseError(`no client named "${name}"; clients: ${[...this.#clients.keys()].join(", ")}`);
+    if (!lazy)
+      throw new RouterMisuseError(`no client named "${name}"; clients: ${[...this.#clients.keys()].join(", ")}`);
     return lazy.get();
   }
 
@@ -122,8 +133,14 @@ export class S3Router extends S3Client {
    * Sends `command` to the backend its bucket and key route to. The caller's command and input
    * are never modified: a new command of the same class carries the physical names.
    */
-  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: RoutableCommand<I, O>, options?: HttpHandlerOptions): Promise<O>;
-  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: RoutableCommand<I, O>, cb: (err: any, data?: O) => void): void;
+  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+    command: RoutableCommand<I, O>,
+    options?: HttpHandlerOptions,
+  ): Promise<O>;
+  override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+    command: RoutableCommand<I, O>,
+    cb: (err: any, data?: O) => void,
+  ): void;
   override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
     command: RoutableCommand<I, O>,
     options: HttpHandlerOptions,
@@ -168,7 +185,8 @@ export class S3Router extends S3Client {
     const sendOptions = options as Record<string, unknown> | undefined;
     const operation = operationName(name);
     // A copy whose source may be on a fallback, or whose result goes to a mirror.
-    const migratingCopy = (operation === "CopyObject" || operation === "UploadPartCopy") && copyMigrates(this.routeTable, operation, input);
+    const migratingCopy =
+      (operation === "CopyObject" || operation === "UploadPartCopy") && copyMigrates(this.routeTable, operation, input);
     if (isSpanning(plan)) {
       const ctx = { ...this.#spanning, sendOptions };
       const run = () => runSpanning(ctx, plan, name, input);
@@ -178,7 +196,8 @@ export class S3Router extends S3Client {
     const send = (p: CommandPlan) => {
       const routed = new command.constructor(p.input);
       routed.middlewareStack.use(command.middlewareStack);
-      if ((this.#ownMiddleware ??= this.middlewareStack.identify().length > 0)) routed.middlewareStack.use(this.middlewareStack);
+      if ((this.#ownMiddleware ??= this.middlewareStack.identify().length > 0))
+        routed.middlewareStack.use(this.middlewareStack);
       const scope = p.scope;
       const client = p.client === plan.client ? backend : this.backend(p.client);
       return (client.send(routed as never, options as never) as Promise<unknown>).then(
@@ -188,21 +207,32 @@ export class S3Router extends S3Client {
         },
       );
     };
-    if (migratingCopy) return runMigratingCopy(this.migration, { ...this.#spanning, sendOptions }, this.routeTable, operation, input, () => send(plan));
-    if (isMigrating(plan.route)) return runMigrating({ migration: this.migration, operation, input, plan, send, sendOptions });
+    if (migratingCopy)
+      return runMigratingCopy(
+        this.migration,
+        { ...this.#spanning, sendOptions },
+        this.routeTable,
+        operation,
+        input,
+        () => send(plan),
+      );
+    if (isMigrating(plan.route))
+      return runMigrating({ migration: this.migration, operation, input, plan, send, sendOptions });
     return send(plan);
   }
 
   async #endpointOf(name: string): Promise<Endpoint> {
     const config = this.backend(name).config;
-    if (config.endpoint) return (await config.endpoint()) as Endpoint;
+    if (config.endpoint) return await config.endpoint();
     // AWS itself: the regional endpoint, which answers path-style requests too.
     return { protocol: "https:", hostname: `s3.${await config.region()}.amazonaws.com`, path: "/" };
   }
 
   async #requestChecksumCalculation(): Promise<"WHEN_SUPPORTED" | "WHEN_REQUIRED"> {
     if (this.#checksumDefault) return this.#checksumDefault;
-    const settings = await Promise.all([...this.#clients.keys()].map((name) => this.backend(name).config.requestChecksumCalculation()));
+    const settings = await Promise.all(
+      [...this.#clients.keys()].map((name) => this.backend(name).config.requestChecksumCalculation()),
+    );
     return settings.includes("WHEN_REQUIRED") ? "WHEN_REQUIRED" : "WHEN_SUPPORTED";
   }
 }
@@ -219,7 +249,12 @@ for (const [name, value] of Object.entries(sdk)) {
   if (typeof value !== "function") continue;
   if (name.endsWith("Command") && name !== "Command") {
     const Command = value as unknown as new (input: object) => AnyCommand;
-    proto[lowerFirst(name.slice(0, -"Command".length))] = function (this: S3Router, input: object, optionsOrCb?: unknown, cb?: unknown) {
+    proto[lowerFirst(name.slice(0, -"Command".length))] = function (
+      this: S3Router,
+      input: object,
+      optionsOrCb?: unknown,
+      cb?: unknown,
+    ) {
       return this.send(new Command(input ?? {}) as never, optionsOrCb as never, cb as never);
     };
   } else if (/^(paginate|waitUntil)[A-Z]/.test(name)) {

@@ -45,7 +45,11 @@ export interface ClientFileConfig {
   readonly endpoint?: string;
   readonly region?: string;
   readonly forcePathStyle?: boolean;
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
   readonly profile?: string;
   readonly maxAttempts?: number;
   readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
@@ -72,7 +76,11 @@ export type ClientSource = S3Client | S3ClientConfig | ClientFileConfig;
 export function isS3Client(value: unknown): value is S3Client {
   return (
     value instanceof S3Client ||
-    (typeof value === "object" && value !== null && typeof (value as S3Client).send === "function" && "config" in value && "middlewareStack" in value)
+    (typeof value === "object" &&
+      value !== null &&
+      typeof (value as S3Client).send === "function" &&
+      "config" in value &&
+      "middlewareStack" in value)
   );
 }
 
@@ -114,13 +122,21 @@ export class LazyClient {
   get(): S3Client {
     if (this.#client) return this.#client;
     const tls = this.#tls;
-    if (!tls) return (this.#client = new S3Client(this.source as S3ClientConfig));
+    if (!tls) return (this.#client = new S3Client(this.source));
     const { ca: _ca, insecureSkipVerify: _skip, ...settings } = this.source as ClientFileConfig & S3ClientConfig;
     if (!tls.rejectUnauthorized) {
-      process.emitWarning(`s3-router client "${this.name}": insecureSkipVerify is set — its TLS certificates are NOT verified (test setups only)`, { code: "S3R_INSECURE_TLS" });
+      process.emitWarning(
+        `s3-router client "${this.name}": insecureSkipVerify is set — its TLS certificates are NOT verified (test setups only)`,
+        { code: "S3R_INSECURE_TLS" },
+      );
     }
     // The SDK builds its NodeHttpHandler from these options: the agent carries the trust settings.
-    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 50, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca !== undefined && { ca: tls.ca }) });
+    const httpsAgent = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: 50,
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca !== undefined && { ca: tls.ca }),
+    });
     this.#client = new S3Client({ ...settings, requestHandler: { httpsAgent } });
     BACKEND_TLS.set(this.#client, tls);
     return this.#client;
@@ -140,10 +156,19 @@ function tlsSettings(name: string, source: ClientFileConfig | S3ClientConfig): B
   const { ca, insecureSkipVerify } = source as ClientFileConfig;
   if (ca === undefined && insecureSkipVerify !== true) return undefined;
   if ((source as S3ClientConfig).requestHandler !== undefined) {
-    throw new ConfigError([{ path: `clients.${name}`, message: "ca and insecureSkipVerify build the client's request handler: give them in its httpsAgent instead of beside a requestHandler" }]);
+    throw new ConfigError([
+      {
+        path: `clients.${name}`,
+        message:
+          "ca and insecureSkipVerify build the client's request handler: give them in its httpsAgent instead of beside a requestHandler",
+      },
+    ]);
   }
   const pem = ca === undefined ? undefined : readCertificates(ca, `clients.${name}.ca`);
   const rejectUnauthorized = insecureSkipVerify !== true;
-  const id = createHash("sha256").update(`${rejectUnauthorized}\n${pem ?? ""}`).digest("hex").slice(0, 16);
+  const id = createHash("sha256")
+    .update(`${rejectUnauthorized}\n${pem ?? ""}`)
+    .digest("hex")
+    .slice(0, 16);
   return { ca: pem, rejectUnauthorized, id };
 }

@@ -19,7 +19,10 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: str
         if (found === undefined) issues.push({ path, message: `environment variable ${name} is not set` });
         return found ?? "";
       }
-      issues.push({ path, message: `malformed reference "${match}": write \${NAME} with a letter, digit or _ name, or $\${ for a literal` });
+      issues.push({
+        path,
+        message: `malformed reference "${match}": write \${NAME} with a letter, digit or _ name, or $\${ for a literal`,
+      });
       return bad ?? "";
     });
   }

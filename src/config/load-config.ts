@@ -45,7 +45,10 @@ export async function loadRouterConfig(file: string, options: LoadOptions = {}):
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new ConfigError([{ path: "", message: `cannot read the file: ${(cause as Error).message}` }], { file, cause });
+    throw new ConfigError([{ path: "", message: `cannot read the file: ${(cause as Error).message}` }], {
+      file,
+      cause,
+    });
   }
   return parseRouterConfig(text, { ...options, file });
 }
@@ -63,7 +66,8 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
     const message = cause instanceof YAMLParseError ? cause.message : String(cause);
     return fail([{ path: "", message: `not valid YAML/JSON: ${message}` }], cause);
   }
-  if (!isPlainObject(raw)) return fail([{ path: "", message: `expected a mapping with "clients" and "profiles" at the top` }]);
+  if (!isPlainObject(raw))
+    return fail([{ path: "", message: `expected a mapping with "clients" and "profiles" at the top` }]);
 
   const issues: ConfigIssue[] = [];
   const config = interpolateEnv(raw, options.env ?? process.env, "", issues) as Record<string, unknown>;
@@ -72,7 +76,7 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
     for (const [name, value] of Object.entries(config["clients"])) {
       const parsed = clientConfigSchema.safeParse(value ?? {});
       // A client with problems still exists for the profiles that name it: one mistake, one message.
-      clients[name] = parsed.success ? (withoutUndefined(parsed.data) as ClientFileConfig) : {};
+      clients[name] = parsed.success ? withoutUndefined(parsed.data) : {};
       if (!parsed.success) {
         // A field whose ${VAR} is unset was reported already; its emptiness is the same problem.
         const reported = new Set(issues.map((i) => i.path));
@@ -81,7 +85,10 @@ export function parseRouterConfig(text: string, options: LoadOptions & { file?: 
     }
   }
   try {
-    resolveRouterOptions({ ...config, clients: isPlainObject(config["clients"]) ? clients : config["clients"] }, SECTIONS);
+    resolveRouterOptions(
+      { ...config, clients: isPlainObject(config["clients"]) ? clients : config["clients"] },
+      SECTIONS,
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);

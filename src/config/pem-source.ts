@@ -24,13 +24,24 @@ export function readPem(value: string, field: string, file?: string): string {
     try {
       text = readFileSync(value, "utf8");
     } catch (cause) {
-      throw new ConfigError([{ path: field, message: `cannot read "${value}": ${(cause as Error).message}` }], { ...(file !== undefined && { file }), cause });
+      throw new ConfigError([{ path: field, message: `cannot read "${value}": ${(cause as Error).message}` }], {
+        ...(file !== undefined && { file }),
+        cause,
+      });
     }
   }
   if (!isPemText(text)) {
-    throw new ConfigError([{ path: field, message: `${isPemText(value) ? "the value" : `"${value}"`} holds no PEM block (-----BEGIN …-----)` }], {
-      ...(file !== undefined && { file }),
-    });
+    throw new ConfigError(
+      [
+        {
+          path: field,
+          message: `${isPemText(value) ? "the value" : `"${value}"`} holds no PEM block (-----BEGIN …-----)`,
+        },
+      ],
+      {
+        ...(file !== undefined && { file }),
+      },
+    );
   }
   return text;
 }
@@ -45,7 +56,8 @@ export function readCertificates(value: string, field: string, file?: string): s
   const fail = (message: string, cause?: unknown): never => {
     throw new ConfigError([{ path: field, message }], { ...(file !== undefined && { file }), cause });
   };
-  if (blocks.length === 0) fail(`${isPemText(value) ? "the value" : `"${value}"`} holds no certificate (-----BEGIN CERTIFICATE-----)`);
+  if (blocks.length === 0)
+    fail(`${isPemText(value) ? "the value" : `"${value}"`} holds no certificate (-----BEGIN CERTIFICATE-----)`);
   blocks.forEach((block, i) => {
     try {
       new X509Certificate(block);

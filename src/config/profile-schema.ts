@@ -52,8 +52,7 @@ const FIELDS = {
 } as const;
 type SnakeField = keyof typeof FIELDS;
 
-const text = (what: string) =>
-  z.string({ error: (i) => `${what} must be a string, got ${describe(i.input)}` });
+const text = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${describe(i.input)}` });
 
 const fieldSchemas = {
   source_bucket_pattern: text("the bucket pattern").min(1, "the bucket pattern must not be empty"),
@@ -69,15 +68,27 @@ const TARGET_FIELDS = [
   ["mapped_bucket_name", "mappedBucketName", fieldSchemas.mapped_bucket_name],
   ["mapped_prefix", "mappedPrefix", fieldSchemas.mapped_prefix],
 ] as const;
-const COPY_ON_READ = ["copy_on_read", "copyOnRead", z.boolean({ error: (i) => `copy_on_read must be true or false, got ${describe(i.input)}` })] as const;
+const COPY_ON_READ = [
+  "copy_on_read",
+  "copyOnRead",
+  z.boolean({ error: (i) => `copy_on_read must be true or false, got ${describe(i.input)}` }),
+] as const;
 
 const targetSchema = (what: string, extra: ReadonlyArray<readonly [string, string, z.ZodType]>) =>
   z.strictObject(
     {
       client: clientName,
-      ...Object.fromEntries([...TARGET_FIELDS, ...extra].flatMap(([snake, camel, schema]) => [[snake, schema.optional()], [camel, schema.optional()]])),
+      ...Object.fromEntries(
+        [...TARGET_FIELDS, ...extra].flatMap(([snake, camel, schema]) => [
+          [snake, schema.optional()],
+          [camel, schema.optional()],
+        ]),
+      ),
     },
-    { error: (i) => (i.code === "invalid_type" ? `${what} must be an object with a "client", got ${describe(i.input)}` : undefined) },
+    {
+      error: (i) =>
+        i.code === "invalid_type" ? `${what} must be an object with a "client", got ${describe(i.input)}` : undefined,
+    },
   );
 
 const profileShape = {
@@ -99,7 +110,6 @@ const namedProfileSchema = z.strictObject(
   { ...profileShape, name: text("the route name").min(1, "the route name must not be empty").optional() },
   { error: (i) => (i.code === "invalid_type" ? `a route must be an object, got ${describe(i.input)}` : undefined) },
 );
-
 
 /** Input type of one profile (either spelling). */
 export type ProfileInput = {
@@ -162,7 +172,10 @@ export function normalizeProfiles(
     }
     entries = Object.entries(profiles).map(([name, p]) => [name, p, `${path}.${name}`, profileSchema]);
   } else {
-    issues.push({ path, message: `profiles must be an object of named profiles or an array of routes, got ${describe(profiles)}` });
+    issues.push({
+      path,
+      message: `profiles must be an object of named profiles or an array of routes, got ${describe(profiles)}`,
+    });
     return [];
   }
 
@@ -179,7 +192,8 @@ export function normalizeProfiles(
     const field = (snake: SnakeField): string | undefined => {
       const camel = FIELDS[snake];
       const [a, b] = [fields[snake], fields[camel]];
-      if (a !== undefined && b !== undefined) own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
+      if (a !== undefined && b !== undefined)
+        own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
       const value = a ?? b;
       return typeof value === "string" ? value : undefined;
     };
@@ -188,14 +202,20 @@ export function normalizeProfiles(
     const mappedBucket = field("mapped_bucket_name");
     const mappedPrefix = field("mapped_prefix") ?? "";
     if (isPlainObject(raw) && raw["source_bucket_pattern"] === undefined && raw["sourceBucketPattern"] === undefined) {
-      own.push({ path: `${where}.source_bucket_pattern`, message: "required: the bucket pattern (fnmatch glob) this profile serves" });
+      own.push({
+        path: `${where}.source_bucket_pattern`,
+        message: "required: the bucket pattern (fnmatch glob) this profile serves",
+      });
     }
     const explicitClient = fields["client"];
     const client = typeof explicitClient === "string" ? explicitClient : name;
     if (isPlainObject(raw) && !clientNames.has(client)) {
       own.push(
         explicitClient === undefined
-          ? { path: where, message: `no client named "${client}" (a profile uses the client of its own name unless it sets "client"); clients: ${[...clientNames].join(", ")}` }
+          ? {
+              path: where,
+              message: `no client named "${client}" (a profile uses the client of its own name unless it sets "client"); clients: ${[...clientNames].join(", ")}`,
+            }
           : { path: `${where}.client`, message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}` },
       );
     }
@@ -203,13 +223,22 @@ export function normalizeProfiles(
     const fallback = target(fields["fallback"], `${where}.fallback`, spec, clientNames, own);
     const mirror = target(fields["mirror"], `${where}.mirror`, spec, clientNames, own);
     if (fallback && mirror && sameTarget(fallback, mirror)) {
-      own.push({ path: `${where}.mirror`, message: "the mirror is the fallback itself: a store cannot be both the one data leaves and a copy of the new one" });
+      own.push({
+        path: `${where}.mirror`,
+        message:
+          "the mirror is the fallback itself: a store cannot be both the one data leaves and a copy of the new one",
+      });
     }
     issues.push(...own);
     if (own.length === 0 && bucketPattern !== undefined) {
       specs.push({
         ...spec,
-        ...(fallback && { fallback: { ...fallback, copyOnRead: readBoth(fields["fallback"], COPY_ON_READ[0], COPY_ON_READ[1]) === true } }),
+        ...(fallback && {
+          fallback: {
+            ...fallback,
+            copyOnRead: readBoth(fields["fallback"], COPY_ON_READ[0], COPY_ON_READ[1]) === true,
+          },
+        }),
         ...(mirror && { mirror }),
       });
     }
@@ -218,31 +247,50 @@ export function normalizeProfiles(
 }
 
 /** A `fallback`/`mirror` block normalised, or undefined when absent or malformed (issues recorded by the schema). */
-function target(raw: unknown, where: string, primary: RouteSpec, clientNames: ReadonlySet<string>, own: ConfigIssue[]): TargetSpec | undefined {
+function target(
+  raw: unknown,
+  where: string,
+  primary: RouteSpec,
+  clientNames: ReadonlySet<string>,
+  own: ConfigIssue[],
+): TargetSpec | undefined {
   if (!isPlainObject(raw) || typeof raw["client"] !== "string") return undefined;
   const client = raw["client"];
   if (!clientNames.has(client)) {
-    own.push({ path: `${where}.client`, message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}` });
+    own.push({
+      path: `${where}.client`,
+      message: `unknown client "${client}"; clients: ${[...clientNames].join(", ")}`,
+    });
     return undefined;
   }
   const [bucketSnake, bucketCamel] = TARGET_FIELDS[0];
   const [prefixSnake, prefixCamel] = TARGET_FIELDS[1];
   for (const [snake, camel] of [...TARGET_FIELDS, COPY_ON_READ]) {
-    if (raw[snake] !== undefined && raw[camel] !== undefined) own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
+    if (raw[snake] !== undefined && raw[camel] !== undefined)
+      own.push({ path: `${where}.${camel}`, message: `both "${snake}" and "${camel}" are set; use one` });
   }
   const mappedBucket = readBoth(raw, bucketSnake, bucketCamel);
   const mappedPrefix = readBoth(raw, prefixSnake, prefixCamel) ?? "";
-  const spec: TargetSpec = { client, mappedBucket: typeof mappedBucket === "string" ? mappedBucket : undefined, mappedPrefix: typeof mappedPrefix === "string" ? mappedPrefix : "" };
+  const spec: TargetSpec = {
+    client,
+    mappedBucket: typeof mappedBucket === "string" ? mappedBucket : undefined,
+    mappedPrefix: typeof mappedPrefix === "string" ? mappedPrefix : "",
+  };
   if (sameTarget(spec, primary)) {
-    own.push({ path: where, message: `names the profile's own client, bucket and prefix: it must be another store (another client, bucket or mapped prefix)` });
+    own.push({
+      path: where,
+      message: `names the profile's own client, bucket and prefix: it must be another store (another client, bucket or mapped prefix)`,
+    });
   }
   return spec;
 }
 
 /** Whether two places are the same client, bucket and prefix (client names compared as written). */
-const sameTarget = (a: TargetSpec, b: TargetSpec): boolean => a.client === b.client && a.mappedBucket === b.mappedBucket && a.mappedPrefix === b.mappedPrefix;
+const sameTarget = (a: TargetSpec, b: TargetSpec): boolean =>
+  a.client === b.client && a.mappedBucket === b.mappedBucket && a.mappedPrefix === b.mappedPrefix;
 
-const readBoth = (raw: unknown, snake: string, camel: string): unknown => (isPlainObject(raw) ? (raw[snake] ?? raw[camel]) : undefined);
+const readBoth = (raw: unknown, snake: string, camel: string): unknown =>
+  isPlainObject(raw) ? (raw[snake] ?? raw[camel]) : undefined;
 
 /** Converts zod issues into ours, with dotted paths and "did you mean" hints for unknown fields. */
 export function zodIssues(
@@ -253,7 +301,10 @@ export function zodIssues(
   return error.issues.flatMap((issue): ConfigIssue[] => {
     const at = joinPath(path, issue.path);
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: joinPath(at, [key]), message: unknownFieldMessage(key, knownFields(issue.path)) }));
+      return issue.keys.map((key) => ({
+        path: joinPath(at, [key]),
+        message: unknownFieldMessage(key, knownFields(issue.path)),
+      }));
     }
     if (issue.code === "invalid_union") {
       // Report the branch that got furthest instead of zod's generic "invalid input".
@@ -283,7 +334,8 @@ export function unknownFieldMessage(key: string, known: readonly string[]): stri
     const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  const hint = best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : "";
+  const hint =
+    best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : "";
   return `unknown field "${key}"${hint}; known fields: ${known.join(", ")}`;
 }
 
@@ -302,7 +354,10 @@ function editDistance(a: string, b: string): number {
 const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
 
 function joinPath(base: string, parts: readonly PropertyKey[]): string {
-  return parts.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), base);
+  return parts.reduce<string>(
+    (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    base,
+  );
 }
 
 /** Short description of a wrong value for messages: its type, and the value when it is short. */

@@ -4,7 +4,14 @@
  */
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { type ClientSource, isS3Client } from "./client-config.js";
-import { normalizeProfiles, describe, isPlainObject, unknownFieldMessage, type ProfilesInput, type RouteSpec } from "./profile-schema.js";
+import {
+  normalizeProfiles,
+  describe,
+  isPlainObject,
+  unknownFieldMessage,
+  type ProfilesInput,
+  type RouteSpec,
+} from "./profile-schema.js";
 
 /**
  * Options of {@link createS3Router}.
@@ -61,7 +68,15 @@ export interface S3RouterOptions {
   readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 }
 
-const OPTION_FIELDS = ["clients", "profiles", "routes", "listingTokenSecret", "crossBackendCopy", "copyPartSize", "requestChecksumCalculation"];
+const OPTION_FIELDS = [
+  "clients",
+  "profiles",
+  "routes",
+  "listingTokenSecret",
+  "crossBackendCopy",
+  "copyPartSize",
+  "requestChecksumCalculation",
+];
 
 /** The validated, normalised form of {@link S3RouterOptions}. */
 export interface ResolvedRouterOptions {
@@ -76,7 +91,9 @@ export interface ResolvedRouterOptions {
 export function resolveRouterOptions(options: unknown, extraFields: readonly string[] = []): ResolvedRouterOptions {
   const issues: ConfigIssue[] = [];
   if (!isPlainObject(options)) {
-    throw new ConfigError([{ path: "", message: `options must be an object with "clients" and "profiles", got ${describe(options)}` }]);
+    throw new ConfigError([
+      { path: "", message: `options must be an object with "clients" and "profiles", got ${describe(options)}` },
+    ]);
   }
   const known = [...OPTION_FIELDS, ...extraFields];
   for (const key of Object.keys(options)) {
@@ -86,25 +103,40 @@ export function resolveRouterOptions(options: unknown, extraFields: readonly str
   const clients = new Map<string, ClientSource>();
   const rawClients = options["clients"];
   if (!isPlainObject(rawClients)) {
-    issues.push({ path: "clients", message: `required: an object of named S3 clients including "default", got ${describe(rawClients)}` });
+    issues.push({
+      path: "clients",
+      message: `required: an object of named S3 clients including "default", got ${describe(rawClients)}`,
+    });
   } else {
     for (const [name, value] of Object.entries(rawClients)) {
-      if (isS3Client(value) || isPlainObject(value)) clients.set(name, value as ClientSource);
-      else issues.push({ path: `clients.${name}`, message: `must be an S3Client or S3Client settings, got ${describe(value)}` });
+      if (isS3Client(value) || isPlainObject(value)) clients.set(name, value);
+      else
+        issues.push({
+          path: `clients.${name}`,
+          message: `must be an S3Client or S3Client settings, got ${describe(value)}`,
+        });
     }
     if (!("default" in rawClients)) {
-      issues.push({ path: "clients.default", message: `required: the "default" client serves every request that no profile matches` });
+      issues.push({
+        path: "clients.default",
+        message: `required: the "default" client serves every request that no profile matches`,
+      });
     }
   }
 
   const check = (field: string, ok: (v: unknown) => boolean, expected: string) => {
     const value = options[field];
-    if (value !== undefined && !ok(value)) issues.push({ path: field, message: `must be ${expected}, got ${describe(value)}` });
+    if (value !== undefined && !ok(value))
+      issues.push({ path: field, message: `must be ${expected}, got ${describe(value)}` });
   };
   check("listingTokenSecret", (v) => typeof v === "string" && v.length > 0, "a non-empty string");
   check("crossBackendCopy", (v) => typeof v === "boolean", "true or false");
   check("copyPartSize", (v) => Number.isInteger(v) && (v as number) > 0, "a positive whole number of bytes");
-  check("requestChecksumCalculation", (v) => v === "WHEN_SUPPORTED" || v === "WHEN_REQUIRED", '"WHEN_SUPPORTED" or "WHEN_REQUIRED"');
+  check(
+    "requestChecksumCalculation",
+    (v) => v === "WHEN_SUPPORTED" || v === "WHEN_REQUIRED",
+    '"WHEN_SUPPORTED" or "WHEN_REQUIRED"',
+  );
 
   if (options["profiles"] !== undefined && options["routes"] !== undefined) {
     issues.push({ path: "routes", message: `both "profiles" and "routes" are set; use one` });

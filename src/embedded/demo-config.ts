@@ -18,11 +18,19 @@ export interface EmbeddedDemo {
 
 /** Starts the two local servers and returns the configuration that routes over them. */
 export async function startEmbeddedDemo(listen: string): Promise<EmbeddedDemo> {
-  const [aws, minio] = await Promise.all([startLocalS3(["example-bucket", "us-west-bucket"]), startLocalS3(["minio-bucket", "us-east-bucket"])]);
+  const [aws, minio] = await Promise.all([
+    startLocalS3(["example-bucket", "us-west-bucket"]),
+    startLocalS3(["minio-bucket", "us-east-bucket"]),
+  ]);
   const config: RouterFileConfig = {
     clients: { default: aws.clientConfig, minio: minio.clientConfig },
     profiles: {
-      minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+      minio: {
+        source_bucket_pattern: "example-bucket",
+        source_key_pattern: "team2/*",
+        mapped_bucket_name: "minio-bucket",
+        mapped_prefix: "data/",
+      },
       "us-east": { client: "minio", source_bucket_pattern: "us-east-bucket" },
     },
     gateway: { listen, users: [DEMO_USER] },

@@ -12,7 +12,11 @@ import { join } from "node:path";
 export interface LocalS3 {
   readonly endpoint: string;
   /** Settings of an S3Client for this server. */
-  readonly clientConfig: ClientFileConfig & { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  readonly clientConfig: ClientFileConfig & {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   readonly directory: string;
   /** Stops the server and removes its files. Idempotent. */
   stop(): Promise<void>;
@@ -29,10 +33,20 @@ export async function startLocalS3(buckets: readonly string[] = []): Promise<Loc
   try {
     S3rver = (await import("s3rver")).default;
   } catch (cause) {
-    throw new Error("the embedded local S3 servers need the package s3rver (a devDependency): run `npm ci` in a clone of s3-router", { cause });
+    throw new Error(
+      "the embedded local S3 servers need the package s3rver (a devDependency): run `npm ci` in a clone of s3-router",
+      { cause },
+    );
   }
   const directory = await mkdtemp(join(tmpdir(), "s3-router-local-s3-"));
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, vhostBuckets: false, configureBuckets: buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    vhostBuckets: false,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
   const { port } = await server.run().catch(async (error: unknown) => {
     await rm(directory, { recursive: true, force: true });
     throw error;

@@ -2,9 +2,9 @@
  * @module embedded/s3rver-types — type declarations for the untyped `s3rver` package, only
  * the parts the embedded backends and the tests use.
  */
-declare module 's3rver' {
-  import type { Server } from 'node:http';
-  import type { AddressInfo } from 'node:net';
+declare module "s3rver" {
+  import type { Server } from "node:http";
+  import type { AddressInfo } from "node:net";
 
   interface S3rverOptions {
     address?: string;

@@ -35,7 +35,10 @@ export interface BackendRequest {
 }
 
 /** What a backend request is signed with. */
-export type BackendIdentity = "client" | "anonymous" | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+export type BackendIdentity =
+  | "client"
+  | "anonymous"
+  | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 
 /** A backend's answer: status, headers, and the body as it streams in (unread). */
 export type BackendResponse = Dispatcher.ResponseData;
@@ -111,7 +114,10 @@ export class BackendSender {
     if (identity !== "anonymous") {
       headers["x-amz-content-sha256"] = req.payloadHash;
       const credentials = await resolveCredentials(identity === "client" ? address.credentials : identity);
-      signBackendRequest({ method: req.method, path, encodedQuery, headers, payloadHash: req.payloadHash, region: address.region }, credentials);
+      signBackendRequest(
+        { method: req.method, path, encodedQuery, headers, payloadHash: req.payloadHash, region: address.region },
+        credentials,
+      );
     }
     try {
       // The path goes on byte for byte as signed: a URL parser would resolve `.` and `..`
@@ -119,7 +125,7 @@ export class BackendSender {
       return await address.dispatcher.request({
         origin: virtualHost ? `${address.origin.protocol}//${host}` : address.originString,
         path: `${path}${search}`,
-        method: req.method as Dispatcher.HttpMethod,
+        method: req.method,
         headers,
         body: req.body ?? null,
         // undici drops the connection after a HEAD unless told the server sends no body after
@@ -158,7 +164,11 @@ export class BackendSender {
     if (!tls) return this.#agent;
     let agent = this.#tlsAgents.get(tls.id);
     if (!agent) {
-      const connect = { ...this.#agentOptions.connect, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca !== undefined && { ca: tls.ca }) };
+      const connect = {
+        ...this.#agentOptions.connect,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(tls.ca !== undefined && { ca: tls.ca }),
+      };
       agent = new Agent({ ...this.#agentOptions, connect });
       this.#tlsAgents.set(tls.id, agent);
     }
@@ -171,7 +181,9 @@ async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<Back
   const region = await config.region();
   const explicit = config.endpoint ? await config.endpoint() : undefined;
   const origin = explicit
-    ? new URL(`${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ""}${explicit.path ?? ""}`)
+    ? new URL(
+        `${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ""}${explicit.path ?? ""}`,
+      )
     : new URL(`https://s3.${region}.amazonaws.com`);
   return {
     origin,
@@ -190,7 +202,10 @@ async function resolveAddress(client: S3Client, dispatcher: Agent): Promise<Back
  * backend, its address and the socket error are the log's (the error's `cause` and `backend`).
  */
 function backendError(name: string, error: unknown, timeoutMs: number): S3Error {
-  const slow = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+  const slow =
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError;
   const message = slow
     ? `The store behind this request did not answer within ${timeoutMs} ms; please try again.`
     : "The store behind this request is unavailable; please try again.";

@@ -67,23 +67,38 @@ const byNameThenValue = (a: readonly [string, string], b: readonly [string, stri
  * Signs `input` with `credentials`: adds `x-amz-date`, `x-amz-security-token` (temporary
  * credentials) and `authorization` to `input.headers`, and returns them.
  */
-export function signBackendRequest(input: SigningInput, credentials: SigningCredentials, now = new Date()): Record<string, string> {
+export function signBackendRequest(
+  input: SigningInput,
+  credentials: SigningCredentials,
+  now = new Date(),
+): Record<string, string> {
   const { headers } = input;
   const time = amzDate(now);
   headers["x-amz-date"] = time;
   if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
   const names: string[] = [];
-  for (const name in headers) if (!UNSIGNABLE.has(name) && !name.startsWith("proxy-") && !name.startsWith("sec-")) names.push(name);
+  for (const name in headers)
+    if (!UNSIGNABLE.has(name) && !name.startsWith("proxy-") && !name.startsWith("sec-")) names.push(name);
   names.sort();
   let canonicalHeaders = "";
   for (const name of names) canonicalHeaders += `${name}:${headers[name]!.trim().replace(/\s+/g, " ")}\n`;
   const signedHeaders = names.join(";");
-  const query = input.encodedQuery.length === 0 ? "" : [...input.encodedQuery].sort(byNameThenValue).map(([k, v]) => `${k}=${v}`).join("&");
+  const query =
+    input.encodedQuery.length === 0
+      ? ""
+      : [...input.encodedQuery]
+          .sort(byNameThenValue)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("&");
   const canonical = `${input.method}\n${input.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${input.payloadHash}`;
   const day = time.slice(0, 8);
   const scope = `${day}/${input.region}/s3/aws4_request`;
-  const signature = signString(deriveSigningKey(credentials.secretAccessKey, day, input.region, "s3"), `${SIGV4_ALGORITHM}\n${time}\n${scope}\n${sha256Hex(canonical)}`);
-  headers["authorization"] = `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  const signature = signString(
+    deriveSigningKey(credentials.secretAccessKey, day, input.region, "s3"),
+    `${SIGV4_ALGORITHM}\n${time}\n${scope}\n${sha256Hex(canonical)}`,
+  );
+  headers["authorization"] =
+    `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }
 

@@ -49,4 +49,9 @@ export class BackendTokenVault {
 }
 
 const invalid = (cause?: unknown) =>
-  new S3Error("InvalidArgument", "The continuation token provided is incorrect", { ArgumentName: "continuation-token" }, cause === undefined ? undefined : { cause });
+  new S3Error(
+    "InvalidArgument",
+    "The continuation token provided is incorrect",
+    { ArgumentName: "continuation-token" },
+    cause === undefined ? undefined : { cause },
+  );

@@ -30,9 +30,19 @@ export function watchBodyIdle(req: IncomingMessage, body: Readable, ms: number):
   function fire(): void {
     // Paused or holding unread data: the gateway's side is what waits, not the client.
     if (req.complete) return stop();
-    if (req.readableFlowing !== true || req.readableLength > 0 || (body as Readable & Partial<Pick<Writable, "writableNeedDrain">>).writableNeedDrain === true) return arm();
+    if (
+      req.readableFlowing !== true ||
+      req.readableLength > 0 ||
+      (body as Readable & Partial<Pick<Writable, "writableNeedDrain">>).writableNeedDrain === true
+    )
+      return arm();
     stop();
-    body.destroy(new S3Error("RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period."));
+    body.destroy(
+      new S3Error(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+      ),
+    );
   }
   req.on("data", arm);
   req.once("end", stop);

@@ -35,7 +35,9 @@ const gatewaySchema = z.strictObject({
   publicUrl: text("publicUrl").url("publicUrl must be a URL such as https://s3.example.internal").optional(),
   region: text("region").min(1).optional(),
   users: z.array(userSchema).optional(),
-  anonymous: z.strictObject({ buckets: z.array(text("a bucket pattern").min(1)).optional(), readOnly: z.boolean().optional() }).optional(),
+  anonymous: z
+    .strictObject({ buckets: z.array(text("a bucket pattern").min(1)).optional(), readOnly: z.boolean().optional() })
+    .optional(),
   backendTimeoutMs: z.number().int().positive().optional(),
   maxSkewSeconds: z.number().int().positive().optional(),
   shutdownGraceMs: z.number().int().nonnegative().optional(),
@@ -142,9 +144,16 @@ export interface GatewaySettings {
 export function parseGatewaySettings(section: unknown, file?: string): GatewaySettings {
   const parsed = gatewaySchema.safeParse(section ?? {});
   if (!parsed.success || !isPlainObject(section ?? {})) {
-    throw new ConfigError(parsed.success ? [{ path: "gateway", message: "must be a mapping" }] : zodIssues(parsed.error, "gateway", (at) => Object.keys(at[0] === "tls" ? tlsSchema.shape : gatewaySchema.shape)), {
-      ...(file !== undefined && { file }),
-    });
+    throw new ConfigError(
+      parsed.success
+        ? [{ path: "gateway", message: "must be a mapping" }]
+        : zodIssues(parsed.error, "gateway", (at) =>
+            Object.keys(at[0] === "tls" ? tlsSchema.shape : gatewaySchema.shape),
+          ),
+      {
+        ...(file !== undefined && { file }),
+      },
+    );
   }
   const g = parsed.data;
   const listen = hostPort(g.listen ?? "127.0.0.1:8333");
@@ -158,7 +167,9 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
   };
   if (limits.maxRequestsPerUser >= limits.backendConnections) {
     const message = `maxRequestsPerUser (${limits.maxRequestsPerUser}) must be below backendConnections (${limits.backendConnections}), so that one user cannot hold every connection to a backend`;
-    throw new ConfigError([{ path: "gateway.limits.maxRequestsPerUser", message }], { ...(file !== undefined && { file }) });
+    throw new ConfigError([{ path: "gateway.limits.maxRequestsPerUser", message }], {
+      ...(file !== undefined && { file }),
+    });
   }
   const users: GatewayUserConfig[] = (g.users ?? []).map((u) => ({
     accessKeyId: u.accessKeyId,
@@ -167,20 +178,47 @@ export function parseGatewaySettings(section: unknown, file?: string): GatewaySe
     ...(u.readOnly !== undefined && { readOnly: u.readOnly }),
     ...(u.backendCredentials && {
       backendCredentials: Object.fromEntries(
-        Object.entries(u.backendCredentials).map(([client, c]) => [client, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken !== undefined && { sessionToken: c.sessionToken }) }]),
+        Object.entries(u.backendCredentials).map(([client, c]) => [
+          client,
+          {
+            accessKeyId: c.accessKeyId,
+            secretAccessKey: c.secretAccessKey,
+            ...(c.sessionToken !== undefined && { sessionToken: c.sessionToken }),
+          },
+        ]),
       ),
     }),
   }));
   const duplicate = users.find((u, i) => users.findIndex((v) => v.accessKeyId === u.accessKeyId) !== i);
-  if (duplicate) throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], { ...(file !== undefined && { file }) });
-  if (g.listenHttp !== undefined && g.tls === undefined) {
-    // Without tls, `listen` is plain HTTP already: a second plain listener is a mistake.
-    throw new ConfigError([{ path: "gateway.listenHttp", message: "listenHttp is a plain-HTTP listener beside HTTPS: it needs gateway.tls" }], { ...(file !== undefined && { file }) });
-  }
-  if (g.tls?.plainHttp !== undefined && g.listenHttp === undefined) {
-    throw new ConfigError([{ path: "gateway.tls.plainHttp", message: "plainHttp says what gateway.listenHttp serves, and listenHttp is not set (HTTPS-only: nothing listens for plain HTTP)" }], {
+  if (duplicate)
+    throw new ConfigError([{ path: "gateway.users", message: `access key "${duplicate.accessKeyId}" appears twice` }], {
       ...(file !== undefined && { file }),
     });
+  if (g.listenHttp !== undefined && g.tls === undefined) {
+    // Without tls, `listen` is plain HTTP already: a second plain listener is a mistake.
+    throw new ConfigError(
+      [
+        {
+          path: "gateway.listenHttp",
+          message: "listenHttp is a plain-HTTP listener beside HTTPS: it needs gateway.tls",
+        },
+      ],
+      { ...(file !== undefined && { file }) },
+    );
+  }
+  if (g.tls?.plainHttp !== undefined && g.listenHttp === undefined) {
+    throw new ConfigError(
+      [
+        {
+          path: "gateway.tls.plainHttp",
+          message:
+            "plainHttp says what gateway.listenHttp serves, and listenHttp is not set (HTTPS-only: nothing listens for plain HTTP)",
+        },
+      ],
+      {
+        ...(file !== undefined && { file }),
+      },
+    );
   }
   return {
     host: listen.host,

@@ -38,8 +38,17 @@ export function buildState(config: RouterFileConfig): GatewayState {
   checkBackendCredentials(settings, config);
   const users = new UserDirectory(settings.users, settings.anonymous);
   // Keyed like merged-listing tokens: the shared secret, else what the routes are.
-  const tokens = new BackendTokenVault(config.listingTokenSecret ?? JSON.stringify({ clients: Object.keys(config.clients), profiles: config.profiles }));
-  return { router, users, settings, internalNames: internalNamesOf(config, settings), tokens, renamedInto: renamedInto(router.routeTable) };
+  const tokens = new BackendTokenVault(
+    config.listingTokenSecret ?? JSON.stringify({ clients: Object.keys(config.clients), profiles: config.profiles }),
+  );
+  return {
+    router,
+    users,
+    settings,
+    internalNames: internalNamesOf(config, settings),
+    tokens,
+    renamedInto: renamedInto(router.routeTable),
+  };
 }
 
 /** Every `backendCredentials` entry must name a client of the file. */
@@ -48,7 +57,10 @@ function checkBackendCredentials(settings: GatewaySettings, config: RouterFileCo
   const issues = settings.users.flatMap((user, i) =>
     Object.keys(user.backendCredentials ?? {})
       .filter((client) => !clients.includes(client))
-      .map((client) => ({ path: `gateway.users[${i}].backendCredentials.${client}`, message: `no client named "${client}"; clients: ${clients.join(", ")}` })),
+      .map((client) => ({
+        path: `gateway.users[${i}].backendCredentials.${client}`,
+        message: `no client named "${client}"; clients: ${clients.join(", ")}`,
+      })),
   );
   if (issues.length > 0) throw new ConfigError(issues, { ...(config.file !== undefined && { file: config.file }) });
 }
@@ -64,6 +76,7 @@ function internalNamesOf(config: RouterFileConfig, settings: GatewaySettings): s
     const keyId = (client.credentials as { accessKeyId?: unknown } | undefined)?.accessKeyId;
     if (typeof keyId === "string" && keyId !== "") names.add(keyId);
   }
-  for (const user of settings.users) for (const c of Object.values(user.backendCredentials ?? {})) names.add(c.accessKeyId);
+  for (const user of settings.users)
+    for (const c of Object.values(user.backendCredentials ?? {})) names.add(c.accessKeyId);
   return [...names];
 }

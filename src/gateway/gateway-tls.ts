@@ -81,7 +81,9 @@ export function serverTlsOptions(tls: GatewayTls): TlsOptions {
  * whether it asks for client certificates are fixed when it starts. Undefined when it can.
  */
 export function reloadIssue(current: GatewayTls | undefined, next: GatewayTls | undefined): string | undefined {
-  if ((current === undefined) !== (next === undefined)) return `tls cannot be ${current ? "removed" : "added"} by a reload (the listener's protocol is fixed): restart the gateway`;
-  if (current && next && (current.ca === undefined) !== (next.ca === undefined)) return `tls.ca cannot be ${current.ca ? "removed" : "added"} by a reload (client certificates are asked for or not from the start): restart the gateway`;
+  if ((current === undefined) !== (next === undefined))
+    return `tls cannot be ${current ? "removed" : "added"} by a reload (the listener's protocol is fixed): restart the gateway`;
+  if (current && next && (current.ca === undefined) !== (next.ca === undefined))
+    return `tls.ca cannot be ${current.ca ? "removed" : "added"} by a reload (client certificates are asked for or not from the start): restart the gateway`;
   return undefined;
 }

@@ -66,7 +66,10 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
   const log = createLogger(state.settings.logLevel, options.logDestination);
   const metrics = new GatewayMetrics();
   reportMigrationEvents(state.router.migration, metrics, log);
-  const sender = new BackendSender({ timeoutMs: state.settings.backendTimeoutMs, connections: state.settings.limits.backendConnections });
+  const sender = new BackendSender({
+    timeoutMs: state.settings.backendTimeoutMs,
+    connections: state.settings.limits.backendConnections,
+  });
   const slots = new UserSlots(() => state.settings.limits.maxRequestsPerUser);
   const spanningSlots = new UserSlots(() => state.settings.limits.maxSpanningPerUser);
   const { limits } = state.settings;
@@ -102,23 +105,35 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
   };
   // HTTPS when configured; the protocol of a listener is fixed for its life (see reloadIssue).
   const tls = state.settings.tls;
-  const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...serverTlsOptions(tls) }, serve(false)) : createServer(serverOptions, serve(false));
+  const server: Server | HttpsServer = tls
+    ? createHttpsServer({ ...serverOptions, ...serverTlsOptions(tls) }, serve(false))
+    : createServer(serverOptions, serve(false));
   const plainServer: Server | undefined = tls && state.settings.listenHttp && createServer(serverOptions, serve(true));
 
   // Metrics on an address of their own when configured: S3 clients then cannot read them.
-  const opsServer: Server | undefined = state.settings.metricsListen && createServer(serverOptions, (req, res) => void operations(req.url ?? "/", res, true));
+  const opsServer: Server | undefined =
+    state.settings.metricsListen &&
+    createServer(serverOptions, (req, res) => void operations(req.url ?? "/", res, true));
 
-  async function operations(path: string, res: import("node:http").ServerResponse, withMetrics: boolean): Promise<void> {
+  async function operations(
+    path: string,
+    res: import("node:http").ServerResponse,
+    withMetrics: boolean,
+  ): Promise<void> {
     if (path === "/-/health" || path === "/-/health/ready" || path === "/-/ready") {
       const ok = ready && !closing;
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ready" : closing ? "draining" : "starting" }));
+      res
+        .writeHead(ok ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ok ? "ready" : closing ? "draining" : "starting" }));
     } else if (path === "/-/health/live" || path === "/-/live") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "live" }));
     } else if (path === "/-/metrics" && withMetrics) {
       const body = await metrics.registry.metrics();
       res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body);
     } else {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "no such endpoint", endpoints: ["/-/health", "/-/health/live", "/-/metrics"] }));
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: "no such endpoint", endpoints: ["/-/health", "/-/health/live", "/-/metrics"] }));
     }
   }
 
@@ -140,14 +155,32 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
       const httpUrl = plainServer ? urlOf("http", plainServer.address() as AddressInfo) : undefined;
       const metricsUrl = opsServer ? urlOf("http", opsServer.address() as AddressInfo) : undefined;
-      log.info({ url, ...(httpUrl && { httpUrl }), ...(metricsUrl && { metricsUrl }), profiles: state.router.routeTable.routes.length - 1, users: state.settings.users.length }, "gateway listening");
-      return { host: address.address, port: address.port, url, ...(httpUrl && { httpUrl }), ...(metricsUrl && { metricsUrl }) };
+      log.info(
+        {
+          url,
+          ...(httpUrl && { httpUrl }),
+          ...(metricsUrl && { metricsUrl }),
+          profiles: state.router.routeTable.routes.length - 1,
+          users: state.settings.users.length,
+        },
+        "gateway listening",
+      );
+      return {
+        host: address.address,
+        port: address.port,
+        url,
+        ...(httpUrl && { httpUrl }),
+        ...(metricsUrl && { metricsUrl }),
+      };
     },
     reload(next) {
       const fresh = buildState(next);
       const tlsIssue = reloadIssue(state.settings.tls, fresh.settings.tls);
       try {
-        if (tlsIssue) throw new ConfigError([{ path: "gateway.tls", message: tlsIssue }], { ...(next.file !== undefined && { file: next.file }) });
+        if (tlsIssue)
+          throw new ConfigError([{ path: "gateway.tls", message: tlsIssue }], {
+            ...(next.file !== undefined && { file: next.file }),
+          });
         // The new certificate for new connections; open ones keep theirs. (The pair was checked
         // when the state was built: a bad one never gets here.)
         if (fresh.settings.tls) (server as HttpsServer).setSecureContext(secureContextOptions(fresh.settings.tls));
@@ -169,7 +202,10 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
           old.router.destroy();
         });
       }, old.settings.shutdownGraceMs).unref();
-      log.info({ profiles: fresh.router.routeTable.routes.length - 1, users: fresh.settings.users.length }, "configuration reloaded");
+      log.info(
+        { profiles: fresh.router.routeTable.routes.length - 1, users: fresh.settings.users.length },
+        "configuration reloaded",
+      );
     },
     async close() {
       closing = true;
@@ -194,7 +230,10 @@ export function createGateway(config: RouterFileConfig, options: GatewayOptions 
       // finishes saves the next read a trip to the fallback: given what is left of the grace period.
       const states = [state, ...retired];
       retired.length = 0;
-      if (!(await settled(states, deadline - performance.now()))) log.warn("background copy-on-read copies still running at the end of the grace period: stopped (the objects stay on their fallback)");
+      if (!(await settled(states, deadline - performance.now())))
+        log.warn(
+          "background copy-on-read copies still running at the end of the grace period: stopped (the objects stay on their fallback)",
+        );
       for (const s of states) s.router.destroy();
       log.info("gateway stopped");
       log.flush();
@@ -213,17 +252,25 @@ function listenOn(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-const urlOf = (scheme: string, address: AddressInfo) => `${scheme}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+const urlOf = (scheme: string, address: AddressInfo) =>
+  `${scheme}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
 
 /**
  * An S3 request on the plain-HTTP listener when `tls.plainHttp` is "refuse": S3's own answer to
  * a bucket policy's `aws:SecureTransport` denial, so clients show a reason rather than a hang.
  */
 function refusePlainHttp(req: IncomingMessage, res: ServerResponse): void {
-  const error = new S3Error("AccessDenied", "This gateway takes S3 requests over HTTPS only; plain HTTP serves /-/health and /-/metrics.", {}, { status: 403 });
+  const error = new S3Error(
+    "AccessDenied",
+    "This gateway takes S3 requests over HTTPS only; plain HTTP serves /-/health and /-/metrics.",
+    {},
+    { status: 403 },
+  );
   const body = Buffer.from(error.toXML(req.url?.split("?")[0] ?? "/", "-"));
   // The request body is not read: close the connection rather than drain an upload.
-  res.writeHead(403, { "content-type": "application/xml", "content-length": String(body.length), connection: "close" }).end(body);
+  res
+    .writeHead(403, { "content-type": "application/xml", "content-length": String(body.length), connection: "close" })
+    .end(body);
 }
 
 /**
@@ -235,7 +282,10 @@ async function settled(states: readonly GatewayState[], ms: number): Promise<boo
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
   try {
-    return await Promise.race([Promise.all(states.map((s) => s.router.migration.settled())).then(() => true as const), timeout]);
+    return await Promise.race([
+      Promise.all(states.map((s) => s.router.migration.settled())).then(() => true as const),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

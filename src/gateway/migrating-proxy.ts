@@ -21,7 +21,17 @@ import { sseCustomerKeyOf } from "../spanning/sse-customer-key.js";
 import type { Route } from "../routing/route-table.js";
 import type { BackendResponse } from "./backend-request.js";
 import { childrenNamed, parseXml, XmlSyntaxError } from "./protocol/xml-scan.js";
-import { answer, backendRequest, MAX_REWRITE_BYTES, proxy, readAll, resultXml, sendToBackend, startLongAnswer, type ProxyCall } from "./proxy.js";
+import {
+  answer,
+  backendRequest,
+  MAX_REWRITE_BYTES,
+  proxy,
+  readAll,
+  resultXml,
+  sendToBackend,
+  startLongAnswer,
+  type ProxyCall,
+} from "./proxy.js";
 import { S3Error, toS3Error } from "./s3-error.js";
 import { errorCodeOf, isStoreMiss } from "./store-miss.js";
 
@@ -41,22 +51,38 @@ interface Target {
  * @param input - the request's SDK input in the caller's names (what `plan` was made from).
  * @param body - the request body, decoded.
  */
-export async function proxyMigrating(call: ProxyCall, plan: CommandPlan, input: Readonly<Record<string, unknown>>, body: Readable | undefined): Promise<void> {
+export async function proxyMigrating(
+  call: ProxyCall,
+  plan: CommandPlan,
+  input: Readonly<Record<string, unknown>>,
+  body: Readable | undefined,
+): Promise<void> {
   const name = call.operation.name;
   const bucket = input["Bucket"];
   const key = input["Key"];
   // Bucket-level requests of a migrating bucket act on the primary's bucket only, as in the library.
   if (typeof bucket !== "string" || typeof key !== "string") return proxy(call, plan, body);
-  const target: Target = { route: plan.route, bucket, key, versionId: typeof input["VersionId"] === "string" ? input["VersionId"] : undefined };
+  const target: Target = {
+    route: plan.route,
+    bucket,
+    key,
+    versionId: typeof input["VersionId"] === "string" ? input["VersionId"] : undefined,
+  };
   // A read carries no body; one that does cannot be sent twice, so it is not asked of the fallback.
-  if (target.route.fallback && isFallbackRead(name) && body === undefined) return readWithFallback(call, plan, input, target);
+  if (target.route.fallback && isFallbackRead(name) && body === undefined)
+    return readWithFallback(call, plan, input, target);
   if (name === "DeleteObject") return deleteEverywhere(call, plan, target, body);
   if (isMirroredWrite(name)) return mirroredWrite(call, plan, target, body, input);
   return proxy(call, plan, body);
 }
 
 /** A read from the primary, else (on a miss) from the fallback. */
-async function readWithFallback(call: ProxyCall, plan: CommandPlan, input: Readonly<Record<string, unknown>>, target: Target): Promise<void> {
+async function readWithFallback(
+  call: ProxyCall,
+  plan: CommandPlan,
+  input: Readonly<Record<string, unknown>>,
+  target: Target,
+): Promise<void> {
   const primary = await sendToBackend(call, plan, backendRequest(call, plan, undefined));
   if (primary.statusCode !== 404) return answer(call, plan.scope, primary);
   // Only an error body tells a missing key from a missing bucket; it is small (HEAD has none).
@@ -81,7 +107,12 @@ async function readWithFallback(call: ProxyCall, plan: CommandPlan, input: Reado
 }
 
 /** DeleteObject: the fallback first (copies across processes rely on that order), the primary, then the mirror. */
-async function deleteEverywhere(call: ProxyCall, plan: CommandPlan, target: Target, body: Readable | undefined): Promise<void> {
+async function deleteEverywhere(
+  call: ProxyCall,
+  plan: CommandPlan,
+  target: Target,
+  body: Readable | undefined,
+): Promise<void> {
   const { route, bucket, key, versionId } = target;
   const migration = call.state.router.migration;
   // The fallback's copy is deleted by the library, with the gateway's identity, before the
@@ -89,8 +120,16 @@ async function deleteEverywhere(call: ProxyCall, plan: CommandPlan, target: Targ
   // gateway's identity on both stores. Anyone else (anonymous, or a user with its own backend
   // credentials) would delete there what the backend refuses them — often the only copy.
   const user = call.auth.user;
-  if (route.fallback && (user === undefined || user.backendCredentials?.[route.client] !== undefined || user.backendCredentials?.[route.fallback.client] !== undefined)) {
-    throw new S3Error("AccessDenied", "Access Denied: on a bucket being migrated, only callers acting with the gateway's own identity may delete objects");
+  if (
+    route.fallback &&
+    (user === undefined ||
+      user.backendCredentials?.[route.client] !== undefined ||
+      user.backendCredentials?.[route.fallback.client] !== undefined)
+  ) {
+    throw new S3Error(
+      "AccessDenied",
+      "Access Denied: on a bucket being migrated, only callers acting with the gateway's own identity may delete objects",
+    );
   }
   // The exchange resolves when the primary answers: the lock covers the whole delete.
   const response = await migration.deleting(bucket, [[route, key]], async () => {
@@ -114,7 +153,13 @@ async function deleteEverywhere(call: ProxyCall, plan: CommandPlan, target: Targ
  * A write after which the mirror gets the object as the primary now stores it. (A copy-on-read
  * racing it cannot overwrite it: copies only create.)
  */
-async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target, body: Readable | undefined, input: Readonly<Record<string, unknown>>): Promise<void> {
+async function mirroredWrite(
+  call: ProxyCall,
+  plan: CommandPlan,
+  target: Target,
+  body: Readable | undefined,
+  input: Readonly<Record<string, unknown>>,
+): Promise<void> {
   const { route, bucket, key } = target;
   const migration = call.state.router.migration;
   const response = await sendToBackend(call, plan, backendRequest(call, plan, body));
@@ -123,13 +168,18 @@ async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target,
   const text = await readAll(response.body, MAX_REWRITE_BYTES, "InternalError");
   // CompleteMultipartUpload may fail after its 200 status: then nothing was written.
   if (errorCodeOf(response.statusCode, text) !== undefined) return answer(call, plan.scope, response, text);
-  const written = { ETag: header(response, "etag") ?? resultETag(text), VersionId: header(response, "x-amz-version-id") };
+  const written = {
+    ETag: header(response, "etag") ?? resultETag(text),
+    VersionId: header(response, "x-amz-version-id"),
+  };
   // Not the client's abort signal: a client that goes away must not leave the mirror behind.
   // The write's SSE-C key, if any, reads the object back from the primary and writes the mirror's.
-  const mirrored = migration.mirrorWrite(call.operation.name, route, bucket, key, written, undefined, sseCustomerKeyOf(input)).then(
-    () => undefined,
-    (error: unknown) => ({ error }),
-  );
+  const mirrored = migration
+    .mirrorWrite(call.operation.name, route, bucket, key, written, undefined, sseCustomerKeyOf(input))
+    .then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
   if (call.operation.name === "CompleteMultipartUpload") {
     // A large object takes a while to reach the mirror: past a moment, answer as S3 answers a
     // long completion — 200 at once, whitespace while it works, then the result or an <Error>
@@ -139,7 +189,9 @@ async function mirroredWrite(call: ProxyCall, plan: CommandPlan, target: Target,
       const end = startLongAnswer(call, response);
       const keepAlive = setInterval(() => call.res.destroyed || call.res.write(" "), KEEP_ALIVE_EVERY_MS);
       const outcome = await mirrored.finally(() => clearInterval(keepAlive));
-      end(outcome ? toS3Error(outcome.error).toXML(call.resource, call.exchange.id) : resultXml(call, plan.scope, text));
+      end(
+        outcome ? toS3Error(outcome.error).toXML(call.resource, call.exchange.id) : resultXml(call, plan.scope, text),
+      );
       return;
     }
     if (quick.outcome) throw quick.outcome.error;
@@ -182,5 +234,10 @@ function resultETag(text: string): string | undefined {
 function storeFailure(error: unknown, role: string, client: string): unknown {
   const e = error as { $metadata?: { httpStatusCode?: number }; name?: string; message?: string } | undefined;
   if (e?.$metadata?.httpStatusCode !== undefined || (error as { name?: string })?.name === "AbortError") return error;
-  return new S3Error("ServiceUnavailable", `${role} backend "${client}" is unreachable: ${e?.message ?? String(error)}`, {}, { cause: error });
+  return new S3Error(
+    "ServiceUnavailable",
+    `${role} backend "${client}" is unreachable: ${e?.message ?? String(error)}`,
+    {},
+    { cause: error },
+  );
 }

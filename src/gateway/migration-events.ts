@@ -44,7 +44,10 @@ function report(event: MigrationEvent, metrics: GatewayMetrics, log: Logger): vo
       `copy-on-read of ${event.bucket}/${event.key} (profile "${event.route}") failed; the object stays on the fallback`,
     );
   } else if (log.isLevelEnabled("debug")) {
-    log.debug({ event: event.type, route: event.route, bucket: event.bucket, key: event.key, outcome: event.outcome }, "copy-on-read");
+    log.debug(
+      { event: event.type, route: event.route, bucket: event.bucket, key: event.key, outcome: event.outcome },
+      "copy-on-read",
+    );
   }
 }
 

@@ -56,7 +56,10 @@ export class GatewayMetrics {
 
 /** A JSON-lines logger; `destination` defaults to stdout, written asynchronously so a slow log pipe never blocks requests (flushed at shutdown). */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, base: { service: "s3-router" }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(
+    { level, base: { service: "s3-router" }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 export type { Logger };

@@ -47,7 +47,14 @@ export function readPostForm(req: IncomingMessage): Promise<PostForm> {
     try {
       parser = busboy({ headers: req.headers, limits: LIMITS, defParamCharset: "utf8" });
     } catch (cause) {
-      reject(new S3Error("InvalidArgument", "POST requires exactly one file upload per request; the body must be multipart/form-data.", {}, { cause }));
+      reject(
+        new S3Error(
+          "InvalidArgument",
+          "POST requires exactly one file upload per request; the body must be multipart/form-data.",
+          {},
+          { cause },
+        ),
+      );
       return;
     }
     const fields = new Map<string, { name: string; value: string }>();
@@ -61,7 +68,8 @@ export function readPostForm(req: IncomingMessage): Promise<PostForm> {
     };
     parser.on("field", (name, value, info) => {
       if (done) return;
-      if (info.valueTruncated || info.nameTruncated) return fail(new S3Error("InvalidArgument", `The form field ${name} is too long.`, { ArgumentName: name }));
+      if (info.valueTruncated || info.nameTruncated)
+        return fail(new S3Error("InvalidArgument", `The form field ${name} is too long.`, { ArgumentName: name }));
       fields.set(name.toLowerCase(), { name, value });
     });
     parser.on("file", (name, file, info) => {
@@ -97,14 +105,31 @@ export function readPostForm(req: IncomingMessage): Promise<PostForm> {
     for (const event of ["fieldsLimit", "partsLimit"] as const) {
       parser.on(event, () => fail(new S3Error("InvalidArgument", "The form has too many fields.")));
     }
-    parser.on("error", (cause: unknown) => fail(new S3Error("MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.", {}, { cause, status: 400 })));
-    parser.on("close", () => fail(new S3Error("InvalidArgument", "POST requires exactly one file upload per request.", { ArgumentName: "file", ArgumentValue: "0" })));
+    parser.on("error", (cause: unknown) =>
+      fail(
+        new S3Error(
+          "MalformedPOSTRequest",
+          "The body of your POST request is not well-formed multipart/form-data.",
+          {},
+          { cause, status: 400 },
+        ),
+      ),
+    );
+    parser.on("close", () =>
+      fail(
+        new S3Error("InvalidArgument", "POST requires exactly one file upload per request.", {
+          ArgumentName: "file",
+          ArgumentValue: "0",
+        }),
+      ),
+    );
     req.pipe(parser);
   });
 }
 
 /** A form field's value, by case-insensitive name. */
-export const formField = (form: PostForm, name: string): string | undefined => form.fields.get(name.toLowerCase())?.value;
+export const formField = (form: PostForm, name: string): string | undefined =>
+  form.fields.get(name.toLowerCase())?.value;
 
 /**
  * Checks a form's policy: who signed it and what it allows. An unsigned form (no policy) is
@@ -124,7 +149,9 @@ export function checkPostPolicy(form: PostForm, bucket: string, users: UserDirec
   const user = algorithm !== undefined ? verifyV4(form, policy, users) : verifyV2(form, policy, users);
   const document = readPolicy(policy);
   // ISO 8601 in UTC, as S3 requires: a looser date is refused, not guessed at.
-  const expires = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(document.expiration) ? Date.parse(document.expiration) : Number.NaN;
+  const expires = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(document.expiration)
+    ? Date.parse(document.expiration)
+    : Number.NaN;
   if (Number.isNaN(expires)) throw invalidPolicy("its expiration is not an ISO 8601 UTC date");
   if (expires <= now.getTime()) throw new S3Error("AccessDenied", "Invalid according to Policy: Policy expired.");
   return { user, length: checkConditions(form, bucket, document.conditions) };
@@ -153,14 +180,17 @@ function readPolicy(policy: string): PolicyDocument {
 function verifyV4(form: PostForm, policy: string, users: UserDirectory): GatewayUser {
   const credential = formField(form, "x-amz-credential") ?? "";
   const signature = formField(form, "x-amz-signature");
-  if (formField(form, "x-amz-algorithm") !== "AWS4-HMAC-SHA256") throw invalidPolicy("x-amz-algorithm must be AWS4-HMAC-SHA256");
+  if (formField(form, "x-amz-algorithm") !== "AWS4-HMAC-SHA256")
+    throw invalidPolicy("x-amz-algorithm must be AWS4-HMAC-SHA256");
   const [accessKeyId, date, region, service, terminator] = credential.split("/");
   if (!accessKeyId || !date || !region || service !== "s3" || terminator !== "aws4_request" || !/^\d{8}$/.test(date)) {
     throw invalidPolicy("x-amz-credential is not <key>/<yyyymmdd>/<region>/s3/aws4_request");
   }
   if (signature === undefined) throw invalidPolicy("the form has no x-amz-signature");
   const user = knownUser(users, accessKeyId);
-  const expected = createHmac("sha256", deriveSigningKey(user.secretAccessKey, date, region)).update(policy).digest("hex");
+  const expected = createHmac("sha256", deriveSigningKey(user.secretAccessKey, date, region))
+    .update(policy)
+    .digest("hex");
   if (!signaturesEqual(signature, expected)) throw signatureMismatch();
   return user;
 }
@@ -168,7 +198,8 @@ function verifyV4(form: PostForm, policy: string, users: UserDirectory): Gateway
 function verifyV2(form: PostForm, policy: string, users: UserDirectory): GatewayUser {
   const accessKeyId = formField(form, "AWSAccessKeyId");
   const signature = formField(form, "signature");
-  if (accessKeyId === undefined || signature === undefined) throw invalidPolicy("the form has a policy but no signature");
+  if (accessKeyId === undefined || signature === undefined)
+    throw invalidPolicy("the form has a policy but no signature");
   const user = knownUser(users, accessKeyId);
   const expected = createHmac("sha1", user.secretAccessKey).update(policy).digest("base64");
   const a = Buffer.from(signature);
@@ -179,12 +210,22 @@ function verifyV2(form: PostForm, policy: string, users: UserDirectory): Gateway
 
 function knownUser(users: UserDirectory, accessKeyId: string): GatewayUser {
   const user = users.lookup(accessKeyId);
-  if (!user) throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { AWSAccessKeyId: accessKeyId });
+  if (!user)
+    throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", {
+      AWSAccessKeyId: accessKeyId,
+    });
   return user;
 }
 
 /** Fields a policy need not mention (S3's list), besides `x-ignore-*`. */
-const UNCONDITIONED = new Set(["policy", "x-amz-signature", "signature", "awsaccesskeyid", "file", "x-amz-security-token"]);
+const UNCONDITIONED = new Set([
+  "policy",
+  "x-amz-signature",
+  "signature",
+  "awsaccesskeyid",
+  "file",
+  "x-amz-security-token",
+]);
 
 /**
  * Every condition holds, and every field is covered by one (S3 refuses fields its policy does
@@ -195,26 +236,39 @@ function checkConditions(form: PostForm, bucket: string, conditions: readonly un
   let length: PostGrant["length"];
   // The key as it will be stored: S3 checks conditions after `${filename}` is replaced.
   const value = (name: string): string | undefined =>
-    name === "bucket" ? bucket : name === "key" ? formField(form, "key")?.replaceAll("${filename}", form.filename) : formField(form, name);
+    name === "bucket"
+      ? bucket
+      : name === "key"
+        ? formField(form, "key")?.replaceAll("${filename}", form.filename)
+        : formField(form, name);
   for (const condition of conditions) {
     if (Array.isArray(condition)) {
       const [op, field, arg] = condition as unknown[];
       if (typeof op !== "string") throw invalidPolicy("a condition has no operator");
       if (op.toLowerCase() === "content-length-range") {
         const [min, max] = [condition[1], condition[2]];
-        if (typeof min !== "number" || typeof max !== "number" || !Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
+        if (
+          typeof min !== "number" ||
+          typeof max !== "number" ||
+          !Number.isInteger(min) ||
+          !Number.isInteger(max) ||
+          min < 0 ||
+          max < min
+        ) {
           throw invalidPolicy("content-length-range needs two whole numbers, 0 ≤ min ≤ max");
         }
         length = { min, max };
         continue;
       }
-      if (typeof field !== "string" || !field.startsWith("$") || typeof arg !== "string") throw invalidPolicy(`the condition ${JSON.stringify(condition)} is malformed`);
+      if (typeof field !== "string" || !field.startsWith("$") || typeof arg !== "string")
+        throw invalidPolicy(`the condition ${JSON.stringify(condition)} is malformed`);
       const name = field.slice(1).toLowerCase();
       covered.add(name);
       const actual = value(name) ?? "";
       // Operators, like field names, are read case-insensitively (S3 and RGW take "StArTs-WiTh").
       const operator = op.toLowerCase();
-      const holds = operator === "eq" ? actual === arg : operator === "starts-with" ? actual.startsWith(arg) : undefined;
+      const holds =
+        operator === "eq" ? actual === arg : operator === "starts-with" ? actual.startsWith(arg) : undefined;
       if (holds === undefined) throw invalidPolicy(`unknown condition operator "${op}"`);
       if (!holds) throw conditionFailed(condition);
     } else if (condition !== null && typeof condition === "object") {
@@ -239,8 +293,16 @@ const conditionFailed = (condition: unknown) =>
   new S3Error("AccessDenied", `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
 
 const signatureMismatch = () =>
-  new S3Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
+  new S3Error(
+    "SignatureDoesNotMatch",
+    "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+  );
 
 function invalidPolicy(why: string, cause?: unknown): S3Error {
-  return new S3Error("InvalidPolicyDocument", `Invalid Policy: ${why}.`, {}, { status: 400, ...(cause !== undefined && { cause }) });
+  return new S3Error(
+    "InvalidPolicyDocument",
+    `Invalid Policy: ${why}.`,
+    {},
+    { status: 400, ...(cause !== undefined && { cause }) },
+  );
 }

@@ -76,9 +76,17 @@ export async function handlePostObject(post: PostCall): Promise<void> {
   const plan = planCommand(state.router.routeTable, "PutObjectCommand", { Bucket: bucket, Key: key });
   if (isSpanning(plan)) throw new S3Error("NotImplemented", "This form upload would span stores.");
   if (plan.route.mirror) {
-    throw new S3Error("NotImplemented", "Form uploads are not supported on mirrored buckets: use PUT, which the gateway mirrors.");
+    throw new S3Error(
+      "NotImplemented",
+      "Form uploads are not supported on mirrored buckets: use PUT, which the gateway mirrors.",
+    );
   }
-  const auth: AuthContext = { user: grant.user, scheme: grant.user ? "presigned" : "anonymous", payload: { kind: "unsigned" }, decodedLength: undefined };
+  const auth: AuthContext = {
+    user: grant.user,
+    scheme: grant.user ? "presigned" : "anonymous",
+    payload: { kind: "unsigned" },
+    decodedLength: undefined,
+  };
   const call: ProxyCall = {
     services: post.services,
     state,
@@ -103,7 +111,12 @@ export async function handlePostObject(post: PostCall): Promise<void> {
 /** The object's key: the `key` field, `${filename}` replaced by the file's own name. */
 function keyOf(form: PostForm): string {
   const key = formField(form, "key");
-  if (key === undefined || key === "") throw new S3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", { ArgumentName: "key", ArgumentValue: "" });
+  if (key === undefined || key === "")
+    throw new S3Error(
+      "InvalidArgument",
+      "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+      { ArgumentName: "key", ArgumentValue: "" },
+    );
   return key.replaceAll("${filename}", form.filename);
 }
 
@@ -150,14 +163,25 @@ interface Stored {
  * Writes the file: one PutObject when it fits one part, else a multipart upload. Enforces the
  * policy's content-length-range on the bytes actually received.
  */
-async function store(call: ProxyCall, plan: CommandPlan, headers: Record<string, string>, file: Readable, length: { min: number; max: number } | undefined): Promise<Stored> {
+async function store(
+  call: ProxyCall,
+  plan: CommandPlan,
+  headers: Record<string, string>,
+  file: Readable,
+  length: { min: number; max: number } | undefined,
+): Promise<Stored> {
   const parts = partsOf(file, length);
   const first = await parts.next();
   const second = first.done ? undefined : await parts.next();
   if (first.done || second?.done) {
     const body = first.done ? Buffer.alloc(0) : first.value;
     checkMinimum(body.length, length);
-    return send(call, plan, { method: "PUT", query: [], headers: { ...headers, "content-length": String(body.length) }, body });
+    return send(call, plan, {
+      method: "PUT",
+      query: [],
+      headers: { ...headers, "content-length": String(body.length) },
+      body,
+    });
   }
   // Larger than a part: a multipart upload, a part at a time, taken back if anything fails.
   const created = await send(call, plan, { method: "POST", query: [["uploads", ""]], headers, body: undefined });
@@ -166,9 +190,17 @@ async function store(call: ProxyCall, plan: CommandPlan, headers: Record<string,
   const etags: string[] = [];
   try {
     let total = 0;
-    for (let part = first.value, next: IteratorResult<Buffer> | undefined = second; ; ) {
+    for (let part = first.value, next: IteratorResult<Buffer> | undefined = second; ;) {
       total += part.length;
-      const sent = await send(call, plan, { method: "PUT", query: [["partNumber", String(etags.length + 1)], ["uploadId", uploadId]], headers: { "content-length": String(part.length) }, body: part });
+      const sent = await send(call, plan, {
+        method: "PUT",
+        query: [
+          ["partNumber", String(etags.length + 1)],
+          ["uploadId", uploadId],
+        ],
+        headers: { "content-length": String(part.length) },
+        body: part,
+      });
       if (sent.response.statusCode >= 300) {
         await abort(call, plan, uploadId);
         return sent;
@@ -180,9 +212,15 @@ async function store(call: ProxyCall, plan: CommandPlan, headers: Record<string,
     }
     checkMinimum(total, length);
     const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-    const done = await send(call, plan, { method: "POST", query: [["uploadId", uploadId]], headers: { "content-type": "application/xml", "content-length": String(Buffer.byteLength(xml)) }, body: Buffer.from(xml) });
+    const done = await send(call, plan, {
+      method: "POST",
+      query: [["uploadId", uploadId]],
+      headers: { "content-type": "application/xml", "content-length": String(Buffer.byteLength(xml)) },
+      body: Buffer.from(xml),
+    });
     // A completion can fail after its 200 status: the body says.
-    if (done.response.statusCode < 300 && /<Error>/.test(done.text ?? "")) throw new S3Error("InternalError", "The store could not complete the upload.");
+    if (done.response.statusCode < 300 && /<Error>/.test(done.text ?? ""))
+      throw new S3Error("InternalError", "The store could not complete the upload.");
     return { ...done, etag: leaf(done.text ?? "", "ETag") };
   } catch (error) {
     await abort(call, plan, uploadId);
@@ -198,7 +236,10 @@ async function* partsOf(file: Readable, length: { min: number; max: number } | u
   for await (const chunk of file as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (length !== undefined && total > length.max) {
-      throw new S3Error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", { MaxSizeAllowed: String(length.max), ProposedSize: String(total) });
+      throw new S3Error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
+        MaxSizeAllowed: String(length.max),
+        ProposedSize: String(total),
+      });
     }
     let rest = chunk;
     while (heldBytes + rest.length >= PART_BYTES) {
@@ -219,12 +260,19 @@ async function* partsOf(file: Readable, length: { min: number; max: number } | u
 
 function checkMinimum(size: number, length: { min: number; max: number } | undefined): void {
   if (length !== undefined && size < length.min) {
-    throw new S3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", { MinSizeAllowed: String(length.min), ProposedSize: String(size) });
+    throw new S3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", {
+      MinSizeAllowed: String(length.min),
+      ProposedSize: String(size),
+    });
   }
 }
 
 /** One request to the route's store, its small answer read. */
-async function send(call: ProxyCall, plan: CommandPlan, request: Pick<BackendRequest, "method" | "query" | "headers"> & { body: Buffer | undefined }): Promise<Stored> {
+async function send(
+  call: ProxyCall,
+  plan: CommandPlan,
+  request: Pick<BackendRequest, "method" | "query" | "headers"> & { body: Buffer | undefined },
+): Promise<Stored> {
   const response = await sendToBackend(call, plan, {
     ...request,
     bucket: plan.input["Bucket"] as string,
@@ -238,7 +286,9 @@ async function send(call: ProxyCall, plan: CommandPlan, request: Pick<BackendReq
 }
 
 async function abort(call: ProxyCall, plan: CommandPlan, uploadId: string): Promise<void> {
-  await send(call, plan, { method: "DELETE", query: [["uploadId", uploadId]], headers: {}, body: undefined }).catch(() => undefined);
+  await send(call, plan, { method: "DELETE", query: [["uploadId", uploadId]], headers: {}, body: undefined }).catch(
+    () => undefined,
+  );
 }
 
 function leaf(xml: string, name: string): string {
@@ -253,7 +303,13 @@ function answerPost(post: PostCall, form: PostForm, key: string, etag: string): 
   const redirect = formField(form, "success_action_redirect") ?? formField(form, "redirect");
   if (redirect !== undefined && /^https?:\/\//i.test(redirect)) {
     const query = `bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}&etag=${encodeURIComponent(etag)}`;
-    res.writeHead(303, { location: `${redirect}${redirect.includes("?") ? "&" : "?"}${query}`, "content-length": "0", etag }).end();
+    res
+      .writeHead(303, {
+        location: `${redirect}${redirect.includes("?") ? "&" : "?"}${query}`,
+        "content-length": "0",
+        etag,
+      })
+      .end();
     return;
   }
   const status = formField(form, "success_action_status");

@@ -77,7 +77,12 @@ const BUCKET_TOTALS = /^x-rgw-(?:object-count|bytes-used|quota-)/;
 export const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 
 /** Query parameters that carry a key or prefix, and the plan field holding their physical value. */
-const PHYSICAL_QUERY: Readonly<Record<string, string>> = { prefix: "Prefix", "start-after": "StartAfter", marker: "Marker", "key-marker": "KeyMarker" };
+const PHYSICAL_QUERY: Readonly<Record<string, string>> = {
+  prefix: "Prefix",
+  "start-after": "StartAfter",
+  marker: "Marker",
+  "key-marker": "KeyMarker",
+};
 
 /** The client's request, as every backend exchange and the answer of one request need it. */
 export interface ProxyCall {
@@ -119,7 +124,10 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
   }
   // aws-chunked framing was decoded here; what goes on is the plain payload.
   if (headers["content-encoding"]) {
-    const rest = headers["content-encoding"].split(",").map((s) => s.trim()).filter((s) => s !== "aws-chunked" && s !== "");
+    const rest = headers["content-encoding"]
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "aws-chunked" && s !== "");
     if (rest.length > 0) headers["content-encoding"] = rest.join(",");
     else delete headers["content-encoding"];
   }
@@ -128,16 +136,21 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
   // holds the caller's header unmapped (a ListObjects sent with `x-amz-copy-source: b/k`).
   delete headers["x-amz-copy-source"];
   delete headers["x-amz-rename-source"];
-  if (call.operation.kind === "copy" && typeof physical["CopySource"] === "string") headers["x-amz-copy-source"] = physical["CopySource"];
-  if (call.operation.name === "RenameObject" && typeof physical["RenameSource"] === "string") headers["x-amz-rename-source"] = physical["RenameSource"];
+  if (call.operation.kind === "copy" && typeof physical["CopySource"] === "string")
+    headers["x-amz-copy-source"] = physical["CopySource"];
+  if (call.operation.name === "RenameObject" && typeof physical["RenameSource"] === "string")
+    headers["x-amz-rename-source"] = physical["RenameSource"];
   let payloadHash = auth.payload.kind === "signed" ? auth.payload.sha256 : "UNSIGNED-PAYLOAD";
   const length = auth.decodedLength;
   // A zero length on a method without a body is dropped by the HTTP client, so it must not be
   // signed either (botocore sends `Content-Length: 0` on DELETE).
-  if (length !== undefined && (length > 0 || BODY_METHODS.has(req.method ?? ""))) headers["content-length"] = String(length);
+  if (length !== undefined && (length > 0 || BODY_METHODS.has(req.method ?? "")))
+    headers["content-length"] = String(length);
 
   if (call.operation.name === "DeleteObjects") {
-    const text = xml.deleteRequestXml(physical["Delete"] as { Quiet?: boolean; Objects: Array<{ Key: string; VersionId?: string }> });
+    const text = xml.deleteRequestXml(
+      physical["Delete"] as { Quiet?: boolean; Objects: Array<{ Key: string; VersionId?: string }> },
+    );
     body = Readable.from([Buffer.from(text)]);
     headers["content-length"] = String(Buffer.byteLength(text));
     // The body changed: its digests must be the new body's.
@@ -157,7 +170,8 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
   // The plan may add what the caller left out: above all the route's prefix on a listing sent
   // without one, which must never list the whole backend bucket.
   for (const [name, field] of Object.entries(PHYSICAL_QUERY)) {
-    if (typeof physical[field] === "string" && !backendQuery.some(([n]) => n === name)) backendQuery.push([name, physical[field]]);
+    if (typeof physical[field] === "string" && !backendQuery.some(([n]) => n === name))
+      backendQuery.push([name, physical[field]]);
   }
   return {
     method: req.method ?? "GET",
@@ -176,7 +190,11 @@ export function backendRequest(call: ProxyCall, plan: CommandPlan, body: Readabl
  * @throws the request body's own failure (signature, checksum, client gone) when it explains
  *   the failed exchange; else the sender's {@link S3Error} (backend unreachable or too slow).
  */
-export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request: BackendRequest): Promise<BackendResponse> {
+export async function sendToBackend(
+  call: ProxyCall,
+  plan: CommandPlan,
+  request: BackendRequest,
+): Promise<BackendResponse> {
   const client = call.state.router.backend(plan.client);
   const body = request.body;
   let bodyError: unknown;
@@ -188,7 +206,12 @@ export async function sendToBackend(call: ProxyCall, plan: CommandPlan, request:
     // signature never reaches the backend at all.
     const length = Number(request.headers["content-length"]);
     const whole = body && !Buffer.isBuffer(body) && length <= WHOLE_BODY_BYTES ? await readWhole(body) : body;
-    response = await call.services.sender.send(client, plan.client, { ...request, body: whole, identity: identityOf(call, plan.client) }, call.signal);
+    response = await call.services.sender.send(
+      client,
+      plan.client,
+      { ...request, body: whole, identity: identityOf(call, plan.client) },
+      call.signal,
+    );
   } catch (error) {
     // A body that failed verification explains the failure; a body torn down because the
     // backend connection failed does not.
@@ -225,7 +248,8 @@ function readWhole(body: Readable): Promise<Buffer> {
 }
 
 /** What a backend continuation token is bound to: the listing's route and backend bucket. */
-const tokenScope = (scope: NameScope): string => (scope.kind === "account" ? "" : `${scope.route.name}\0${scope.physicalBucket}`);
+const tokenScope = (scope: NameScope): string =>
+  scope.kind === "account" ? "" : `${scope.route.name}\0${scope.physicalBucket}`;
 
 /** The continuation token the caller sent (the answer echoes it), as it sent it. */
 const callerToken = (call: ProxyCall): string => call.query.find(([name]) => name === "continuation-token")?.[1] ?? "";
@@ -247,7 +271,12 @@ function identityOf(call: ProxyCall, client: string): BackendIdentity {
  * @param preread - the response's body when it was read already (to decide something before
  *   answering); it is then sent as is, or rewritten like a body read here.
  */
-export async function answer(call: ProxyCall, scope: NameScope, response: BackendResponse, preread?: string): Promise<void> {
+export async function answer(
+  call: ProxyCall,
+  scope: NameScope,
+  response: BackendResponse,
+  preread?: string,
+): Promise<void> {
   const { req, res, exchange } = call;
   const status = response.statusCode;
   // A preflight is forwarded without credentials for any bucket: its refusal must not tell a
@@ -260,11 +289,15 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
   // On a route holding part of a backend bucket, the bucket's totals and quotas are the other
   // parts' business (RGW's HeadBucket answer carries them); a route owning its bucket shows them.
   const partial =
-    scope.kind !== "account" && scope.route.mappedPrefix !== "" && (scope.kind !== "bucket" || bucketSharers(call.state.router.routeTable, scope.route, scope.bucket).length > 0);
+    scope.kind !== "account" &&
+    scope.route.mappedPrefix !== "" &&
+    (scope.kind !== "bucket" || bucketSharers(call.state.router.routeTable, scope.route, scope.bucket).length > 0);
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && !DROP_RESPONSE.has(name) && !(partial && BUCKET_TOTALS.test(name))) res.setHeader(name, value);
+    if (value !== undefined && !DROP_RESPONSE.has(name) && !(partial && BUCKET_TOTALS.test(name)))
+      res.setHeader(name, value);
   }
-  if (call.operation.name === "CreateBucket" && status < 300 && scope.kind === "bucket") res.setHeader("location", `/${scope.bucket}`);
+  if (call.operation.name === "CreateBucket" && status < 300 && scope.kind === "bucket")
+    res.setHeader("location", `/${scope.bucket}`);
   // The backend answered before taking the whole body (an early error): let the client finish
   // sending and read the answer, then close — a client blocked on sending would wait out its timeout.
   if (!req.complete) drainRequest(req, res);
@@ -278,12 +311,19 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
       : rewrite === "error"
         ? errorBody(call, scope, status, text)
         : rewrite === "listing"
-          ? xml.rewriteListingXml(text, scope, (token, element) => (element === "ContinuationToken" ? callerToken(call) : call.state.tokens.seal(token, tokenScope(scope))))
+          ? xml.rewriteListingXml(text, scope, (token, element) =>
+              element === "ContinuationToken" ? callerToken(call) : call.state.tokens.seal(token, tokenScope(scope)),
+            )
           : rewrite === "delete-result"
-            ? xml.rewriteDeleteResultXml(text, scope, (code, message) => publicMessage(code, message, hiddenNames(scope, call.state.internalNames)))
+            ? xml.rewriteDeleteResultXml(text, scope, (code, message) =>
+                publicMessage(code, message, hiddenNames(scope, call.state.internalNames)),
+              )
             : resultXml(call, scope, text);
     const bytes = Buffer.from(out);
-    res.writeHead(status, { "content-length": String(bytes.length), ...(rewrite === "error" && { "content-type": "application/xml" }) });
+    res.writeHead(status, {
+      "content-length": String(bytes.length),
+      ...(rewrite === "error" && { "content-type": "application/xml" }),
+    });
     exchange.bytesOut += bytes.length;
     res.end(bytes);
     return;
@@ -323,14 +363,32 @@ export async function answer(call: ProxyCall, scope: NameScope, response: Backen
  */
 function errorBody(call: ProxyCall, scope: NameScope, status: number, text: string): string {
   logBackendError(call, status, text);
-  return publicErrorXml(text, status, scope, hiddenNames(scope, call.state.internalNames), call.resource, call.exchange.id);
+  return publicErrorXml(
+    text,
+    status,
+    scope,
+    hiddenNames(scope, call.state.internalNames),
+    call.resource,
+    call.exchange.id,
+  );
 }
 
 function logBackendError(call: ProxyCall, status: number, text: string): void {
   const { log } = call.services;
   // A backend refusing the gateway's own identity is a configuration problem worth a warning.
-  const level = status === 403 && /<Code>(SignatureDoesNotMatch|InvalidAccessKeyId)<\/Code>/.test(text) ? "warn" : "debug";
-  if (log.isLevelEnabled(level)) log[level]({ reqId: call.exchange.id, route: call.exchange.route, backend: call.exchange.backend, status, body: text.slice(0, 4096) }, "backend error");
+  const level =
+    status === 403 && /<Code>(SignatureDoesNotMatch|InvalidAccessKeyId)<\/Code>/.test(text) ? "warn" : "debug";
+  if (log.isLevelEnabled(level))
+    log[level](
+      {
+        reqId: call.exchange.id,
+        route: call.exchange.route,
+        backend: call.exchange.backend,
+        status,
+        body: text.slice(0, 4096),
+      },
+      "backend error",
+    );
 }
 
 /** Longest request body read and dropped after an early answer before the connection is cut. */
@@ -381,14 +439,18 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** A multipart result (CompleteMultipartUpload…) of a backend, in the caller's names. */
 export function resultXml(call: ProxyCall, scope: NameScope, text: string): string {
-  return xml.rewriteObjectResultXml(text, scope, publicBase(call.state, call.req), (error) => errorBody(call, scope, 200, error));
+  return xml.rewriteObjectResultXml(text, scope, publicBase(call.state, call.req), (error) =>
+    errorBody(call, scope, 200, error),
+  );
 }
 
 /** The gateway's own URL as the client reached it, for `Location`. */
 function publicBase(state: GatewayState, req: IncomingMessage): string {
   // The scheme the client used: a Location of https://… must not send it back over plain HTTP.
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  return state.settings.publicUrl ?? `${scheme}://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`;
+  return (
+    state.settings.publicUrl ?? `${scheme}://${req.headers.host ?? `${state.settings.host}:${state.settings.port}`}`
+  );
 }
 
 /**

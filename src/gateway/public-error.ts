@@ -87,7 +87,12 @@ const shows = (text: string, hidden: Hidden): boolean => hidden.needles.some((n)
 
 /** A message fit for a caller: the backend's own when it names nothing hidden, else S3's for the code. */
 export function publicMessage(code: string, message: string | undefined, hidden: Hidden): string {
-  if (message !== undefined && message.trim() !== "" && !shows(message, hidden) && !/\b(?:\d{1,3}\.){3}\d{1,3}\b|:\/\//.test(message)) {
+  if (
+    message !== undefined &&
+    message.trim() !== "" &&
+    !shows(message, hidden) &&
+    !/\b(?:\d{1,3}\.){3}\d{1,3}\b|:\/\//.test(message)
+  ) {
     return message;
   }
   return standardMessage(code);
@@ -100,10 +105,22 @@ export function publicMessage(code: string, message: string | undefined, hidden:
  * @param text - the backend's body (may be empty or not XML).
  * @param status - the backend's HTTP status.
  */
-export function publicErrorXml(text: string, status: number, scope: NameScope, hidden: Hidden, resource: string, requestId: string): string {
+export function publicErrorXml(
+  text: string,
+  status: number,
+  scope: NameScope,
+  hidden: Hidden,
+  resource: string,
+  requestId: string,
+): string {
   const root = readError(text);
   const code = root ? leafText(root, "Code") : undefined;
-  const error = new S3Error(code || (CODE_OF_STATUS[status] ?? (status >= 500 ? "InternalError" : "InvalidRequest")), "", {}, { status });
+  const error = new S3Error(
+    code || (CODE_OF_STATUS[status] ?? (status >= 500 ? "InternalError" : "InvalidRequest")),
+    "",
+    {},
+    { status },
+  );
   const detail: Record<string, string> = {};
   if (root) {
     for (const element of root.children) {
@@ -118,7 +135,8 @@ export function publicErrorXml(text: string, status: number, scope: NameScope, h
     }
     restoreError(scope, names);
     for (const [name, value] of Object.entries(names)) {
-      if (typeof value === "string" && value !== "" && !shows(value, hidden) && callerName(scope, name, value)) detail[name] = value;
+      if (typeof value === "string" && value !== "" && !shows(value, hidden) && callerName(scope, name, value))
+        detail[name] = value;
     }
   }
   const message = publicMessage(error.code, root ? leafText(root, "Message") : undefined, hidden);
@@ -149,4 +167,3 @@ function leafText(root: XmlElement, name: string): string | undefined {
   const element = childrenNamed(root, name)[0];
   return element && element.children.length === 0 ? element.text.trim() : undefined;
 }
-

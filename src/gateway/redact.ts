@@ -5,7 +5,13 @@
  */
 
 /** Query parameters whose values authenticate a request (SigV4 and SigV2 presigning). */
-const SECRET_PARAMS = new Set(["x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "awsaccesskeyid"]);
+const SECRET_PARAMS = new Set([
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "signature",
+  "awsaccesskeyid",
+]);
 
 /**
  * `url` with the values of its authenticating query parameters replaced by `REDACTED`.

@@ -22,7 +22,16 @@ import type { GatewayMetrics, Logger } from "./observability.js";
 import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
-import { classifyOperation, parseTarget, queryGet, queryHas, readDeleteRequest, splitRequestUrl, type Query, type S3Operation } from "./protocol/index.js";
+import {
+  classifyOperation,
+  parseTarget,
+  queryGet,
+  queryHas,
+  readDeleteRequest,
+  splitRequestUrl,
+  type Query,
+  type S3Operation,
+} from "./protocol/index.js";
 import * as xml from "./protocol/index.js";
 import { publicMessage, routeTableHiddenNames } from "./public-error.js";
 import { redactUrl } from "./redact.js";
@@ -60,8 +69,20 @@ let requestCounter = 0;
 const nextRequestId = () => `${ID_PREFIX}${(++requestCounter).toString(16).toUpperCase().padStart(8, "0")}`;
 
 /** Handles one request; never throws (errors become S3 error responses). */
-export async function handleS3Request(services: HandlerServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const exchange: Exchange = { id: nextRequestId(), started: performance.now(), operation: "Unknown", route: "-", backend: "-", bytesIn: 0, bytesOut: 0 };
+export async function handleS3Request(
+  services: HandlerServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const exchange: Exchange = {
+    id: nextRequestId(),
+    started: performance.now(),
+    operation: "Unknown",
+    route: "-",
+    backend: "-",
+    bytesIn: 0,
+    bytesOut: 0,
+  };
   res.setHeader("x-amz-request-id", exchange.id);
   res.setHeader("server", "s3-router");
   const abort = new AbortController();
@@ -77,7 +98,8 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
   let resource = rawPath;
   try {
     const target = parseTarget(rawPath, rawQuery, req.headers.host, state.settings.domain);
-    resource = target.bucket === undefined ? "/" : `/${target.bucket}${target.key !== undefined ? `/${target.key}` : ""}`;
+    resource =
+      target.bucket === undefined ? "/" : `/${target.bucket}${target.key !== undefined ? `/${target.key}` : ""}`;
     const headers = withHoistedHeaders(req.headers, target.query);
     const operation = classifyOperation(req.method ?? "GET", target.bucket, target.key, target.query, headers);
     exchange.operation = operation.name;
@@ -86,7 +108,18 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     if (operation.name === "PostObject") {
       // A form upload authenticates in its body (a signed policy), which handlePostObject checks.
       const takeSlot = (caller: string | undefined) => void (release = services.slots.take(caller ?? ANONYMOUS));
-      await handlePostObject({ services, state, operation, req, res, bucket: target.bucket!, exchange, resource, signal: abort.signal, takeSlot });
+      await handlePostObject({
+        services,
+        state,
+        operation,
+        req,
+        res,
+        bucket: target.bucket!,
+        exchange,
+        resource,
+        signal: abort.signal,
+        takeSlot,
+      });
       return;
     }
     // A CORS preflight carries no credentials (a browser sends none, and a presigned URL's query
@@ -95,19 +128,28 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     const preflight = operation.spec.method === "OPTIONS";
     const auth: AuthContext = preflight
       ? { user: undefined, scheme: "anonymous", payload: { kind: "unsigned" }, decodedLength: undefined }
-      : authenticate({ method: req.method ?? "GET", rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, state.users, {
-          maxSkewSeconds: state.settings.maxSkewSeconds,
-          ...(state.settings.region !== undefined && { region: state.settings.region }),
-        });
+      : authenticate(
+          { method: req.method ?? "GET", rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders },
+          state.users,
+          {
+            maxSkewSeconds: state.settings.maxSkewSeconds,
+            ...(state.settings.region !== undefined && { region: state.settings.region }),
+          },
+        );
     // Preflights count apart: anonymous callers holding their share must not fail every browser's preflight.
     release = services.slots.take(preflight ? PREFLIGHTS : (auth.user?.accessKeyId ?? ANONYMOUS));
     if (!preflight) state.users.authorize(auth.user, { bucket: target.bucket, write: operation.write });
     else if (req.headers.origin === undefined || req.headers["access-control-request-method"] === undefined) {
       // Not a preflight S3 can answer: refused as S3 (and RGW) refuse it, before any store is asked.
-      throw new S3Error("InvalidArgument", "Insufficient information. Origin request header needed.", { ArgumentName: "Origin" });
+      throw new S3Error("InvalidArgument", "Insufficient information. Origin request header needed.", {
+        ArgumentName: "Origin",
+      });
     } else if (target.bucket === undefined || !state.users.reachable(target.bucket)) {
       // Preflights carry no identity: they may ask about buckets someone may use, not probe the others.
-      throw new S3Error("AccessDenied", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.");
+      throw new S3Error(
+        "AccessDenied",
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      );
     }
 
     const input = sdkInput(target.bucket, target.key, operation.args, headers);
@@ -145,24 +187,44 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     }
 
     const plan = planCommand(state.router.routeTable, `${operation.name}Command`, input);
-    if (isSpanning(plan) || (operation.kind === "copy" && copyMigrates(state.router.routeTable, operation.name, input))) {
+    if (
+      isSpanning(plan) ||
+      (operation.kind === "copy" && copyMigrates(state.router.routeTable, operation.name, input))
+    ) {
       // A copy from or to a migrating route is the library's too: its source may be on the
       // fallback, and its result goes to the mirror.
       exchange.route = "*";
       exchange.backend = "*";
       // RGW refuses an unordered listing with a delimiter; a merged one answers as it would.
-      if (isSpanning(plan) && plan.spanning === "list" && queryGet(operation.args, "allow-unordered") === "true" && queryHas(operation.args, "delimiter")) {
-        throw new S3Error("InvalidArgument", "allow-unordered cannot be used with a delimiter", { ArgumentName: "allow-unordered" });
+      if (
+        isSpanning(plan) &&
+        plan.spanning === "list" &&
+        queryGet(operation.args, "allow-unordered") === "true" &&
+        queryHas(operation.args, "delimiter")
+      ) {
+        throw new S3Error("InvalidArgument", "allow-unordered cannot be used with a delimiter", {
+          ArgumentName: "allow-unordered",
+        });
       }
       // The library acts with the clients' identities: an anonymous caller is never lent one.
       if (auth.user === undefined) {
-        throw new S3Error("AccessDenied", "Access Denied: anonymous requests cannot span several stores (listings, copies or batch deletes across routes)");
+        throw new S3Error(
+          "AccessDenied",
+          "Access Denied: anonymous requests cannot span several stores (listings, copies or batch deletes across routes)",
+        );
       }
       // Nor is a user the backends know by its own credentials: the library would read, list and
       // delete with the gateway's identity what the backend refuses that user. (ListBuckets only
       // names buckets, filtered by the user's scope.)
-      if (auth.user.backendCredentials !== undefined && Object.keys(auth.user.backendCredentials).length > 0 && !(isSpanning(plan) && plan.spanning === "list-buckets")) {
-        throw new S3Error("AccessDenied", "Access Denied: requests of a user with its own backend credentials cannot span several stores (listings, copies or batch deletes across routes)");
+      if (
+        auth.user.backendCredentials !== undefined &&
+        Object.keys(auth.user.backendCredentials).length > 0 &&
+        !(isSpanning(plan) && plan.spanning === "list-buckets")
+      ) {
+        throw new S3Error(
+          "AccessDenied",
+          "Access Denied: requests of a user with its own backend credentials cannot span several stores (listings, copies or batch deletes across routes)",
+        );
       }
       const releaseSpanning = services.spanningSlots.take(auth.user.accessKeyId);
       try {
@@ -177,7 +239,19 @@ export async function handleS3Request(services: HandlerServices, req: IncomingMe
     checkNotRenamedInto(state, plan.route, plan.input["Bucket"]);
     exchange.route = plan.route.name;
     exchange.backend = plan.client;
-    const call: ProxyCall = { services, state, operation, req, headers, res, auth, query: operation.args, signal: abort.signal, exchange, resource };
+    const call: ProxyCall = {
+      services,
+      state,
+      operation,
+      req,
+      headers,
+      res,
+      auth,
+      query: operation.args,
+      signal: abort.signal,
+      exchange,
+      resource,
+    };
     if (isMigrating(plan.route)) await proxyMigrating(call, plan, input, body);
     else await proxy(call, plan, body);
   } catch (error) {
@@ -194,12 +268,20 @@ const PREFLIGHTS = "\u0000preflights";
 
 /** Refuses what the registry marks as refused, and service-level operations other than ListBuckets. */
 function admit(operation: S3Operation): void {
-  if (operation.spec.refused !== undefined) throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway: ${operation.spec.refused}.`);
+  if (operation.spec.refused !== undefined)
+    throw new S3Error(
+      "NotImplemented",
+      `${operation.name} is not supported by the gateway: ${operation.spec.refused}.`,
+    );
   if (operation.spec.names === "foreign-bucket") {
     // The backend would write to the bucket the document names, with the gateway's identity.
-    throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway: its document names another bucket for the store to write to, which the gateway cannot scope.`);
+    throw new S3Error(
+      "NotImplemented",
+      `${operation.name} is not supported by the gateway: its document names another bucket for the store to write to, which the gateway cannot scope.`,
+    );
   }
-  if (operation.kind === "account") throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway`);
+  if (operation.kind === "account")
+    throw new S3Error("NotImplemented", `${operation.name} is not supported by the gateway`);
 }
 
 /**
@@ -243,7 +325,10 @@ const BACKEND_NAMESPACES: ReadonlySet<string> = new Set(["admin", "minio", "swif
 
 function checkBackendBucket(physical: unknown): void {
   if (typeof physical === "string" && BACKEND_NAMESPACES.has(physical.toLowerCase())) {
-    throw new S3Error("AccessDenied", "Access Denied: this bucket name is reserved by S3 servers for their administration APIs.");
+    throw new S3Error(
+      "AccessDenied",
+      "Access Denied: this bucket name is reserved by S3 servers for their administration APIs.",
+    );
   }
 }
 
@@ -281,7 +366,11 @@ function withHoistedHeaders(headers: IncomingHttpHeaders, query: Query): Incomin
     if (!name.startsWith("x-amz-") || PRESIGN_FIELDS.has(name)) continue;
     const present = headers[name];
     if (present !== undefined && present !== value) {
-      throw new S3Error("InvalidArgument", `${name} is given both as a header and as a query parameter, with different values.`, { ArgumentName: name });
+      throw new S3Error(
+        "InvalidArgument",
+        `${name} is given both as a header and as a query parameter, with different values.`,
+        { ArgumentName: name },
+      );
     }
     merged ??= { ...headers };
     merged[name] = value;
@@ -300,7 +389,10 @@ async function answerSpanning(
 ): Promise<number> {
   const Command = (sdk as unknown as Record<string, new (input: object) => never>)[`${operation.name}Command`];
   if (!Command) throw new S3Error("NotImplemented", `${operation.name} is not supported across backends`);
-  const output = (await state.router.send(new Command(input) as never, { abortSignal: signal })) as unknown as Record<string, unknown>;
+  const output = (await state.router.send(new Command(input), { abortSignal: signal })) as unknown as Record<
+    string,
+    unknown
+  >;
   const headers: Record<string, string> = { "content-type": "application/xml" };
   let body: string;
   switch (operation.name) {
@@ -329,7 +421,11 @@ async function answerSpanning(
       const hidden = routeTableHiddenNames(state.router.routeTable.routes, state.internalNames);
       const errors = (output["Errors"] as Array<Record<string, unknown>> | undefined)?.map((e) => ({
         ...e,
-        Message: publicMessage(String(e["Code"] ?? ""), typeof e["Message"] === "string" ? e["Message"] : undefined, hidden),
+        Message: publicMessage(
+          String(e["Code"] ?? ""),
+          typeof e["Message"] === "string" ? e["Message"] : undefined,
+          hidden,
+        ),
       }));
       body = xml.deleteResultXml({ ...output, ...(errors && { Errors: errors }) });
       break;
@@ -337,11 +433,13 @@ async function answerSpanning(
     case "CopyObject":
       body = xml.copyObjectResultXml(output);
       if (typeof output["VersionId"] === "string") headers["x-amz-version-id"] = output["VersionId"];
-      if (typeof output["CopySourceVersionId"] === "string") headers["x-amz-copy-source-version-id"] = output["CopySourceVersionId"];
+      if (typeof output["CopySourceVersionId"] === "string")
+        headers["x-amz-copy-source-version-id"] = output["CopySourceVersionId"];
       break;
     case "UploadPartCopy":
       body = xml.copyPartResultXml(output);
-      if (typeof output["CopySourceVersionId"] === "string") headers["x-amz-copy-source-version-id"] = output["CopySourceVersionId"];
+      if (typeof output["CopySourceVersionId"] === "string")
+        headers["x-amz-copy-source-version-id"] = output["CopySourceVersionId"];
       break;
     default:
       throw new S3Error("NotImplemented", `${operation.name} is not supported across backends`);
@@ -353,10 +451,17 @@ async function answerSpanning(
 }
 
 /** Answers with an S3 error: the gateway's own, a routing error, or a backend error from the SDK. */
-function sendError(services: HandlerServices, res: ServerResponse, error: unknown, resource: string, exchange: Exchange): void {
+function sendError(
+  services: HandlerServices,
+  res: ServerResponse,
+  error: unknown,
+  resource: string,
+  exchange: Exchange,
+): void {
   const s3 = toS3Error(error);
   // A mirror divergence was logged already, with every store's state (see migration-events).
-  if (s3.status >= 500 && !isMirrorWriteError(error)) services.log.error({ reqId: exchange.id, err: error }, "request failed");
+  if (s3.status >= 500 && !isMirrorWriteError(error))
+    services.log.error({ reqId: exchange.id, err: error }, "request failed");
   if (res.headersSent) {
     res.destroy(s3);
     return;
@@ -365,7 +470,6 @@ function sendError(services: HandlerServices, res: ServerResponse, error: unknow
   res.writeHead(s3.status, { "content-type": "application/xml", "content-length": String(body.length) });
   res.end(body);
 }
-
 
 function record(services: HandlerServices, exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
   const seconds = (performance.now() - exchange.started) / 1000;

@@ -81,7 +81,12 @@ export class S3Error extends Error {
   /** Extra elements of the error body (e.g. `BucketName`, `Key`). */
   readonly detail: Readonly<Record<string, string>>;
 
-  constructor(code: string, message: string, detail: Record<string, string> = {}, options?: { cause?: unknown; status?: number }) {
+  constructor(
+    code: string,
+    message: string,
+    detail: Record<string, string> = {},
+    options?: { cause?: unknown; status?: number },
+  ) {
     super(message, { cause: options?.cause });
     this.code = code;
     this.status = options?.status ?? STATUS[code] ?? 400;
@@ -102,11 +107,24 @@ export class S3Error extends Error {
 
 /** True for an {@link S3Error} (also across module copies). */
 export const isS3Error = (error: unknown): error is S3Error =>
-  error instanceof S3Error || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "S3Error");
+  error instanceof S3Error ||
+  (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "S3Error");
 
 /** Escapes text for an XML element or attribute. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "'" ? "&apos;" : "&#13;"));
+  return text.replace(/[&<>"'\r]/g, (c) =>
+    c === "&"
+      ? "&amp;"
+      : c === "<"
+        ? "&lt;"
+        : c === ">"
+          ? "&gt;"
+          : c === '"'
+            ? "&quot;"
+            : c === "'"
+              ? "&apos;"
+              : "&#13;",
+  );
 }
 
 /** Decodes the XML entities S3 writes (named and numeric). */
@@ -139,12 +157,18 @@ export function toS3Error(error: unknown): S3Error {
     return new S3Error("MirrorWriteFailed", message, { BucketName: error.bucket, Key: error.key }, { cause: error });
   }
   if (isRouterError(error)) {
-    const code = error.name === "InvalidTokenError" ? "InvalidArgument" : error.name === "CrossBackendError" ? "NotImplemented" : "InvalidRequest";
+    const code =
+      error.name === "InvalidTokenError"
+        ? "InvalidArgument"
+        : error.name === "CrossBackendError"
+          ? "NotImplemented"
+          : "InvalidRequest";
     return new S3Error(code, error.message, {}, { cause: error });
   }
   // An error an SDK backend call raised during a spanning operation: keep its code and status,
   // not its text, which is the backend's and may name what the caller must not see.
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (e?.$metadata?.httpStatusCode && e.name) return new S3Error(e.name, standardMessage(e.name), {}, { cause: error, status: e.$metadata.httpStatusCode });
+  if (e?.$metadata?.httpStatusCode && e.name)
+    return new S3Error(e.name, standardMessage(e.name), {}, { cause: error, status: e.$metadata.httpStatusCode });
   return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
 }

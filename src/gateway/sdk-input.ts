@@ -24,7 +24,12 @@ const QUERY_FIELDS: Readonly<Record<string, string>> = {
   "max-buckets": "MaxBuckets",
   "bucket-region": "BucketRegion",
 };
-const NUMERIC_QUERY: Readonly<Record<string, string>> = { "max-keys": "MaxKeys", "max-uploads": "MaxUploads", partNumber: "PartNumber", "max-buckets": "MaxBuckets" };
+const NUMERIC_QUERY: Readonly<Record<string, string>> = {
+  "max-keys": "MaxKeys",
+  "max-uploads": "MaxUploads",
+  partNumber: "PartNumber",
+  "max-buckets": "MaxBuckets",
+};
 
 /** Headers → SDK input fields of the operations the gateway may run through the library (copies). */
 const HEADER_FIELDS: Readonly<Record<string, string>> = {
@@ -71,11 +76,21 @@ const HEADER_FIELDS: Readonly<Record<string, string>> = {
   "if-match": "IfMatch",
   "if-none-match": "IfNoneMatch",
 };
-const DATE_FIELDS = new Set(["CopySourceIfModifiedSince", "CopySourceIfUnmodifiedSince", "Expires", "ObjectLockRetainUntilDate"]);
+const DATE_FIELDS = new Set([
+  "CopySourceIfModifiedSince",
+  "CopySourceIfUnmodifiedSince",
+  "Expires",
+  "ObjectLockRetainUntilDate",
+]);
 const BOOLEAN_FIELDS = new Set(["BucketKeyEnabled"]);
 
 /** The SDK input of a request: bucket, key, listing parameters, copy headers, metadata. */
-export function sdkInput(bucket: string | undefined, key: string | undefined, query: Query, headers: IncomingHttpHeaders): Record<string, unknown> {
+export function sdkInput(
+  bucket: string | undefined,
+  key: string | undefined,
+  query: Query,
+  headers: IncomingHttpHeaders,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   if (bucket !== undefined) input["Bucket"] = bucket;
   if (key !== undefined) input["Key"] = key;
@@ -83,10 +98,13 @@ export function sdkInput(bucket: string | undefined, key: string | undefined, qu
     const numeric = NUMERIC_QUERY[name];
     if (numeric) {
       // S3 refuses what is not a whole number; an empty or cut listing would look complete.
-      if (!/^\d{1,10}$/.test(value)) throw new S3Error("InvalidArgument", `${name} must be a non-negative whole number, got "${value}"`, { ArgumentName: name, ArgumentValue: value });
+      if (!/^\d{1,10}$/.test(value))
+        throw new S3Error("InvalidArgument", `${name} must be a non-negative whole number, got "${value}"`, {
+          ArgumentName: name,
+          ArgumentValue: value,
+        });
       input[numeric] = Number(value);
-    }
-    else if (QUERY_FIELDS[name]) input[QUERY_FIELDS[name]] = value;
+    } else if (QUERY_FIELDS[name]) input[QUERY_FIELDS[name]] = value;
     else if (name === "fetch-owner") input["FetchOwner"] = value === "true";
   }
   const metadata: Record<string, string> = {};
@@ -95,7 +113,12 @@ export function sdkInput(bucket: string | undefined, key: string | undefined, qu
     if (value === undefined) continue;
     if (name.startsWith("x-amz-meta-")) metadata[name.slice("x-amz-meta-".length)] = value;
     const field = HEADER_FIELDS[name];
-    if (field) input[field] = DATE_FIELDS.has(field) ? new Date(value) : BOOLEAN_FIELDS.has(field) ? value.toLowerCase() === "true" : value;
+    if (field)
+      input[field] = DATE_FIELDS.has(field)
+        ? new Date(value)
+        : BOOLEAN_FIELDS.has(field)
+          ? value.toLowerCase() === "true"
+          : value;
   }
   if (Object.keys(metadata).length > 0) input["Metadata"] = metadata;
   return input;

@@ -19,7 +19,10 @@ export class UserSlots {
   take(caller: string): () => void {
     const count = this.#inFlight.get(caller) ?? 0;
     if (count >= this.limit()) {
-      throw new S3Error("SlowDown", "Please reduce your request rate: too many requests of this access key are in progress.");
+      throw new S3Error(
+        "SlowDown",
+        "Please reduce your request rate: too many requests of this access key are in progress.",
+      );
     }
     this.#inFlight.set(caller, count + 1);
     let given = false;

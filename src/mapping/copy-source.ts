@@ -18,7 +18,10 @@ export interface CopySource {
  */
 export function parseCopySource(value: string, operation: string): CopySource {
   const fail = (why: string): never => {
-    throw new NoRouteError(operation, `CopySource "${value}" ${why}; expected "bucket/key" (URL-encoded), optionally "?versionId=…"`);
+    throw new NoRouteError(
+      operation,
+      `CopySource "${value}" ${why}; expected "bucket/key" (URL-encoded), optionally "?versionId=…"`,
+    );
   };
   const q = value.indexOf("?");
   const path = (q < 0 ? value : value.slice(0, q)).replace(/^\//, "");
@@ -31,7 +34,11 @@ export function parseCopySource(value: string, operation: string): CopySource {
     versionId = params.get("versionId") ?? undefined;
   }
   try {
-    return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)), versionId };
+    return {
+      bucket: decodeURIComponent(path.slice(0, slash)),
+      key: decodeURIComponent(path.slice(slash + 1)),
+      versionId,
+    };
   } catch {
     return fail("is not valid URL encoding (a % must start an escape)");
   }

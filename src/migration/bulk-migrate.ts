@@ -156,7 +156,8 @@ const LISTING_WINDOW = 10_000;
 export async function migrate(router: MigrateRouter, options: MigrateOptions): Promise<MigrateReport> {
   const { bucket, prefix = "", dryRun = false, signal } = options;
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RouterError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RouterError(`concurrency must be a positive integer, got ${concurrency}`);
   const reached = router.routeTable.routesForPrefix(bucket, prefix);
   const routes = reached.filter((route) => route.fallback !== undefined);
   if (routes.length === 0) {
@@ -202,7 +203,12 @@ export async function migrate(router: MigrateRouter, options: MigrateOptions): P
     signal?.removeEventListener("abort", onAbort);
   }
   const interrupted = signal?.aborted === true;
-  const report = run.report(bucket, prefix, routes.map((r) => describeRoute(r, bucket, prefix)), interrupted);
+  const report = run.report(
+    bucket,
+    prefix,
+    routes.map((r) => describeRoute(r, bucket, prefix)),
+    interrupted,
+  );
   options.onProgress?.(run.progress(true, interrupted));
   return report;
 }
@@ -227,13 +233,29 @@ interface Listed {
  * Lists `route`'s fallback under the prefix and sorts each object: settled at once when the
  * primary's listing holds it (or in a dry run), queued for a copy otherwise.
  */
-async function listRoute(router: MigrateRouter, route: Route, bucket: string, prefix: string, run: Run, queue: WorkQueue<Work>, signal: AbortSignal | undefined): Promise<void> {
+async function listRoute(
+  router: MigrateRouter,
+  route: Route,
+  bucket: string,
+  prefix: string,
+  run: Run,
+  queue: WorkQueue<Work>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const fallback = route.fallback!;
   const under = narrowPrefix(route, prefix);
-  const primary = new SortedCursor(listLogical(router.backend(route.client), route, toPhysicalBucket(route, bucket), under, signal));
+  const primary = new SortedCursor(
+    listLogical(router.backend(route.client), route, toPhysicalBucket(route, bucket), under, signal),
+  );
   let listedAny = false;
   try {
-    for await (const object of listLogical(router.backend(fallback.client), fallback, toPhysicalBucket(fallback, bucket), under, signal)) {
+    for await (const object of listLogical(
+      router.backend(fallback.client),
+      fallback,
+      toPhysicalBucket(fallback, bucket),
+      under,
+      signal,
+    )) {
       listedAny = true;
       // The fallback holds keys of the other profiles that share it: those are theirs to migrate.
       if (router.routeTable.resolveObject(bucket, object.key) !== route) {
@@ -249,7 +271,15 @@ async function listRoute(router: MigrateRouter, route: Route, bucket: string, pr
     }
   } catch (error) {
     if (signal?.aborted) return;
-    run.fail({ route: route.name, key: under, stage: "list", error: `listing the fallback (client "${fallback.client}"): ${errorLine(error)}` }, 0);
+    run.fail(
+      {
+        route: route.name,
+        key: under,
+        stage: "list",
+        error: `listing the fallback (client "${fallback.client}"): ${errorLine(error)}`,
+      },
+      0,
+    );
   }
   if (primary.error !== undefined && listedAny) {
     run.notes.push(
@@ -268,11 +298,21 @@ function narrowPrefix(route: Route, prefix: string): string {
 }
 
 /** Every object of a route's store under the caller's `prefix`, page by page, in caller keys. */
-async function* listLogical(client: S3Client, route: Route, physicalBucket: string, prefix: string, signal: AbortSignal | undefined): AsyncGenerator<Listed> {
+async function* listLogical(
+  client: S3Client,
+  route: Route,
+  physicalBucket: string,
+  prefix: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Listed> {
   let token: string | undefined;
   do {
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: physicalBucket, Prefix: route.mappedPrefix + prefix, ...(token !== undefined && { ContinuationToken: token }) }),
+      new ListObjectsV2Command({
+        Bucket: physicalBucket,
+        Prefix: route.mappedPrefix + prefix,
+        ...(token !== undefined && { ContinuationToken: token }),
+      }),
       signal ? { abortSignal: signal } : {},
     );
     for (const entry of page.Contents ?? []) {
@@ -328,7 +368,10 @@ class SortedCursor {
  * the part size, and a copy may be cut in other parts than the original, so where one is such an
  * ETag only the sizes are compared.
  */
-function sameObject(a: { size: number; etag: string | undefined }, b: { size: number; etag: string | undefined }): boolean {
+function sameObject(
+  a: { size: number; etag: string | undefined },
+  b: { size: number; etag: string | undefined },
+): boolean {
   if (a.size !== b.size) return false;
   if (a.etag === undefined || b.etag === undefined || a.etag === b.etag) return true;
   return isMultipartEtag(a.etag) || isMultipartEtag(b.etag);
@@ -341,7 +384,11 @@ function describeRoute(route: Route, bucket: string, prefix: string): MigrateRou
   const under = narrowPrefix(route, prefix);
   return {
     profile: route.name,
-    from: { client: fallback.client, bucket: toPhysicalBucket(fallback, bucket), prefix: fallback.mappedPrefix + under },
+    from: {
+      client: fallback.client,
+      bucket: toPhysicalBucket(fallback, bucket),
+      prefix: fallback.mappedPrefix + under,
+    },
     to: { client: route.client, bucket: toPhysicalBucket(route, bucket), prefix: route.mappedPrefix + under },
   };
 }
@@ -407,7 +454,10 @@ class Run {
     // have measured a recent rate.
     const rate = finished
       ? this.#worked.objects > 0 && now > this.#start
-        ? { objectsPerSecond: (this.#worked.objects * 1000) / (now - this.#start), bytesPerSecond: (this.#worked.bytes * 1000) / (now - this.#start) }
+        ? {
+            objectsPerSecond: (this.#worked.objects * 1000) / (now - this.#start),
+            bytesPerSecond: (this.#worked.bytes * 1000) / (now - this.#start),
+          }
         : undefined
       : rateOver(this.#samples);
     const total = this.#listing ? undefined : { ...this.listed };

@@ -13,7 +13,12 @@
  *   very bytes it wrote). Between the copy's write and that check — a few round trips — a read
  *   may still see the deleted object; at rest it is gone.
  */
-import { DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { RouterError, SseKeyRequiredError } from "../errors.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
@@ -52,7 +57,11 @@ export async function copyToPrimary(
   route: Route,
   bucket: string,
   key: string,
-  options: { readonly queueSize?: number; readonly sseCustomerKey?: SseCustomerKey | undefined; readonly purpose?: string } = {},
+  options: {
+    readonly queueSize?: number;
+    readonly sseCustomerKey?: SseCustomerKey | undefined;
+    readonly purpose?: string;
+  } = {},
 ): Promise<CopyOutcome> {
   const fallback = route.fallback;
   if (!fallback) throw new RouterError(`profile "${route.name}" has no fallback to copy from`);
@@ -97,11 +106,16 @@ export async function copyToPrimary(
       const there = await head(primaryStore);
       if (there && etag !== undefined && there.ETag === etag) {
         // If-Match: where the backend honours it, a write landing since the check survives.
-        await primaryStore.client.send(new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }), sendOptions as never);
+        await primaryStore.client.send(
+          new DeleteObjectCommand({ Bucket: primaryStore.bucket, Key: primaryStore.key, IfMatch: etag }),
+          sendOptions as never,
+        );
       }
       return { outcome: "gone" as const };
     }
-    throw new RouterError(`copying "${bucket}/${key}" from the fallback of profile "${route.name}": the primary refused the copy (412) yet showed no object, ${ATTEMPTS} times`);
+    throw new RouterError(
+      `copying "${bucket}/${key}" from the fallback of profile "${route.name}": the primary refused the copy (412) yet showed no object, ${ATTEMPTS} times`,
+    );
   });
 }
 
@@ -131,7 +145,10 @@ async function headOf(
   key: string,
 ): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    return await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key, ...sse }), options as never);
+    return await target.client.send(
+      new HeadObjectCommand({ Bucket: target.bucket, Key: target.key, ...sse }),
+      options as never,
+    );
   } catch (error) {
     if (isMiss(error)) return undefined;
     if (!sse && isSseKeyMissing(error)) throw new SseKeyRequiredError(purpose, bucket, key, target.name, error);

@@ -37,7 +37,10 @@ export function rateOver(samples: readonly ProgressSample[]): Rate | undefined {
   const last = samples[samples.length - 1];
   if (!first || !last || last.at - first.at < MIN_RATE_SPAN_MS) return undefined;
   const seconds = (last.at - first.at) / 1000;
-  return { objectsPerSecond: (last.objects - first.objects) / seconds, bytesPerSecond: (last.bytes - first.bytes) / seconds };
+  return {
+    objectsPerSecond: (last.objects - first.objects) / seconds,
+    bytesPerSecond: (last.bytes - first.bytes) / seconds,
+  };
 }
 
 /**

@@ -75,7 +75,10 @@ type Options = Record<string, unknown> | undefined;
  */
 export class Migration {
   /** Counters since the router was built. */
-  readonly stats: MigrationStats = { mirrorDivergences: 0, copyOnRead: { copied: 0, present: 0, gone: 0, failed: 0, skipped: 0 } };
+  readonly stats: MigrationStats = {
+    mirrorDivergences: 0,
+    copyOnRead: { copied: 0, present: 0, gone: 0, failed: 0, skipped: 0 },
+  };
   readonly #ctx: Context;
   readonly #lock = new KeyLock();
   /** Mirror updates of one key run in turn: the last to run reads the primary's latest state. */
@@ -107,8 +110,17 @@ export class Migration {
    * @param sseCustomerKey - the object's SSE-C key, when it has one; without it such an object
    *   is refused with {@link SseKeyRequiredError}.
    */
-  copyToPrimary(route: Route, bucket: string, key: string, sendOptions?: Options, sseCustomerKey?: SseCustomerKey): Promise<CopyOutcome> {
-    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key, { sseCustomerKey, purpose: "migrate" });
+  copyToPrimary(
+    route: Route,
+    bucket: string,
+    key: string,
+    sendOptions?: Options,
+    sseCustomerKey?: SseCustomerKey,
+  ): Promise<CopyOutcome> {
+    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key, {
+      sseCustomerKey,
+      purpose: "migrate",
+    });
   }
 
   /**
@@ -138,7 +150,10 @@ export class Migration {
         this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "failed", error });
       },
     );
-    this.#copies.set(id, done.finally(() => this.#copies.delete(id)));
+    this.#copies.set(
+      id,
+      done.finally(() => this.#copies.delete(id)),
+    );
   }
 
   /**
@@ -146,10 +161,16 @@ export class Migration {
    * process, and keeps new copies waiting until it is done: a copy finishing after the delete
    * would bring the object back. Keys of routes without a fallback are not locked.
    */
-  async deleting<T>(bucket: string, keys: ReadonlyArray<readonly [route: Route, key: string]>, run: () => Promise<T>): Promise<T> {
+  async deleting<T>(
+    bucket: string,
+    keys: ReadonlyArray<readonly [route: Route, key: string]>,
+    run: () => Promise<T>,
+  ): Promise<T> {
     // Taken in one global order: two batch deletes sharing keys cannot each wait for the other.
     // (Copies hold one key at a time.)
-    const ids = [...new Set(keys.filter(([route]) => route.fallback).map(([route, key]) => lockKey(route, bucket, key)))].sort();
+    const ids = [
+      ...new Set(keys.filter(([route]) => route.fallback).map(([route, key]) => lockKey(route, bucket, key))),
+    ].sort();
     const hold = (i: number): Promise<T> => (i === ids.length ? run() : this.#lock.run(ids[i]!, () => hold(i + 1)));
     return hold(0);
   }
@@ -158,10 +179,22 @@ export class Migration {
    * Deletes a key from `route`'s fallback, before the primary (the order copy-to-primary relies
    * on). A key the fallback does not hold is deleted already.
    */
-  async deleteFromFallback(route: Route, bucket: string, key: string, versionId: string | undefined, sendOptions?: Options): Promise<void> {
+  async deleteFromFallback(
+    route: Route,
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    sendOptions?: Options,
+  ): Promise<void> {
     const fallback = route.fallback!;
     try {
-      await this.#client(fallback).send(new DeleteObjectCommand({ ...place(fallback, bucket, key), ...(versionId !== undefined && { VersionId: versionId }) }), sendOptions as never);
+      await this.#client(fallback).send(
+        new DeleteObjectCommand({
+          ...place(fallback, bucket, key),
+          ...(versionId !== undefined && { VersionId: versionId }),
+        }),
+        sendOptions as never,
+      );
     } catch (error) {
       // A version id from the primary may mean nothing to the fallback, which may say so.
       if (!isNotFound(error) && !(versionId !== undefined && isInvalidVersion(error))) throw error;
@@ -208,12 +241,21 @@ export class Migration {
    * Deletes a key from `route`'s mirror after the primary deleted it.
    * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
    */
-  async mirrorDelete(operation: string, route: Route, bucket: string, key: string, versionId: string | undefined, sendOptions?: Options): Promise<void> {
+  async mirrorDelete(
+    operation: string,
+    route: Route,
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    sendOptions?: Options,
+  ): Promise<void> {
     const mirror = route.mirror!;
     try {
       // A version id names a version of the primary: the mirror's copy has its own, so the
       // mirror deletes its current object.
-      await this.#mirrorLock.run(lockKey(route, bucket, key), () => this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never));
+      await this.#mirrorLock.run(lockKey(route, bucket, key), () =>
+        this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never),
+      );
     } catch (error) {
       if (isNotFound(error)) return;
       throw this.divergence(operation, route, bucket, key, "deleted", { VersionId: versionId }, error);
@@ -236,14 +278,31 @@ export class Migration {
     const mirror = route.mirror!;
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
     const stores: StoreState[] = [
-      { role: "primary", client: route.client, ...where(route, bucket, key), state: primaryState, etag: str(written.ETag), versionId: str(written.VersionId) },
+      {
+        role: "primary",
+        client: route.client,
+        ...where(route, bucket, key),
+        state: primaryState,
+        etag: str(written.ETag),
+        versionId: str(written.VersionId),
+      },
       { role: "mirror", client: mirror.client, ...where(mirror, bucket, key), state: "failed" },
     ];
     this.stats.mirrorDivergences++;
     const failure = new MirrorWriteError(operation, bucket, key, route.name, stores, error);
-    const event: MigrationEvent = { type: "mirror-divergence", operation, route: route.name, bucket, key, stores, error };
+    const event: MigrationEvent = {
+      type: "mirror-divergence",
+      operation,
+      route: route.name,
+      bucket,
+      key,
+      stores,
+      error,
+    };
     if (this.#listeners.size === 0) {
-      process.stderr.write(`${JSON.stringify({ level: "warn", msg: "mirror divergence", operation, route: route.name, bucket, key, stores, error: failure.message })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: "warn", msg: "mirror divergence", operation, route: route.name, bucket, key, stores, error: failure.message })}\n`,
+      );
     }
     this.#emit(event);
     return failure;
@@ -265,5 +324,11 @@ export class Migration {
 }
 
 /** A caller object's physical bucket and key on a route. */
-const place = (route: Route, bucket: string, key: string) => ({ Bucket: toPhysicalBucket(route, bucket), Key: toPhysicalKey(route, key) });
-const where = (route: Route, bucket: string, key: string) => ({ bucket: toPhysicalBucket(route, bucket), key: toPhysicalKey(route, key) });
+const place = (route: Route, bucket: string, key: string) => ({
+  Bucket: toPhysicalBucket(route, bucket),
+  Key: toPhysicalKey(route, key),
+});
+const where = (route: Route, bucket: string, key: string) => ({
+  bucket: toPhysicalBucket(route, bucket),
+  key: toPhysicalKey(route, key),
+});

@@ -59,7 +59,8 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
         // Missing from both: the primary's answer, as if there were no fallback.
         throw isMiss(fallbackError) ? error : fallbackError;
       }
-      if (operation === "GetObject" && route.copyOnRead && input["VersionId"] === undefined) migration.scheduleCopy(route, bucket, key, sseCustomerKeyOf(input));
+      if (operation === "GetObject" && route.copyOnRead && input["VersionId"] === undefined)
+        migration.scheduleCopy(route, bucket, key, sseCustomerKeyOf(input));
       return output;
     }
   }
@@ -76,7 +77,16 @@ export async function runMigrating(call: MigratingCall): Promise<unknown> {
 
   if (isMirroredWrite(operation)) {
     const output = await send(plan);
-    if (route.mirror) await migration.mirrorWrite(operation, route, bucket, key, output as { ETag?: unknown; VersionId?: unknown }, sendOptions, sseCustomerKeyOf(input));
+    if (route.mirror)
+      await migration.mirrorWrite(
+        operation,
+        route,
+        bucket,
+        key,
+        output as { ETag?: unknown; VersionId?: unknown },
+        sendOptions,
+        sseCustomerKeyOf(input),
+      );
     return output;
   }
   return send(plan);
@@ -105,22 +115,45 @@ export async function runMigratingCopy(
       return await run();
     } catch (error) {
       if (!from.fallback || !isMiss(error)) throw error;
-      return copyAcrossBackends({ ...ctx, crossBackendCopy: true }, operation, input, { spanning: "copy", source, from: from.fallback, to: destination, bucket, key });
+      return copyAcrossBackends({ ...ctx, crossBackendCopy: true }, operation, input, {
+        spanning: "copy",
+        source,
+        from: from.fallback,
+        to: destination,
+        bucket,
+        key,
+      });
     }
   };
   const output = await copy();
   if (operation === "CopyObject" && destination.mirror) {
     const result = output as { CopyObjectResult?: { ETag?: unknown }; VersionId?: unknown };
-    await migration.mirrorWrite(operation, destination, bucket, key, { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId }, ctx.sendOptions, sseCustomerKeyOf(input));
+    await migration.mirrorWrite(
+      operation,
+      destination,
+      bucket,
+      key,
+      { ETag: result.CopyObjectResult?.ETag, VersionId: result.VersionId },
+      ctx.sendOptions,
+      sseCustomerKeyOf(input),
+    );
   }
   return output;
 }
 
 /** Whether a copy needs the migration modes: its source may be on a fallback, or its result goes to a mirror. */
 export function copyMigrates(table: RouteTable, operation: string, input: Input): boolean {
-  if (typeof input["CopySource"] !== "string" || typeof input["Bucket"] !== "string" || typeof input["Key"] !== "string") return false;
+  if (
+    typeof input["CopySource"] !== "string" ||
+    typeof input["Bucket"] !== "string" ||
+    typeof input["Key"] !== "string"
+  )
+    return false;
   const source = parseCopySource(input["CopySource"], operation);
   const destination = table.resolveObject(input["Bucket"], input["Key"]);
   // A destination with only a fallback is written like any other: to its own store.
-  return table.resolveObject(source.bucket, source.key).fallback !== undefined || (operation === "CopyObject" && destination.mirror !== undefined);
+  return (
+    table.resolveObject(source.bucket, source.key).fallback !== undefined ||
+    (operation === "CopyObject" && destination.mirror !== undefined)
+  );
 }

@@ -2,7 +2,8 @@
  * @module migration/s3-outcomes — which backend answers mean what to the migration modes.
  */
 
-const statusOf = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+const statusOf = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 const nameOf = (error: unknown): string | undefined => {
   const e = error as { name?: unknown; Code?: unknown } | undefined;
   return typeof e?.Code === "string" ? e.Code : typeof e?.name === "string" ? e.name : undefined;
@@ -22,10 +23,12 @@ export function isMiss(error: unknown): boolean {
 }
 
 /** Whether an error is a 412: a condition of the request did not hold. */
-export const isPreconditionFailed = (error: unknown): boolean => statusOf(error) === 412 || nameOf(error) === "PreconditionFailed";
+export const isPreconditionFailed = (error: unknown): boolean =>
+  statusOf(error) === 412 || nameOf(error) === "PreconditionFailed";
 
 /** Whether an error is a 404 of any kind (a delete of what is not there is done). */
 export const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
 
 /** Whether an error says a version id is not one of this store's (AWS: 400 InvalidArgument). */
-export const isInvalidVersion = (error: unknown): boolean => nameOf(error) === "NoSuchVersion" || (statusOf(error) === 400 && nameOf(error) === "InvalidArgument");
+export const isInvalidVersion = (error: unknown): boolean =>
+  nameOf(error) === "NoSuchVersion" || (statusOf(error) === 400 && nameOf(error) === "InvalidArgument");

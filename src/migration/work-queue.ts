@@ -15,7 +15,8 @@ export class WorkQueue<T> {
   constructor(private readonly capacity: number) {}
 
   async put(item: T): Promise<void> {
-    while (this.#items.length >= this.capacity && !this.#closed) await new Promise<void>((resolve) => this.#putters.push(resolve));
+    while (this.#items.length >= this.capacity && !this.#closed)
+      await new Promise<void>((resolve) => this.#putters.push(resolve));
     if (this.#closed) return;
     const taker = this.#takers.shift();
     if (taker) taker(item);

@@ -82,7 +82,17 @@ export interface OperationSpec {
 
 // Argument groups, as the S3 API reference lists them.
 const LIST_V1 = ["prefix", "delimiter", "marker", "max-keys", "encoding-type", "allow-unordered"];
-const LIST_V2 = ["list-type", "prefix", "delimiter", "continuation-token", "fetch-owner", "start-after", "max-keys", "encoding-type", "allow-unordered"];
+const LIST_V2 = [
+  "list-type",
+  "prefix",
+  "delimiter",
+  "continuation-token",
+  "fetch-owner",
+  "start-after",
+  "max-keys",
+  "encoding-type",
+  "allow-unordered",
+];
 const LIST_VERSIONS = ["prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type"];
 const LIST_UPLOADS = ["prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type"];
 const RESPONSE_OVERRIDES = [
@@ -147,7 +157,10 @@ const SPECS: readonly OperationSpec[] = [
     args: ["continuation-token", "max-directory-buckets"],
     refused: "directory buckets are an AWS S3 Express feature the gateway does not route",
   }),
-  op("ListBuckets", "GET", "service", undefined, { kind: "list-buckets", args: ["max-buckets", "continuation-token", "prefix", "bucket-region"] }),
+  op("ListBuckets", "GET", "service", undefined, {
+    kind: "list-buckets",
+    args: ["max-buckets", "continuation-token", "prefix", "bucket-region"],
+  }),
 
   // --- bucket level, by subresource
   op("DeleteObjects", "POST", "bucket", "delete", { kind: "delete-batch", answer: "delete-result" }),
@@ -160,8 +173,16 @@ const SPECS: readonly OperationSpec[] = [
   op("PutBucketAccelerateConfiguration", "PUT", "bucket", "accelerate"),
   op("GetBucketAcl", "GET", "bucket", "acl"),
   op("PutBucketAcl", "PUT", "bucket", "acl"),
-  op("GetBucketAnalyticsConfiguration", "GET", "bucket", "analytics", { when: withId, args: CONFIG_ID, names: "document" }),
-  op("ListBucketAnalyticsConfigurations", "GET", "bucket", "analytics", { when: withoutId, args: ["continuation-token"], names: "document" }),
+  op("GetBucketAnalyticsConfiguration", "GET", "bucket", "analytics", {
+    when: withId,
+    args: CONFIG_ID,
+    names: "document",
+  }),
+  op("ListBucketAnalyticsConfigurations", "GET", "bucket", "analytics", {
+    when: withoutId,
+    args: ["continuation-token"],
+    names: "document",
+  }),
   op("PutBucketAnalyticsConfiguration", "PUT", "bucket", "analytics", { args: CONFIG_ID, names: "foreign-bucket" }),
   op("DeleteBucketAnalyticsConfiguration", "DELETE", "bucket", "analytics", { args: CONFIG_ID }),
   op("GetBucketCors", "GET", "bucket", "cors"),
@@ -170,12 +191,31 @@ const SPECS: readonly OperationSpec[] = [
   op("GetBucketEncryption", "GET", "bucket", "encryption"),
   op("PutBucketEncryption", "PUT", "bucket", "encryption"),
   op("DeleteBucketEncryption", "DELETE", "bucket", "encryption"),
-  op("GetBucketIntelligentTieringConfiguration", "GET", "bucket", "intelligent-tiering", { when: withId, args: CONFIG_ID, names: "document" }),
-  op("ListBucketIntelligentTieringConfigurations", "GET", "bucket", "intelligent-tiering", { when: withoutId, args: ["continuation-token"], names: "document" }),
-  op("PutBucketIntelligentTieringConfiguration", "PUT", "bucket", "intelligent-tiering", { args: CONFIG_ID, names: "document" }),
+  op("GetBucketIntelligentTieringConfiguration", "GET", "bucket", "intelligent-tiering", {
+    when: withId,
+    args: CONFIG_ID,
+    names: "document",
+  }),
+  op("ListBucketIntelligentTieringConfigurations", "GET", "bucket", "intelligent-tiering", {
+    when: withoutId,
+    args: ["continuation-token"],
+    names: "document",
+  }),
+  op("PutBucketIntelligentTieringConfiguration", "PUT", "bucket", "intelligent-tiering", {
+    args: CONFIG_ID,
+    names: "document",
+  }),
   op("DeleteBucketIntelligentTieringConfiguration", "DELETE", "bucket", "intelligent-tiering", { args: CONFIG_ID }),
-  op("GetBucketInventoryConfiguration", "GET", "bucket", "inventory", { when: withId, args: CONFIG_ID, names: "document" }),
-  op("ListBucketInventoryConfigurations", "GET", "bucket", "inventory", { when: withoutId, args: ["continuation-token"], names: "document" }),
+  op("GetBucketInventoryConfiguration", "GET", "bucket", "inventory", {
+    when: withId,
+    args: CONFIG_ID,
+    names: "document",
+  }),
+  op("ListBucketInventoryConfigurations", "GET", "bucket", "inventory", {
+    when: withoutId,
+    args: ["continuation-token"],
+    names: "document",
+  }),
   op("PutBucketInventoryConfiguration", "PUT", "bucket", "inventory", { args: CONFIG_ID, names: "foreign-bucket" }),
   op("DeleteBucketInventoryConfiguration", "DELETE", "bucket", "inventory", { args: CONFIG_ID }),
   op("GetBucketLifecycleConfiguration", "GET", "bucket", "lifecycle", { names: "document" }),
@@ -189,11 +229,21 @@ const SPECS: readonly OperationSpec[] = [
   op("GetBucketMetadataTableConfiguration", "GET", "bucket", "metadataTable", { refused: METADATA_TABLES }),
   op("CreateBucketMetadataTableConfiguration", "POST", "bucket", "metadataTable", { refused: METADATA_TABLES }),
   op("DeleteBucketMetadataTableConfiguration", "DELETE", "bucket", "metadataTable", { refused: METADATA_TABLES }),
-  op("UpdateBucketMetadataAnnotationTableConfiguration", "PUT", "bucket", "metadataAnnotationTable", { refused: METADATA_TABLES }),
-  op("UpdateBucketMetadataInventoryTableConfiguration", "PUT", "bucket", "metadataInventoryTable", { refused: METADATA_TABLES }),
-  op("UpdateBucketMetadataJournalTableConfiguration", "PUT", "bucket", "metadataJournalTable", { refused: METADATA_TABLES }),
+  op("UpdateBucketMetadataAnnotationTableConfiguration", "PUT", "bucket", "metadataAnnotationTable", {
+    refused: METADATA_TABLES,
+  }),
+  op("UpdateBucketMetadataInventoryTableConfiguration", "PUT", "bucket", "metadataInventoryTable", {
+    refused: METADATA_TABLES,
+  }),
+  op("UpdateBucketMetadataJournalTableConfiguration", "PUT", "bucket", "metadataJournalTable", {
+    refused: METADATA_TABLES,
+  }),
   op("GetBucketMetricsConfiguration", "GET", "bucket", "metrics", { when: withId, args: CONFIG_ID, names: "document" }),
-  op("ListBucketMetricsConfigurations", "GET", "bucket", "metrics", { when: withoutId, args: ["continuation-token"], names: "document" }),
+  op("ListBucketMetricsConfigurations", "GET", "bucket", "metrics", {
+    when: withoutId,
+    args: ["continuation-token"],
+    names: "document",
+  }),
   op("PutBucketMetricsConfiguration", "PUT", "bucket", "metrics", { args: CONFIG_ID, names: "document" }),
   op("DeleteBucketMetricsConfiguration", "DELETE", "bucket", "metrics", { args: CONFIG_ID }),
   op("GetBucketNotificationConfiguration", "GET", "bucket", "notification", { names: "document" }),
@@ -230,7 +280,12 @@ const SPECS: readonly OperationSpec[] = [
   op("DeleteBucketWebsite", "DELETE", "bucket", "website"),
 
   // --- bucket level, plain
-  op("ListObjectsV2", "GET", "bucket", undefined, { when: { param: "list-type", present: true, value: "2" }, kind: "list", args: LIST_V2, answer: "listing" }),
+  op("ListObjectsV2", "GET", "bucket", undefined, {
+    when: { param: "list-type", present: true, value: "2" },
+    kind: "list",
+    args: LIST_V2,
+    answer: "listing",
+  }),
   // A bucket GET is a listing whatever else it carries, as S3 reads it: unknown arguments are dropped.
   op("ListObjects", "GET", "bucket", undefined, { kind: "list", args: LIST_V1, answer: "listing" }),
   op("HeadBucket", "HEAD", "bucket", undefined),
@@ -244,11 +299,27 @@ const SPECS: readonly OperationSpec[] = [
 
   // --- object level, by subresource
   op("CreateMultipartUpload", "POST", "object", "uploads", { answer: "object-result" }),
-  op("ListParts", "GET", "object", "uploadId", { args: ["uploadId", "max-parts", "part-number-marker"], answer: "object-result" }),
-  op("CompleteMultipartUpload", "POST", "object", "uploadId", { args: ["uploadId"], answer: "object-result", migration: "mirrored-write" }),
+  op("ListParts", "GET", "object", "uploadId", {
+    args: ["uploadId", "max-parts", "part-number-marker"],
+    answer: "object-result",
+  }),
+  op("CompleteMultipartUpload", "POST", "object", "uploadId", {
+    args: ["uploadId"],
+    answer: "object-result",
+    migration: "mirrored-write",
+  }),
   op("AbortMultipartUpload", "DELETE", "object", "uploadId", { args: ["uploadId"] }),
-  op("UploadPartCopy", "PUT", "object", "uploadId", { when: { param: "partNumber", present: true }, copy: true, kind: "copy", args: ["uploadId", "partNumber"] }),
-  op("UploadPart", "PUT", "object", "uploadId", { when: { param: "partNumber", present: true }, copy: false, args: ["uploadId", "partNumber"] }),
+  op("UploadPartCopy", "PUT", "object", "uploadId", {
+    when: { param: "partNumber", present: true },
+    copy: true,
+    kind: "copy",
+    args: ["uploadId", "partNumber"],
+  }),
+  op("UploadPart", "PUT", "object", "uploadId", {
+    when: { param: "partNumber", present: true },
+    copy: false,
+    args: ["uploadId", "partNumber"],
+  }),
   op("GetObjectAcl", "GET", "object", "acl", { args: VERSION, migration: "fallback-read" }),
   op("PutObjectAcl", "PUT", "object", "acl", { args: VERSION, migration: "unmirrored-write" }),
   op("GetObjectTagging", "GET", "object", "tagging", { args: VERSION, migration: "fallback-read" }),
@@ -260,18 +331,33 @@ const SPECS: readonly OperationSpec[] = [
   op("PutObjectLegalHold", "PUT", "object", "legal-hold", { args: VERSION, migration: "unmirrored-write" }),
   op("GetObjectAttributes", "GET", "object", "attributes", { args: VERSION, migration: "fallback-read" }),
   op("GetObjectTorrent", "GET", "object", "torrent", { args: VERSION }),
-  op("RestoreObject", "POST", "object", "restore", { args: VERSION, names: "foreign-bucket", migration: "unmirrored-write" }),
+  op("RestoreObject", "POST", "object", "restore", {
+    args: VERSION,
+    names: "foreign-bucket",
+    migration: "unmirrored-write",
+  }),
   op("SelectObjectContent", "POST", "object", "select", { access: "read", args: ["select-type"] }),
-  op("GetObjectAnnotation", "GET", "object", "annotation", { when: { param: "annotationName", present: true }, args: ["annotationName", ...VERSION] }),
-  op("ListObjectAnnotations", "GET", "object", "annotation", { args: ["annotation-prefix", "max-annotation-results", "continuation-token", ...VERSION] }),
+  op("GetObjectAnnotation", "GET", "object", "annotation", {
+    when: { param: "annotationName", present: true },
+    args: ["annotationName", ...VERSION],
+  }),
+  op("ListObjectAnnotations", "GET", "object", "annotation", {
+    args: ["annotation-prefix", "max-annotation-results", "continuation-token", ...VERSION],
+  }),
   op("PutObjectAnnotation", "PUT", "object", "annotation", { args: ["annotationName", ...VERSION] }),
   op("DeleteObjectAnnotation", "DELETE", "object", "annotation", { args: ["annotationName", ...VERSION] }),
   op("RenameObject", "PUT", "object", "renameObject", { migration: "unmirrored-write" }),
   op("UpdateObjectEncryption", "PUT", "object", "encryption", { args: VERSION }),
 
   // --- object level, plain
-  op("GetObject", "GET", "object", undefined, { args: ["partNumber", ...VERSION, ...RESPONSE_OVERRIDES], migration: "fallback-read" }),
-  op("HeadObject", "HEAD", "object", undefined, { args: ["partNumber", ...VERSION, ...RESPONSE_OVERRIDES], migration: "fallback-read" }),
+  op("GetObject", "GET", "object", undefined, {
+    args: ["partNumber", ...VERSION, ...RESPONSE_OVERRIDES],
+    migration: "fallback-read",
+  }),
+  op("HeadObject", "HEAD", "object", undefined, {
+    args: ["partNumber", ...VERSION, ...RESPONSE_OVERRIDES],
+    migration: "fallback-read",
+  }),
   op("CopyObject", "PUT", "object", undefined, { copy: true, kind: "copy", migration: "mirrored-write" }),
   op("PutObject", "PUT", "object", undefined, { copy: false, migration: "mirrored-write" }),
   op("DeleteObject", "DELETE", "object", undefined, { args: VERSION }),

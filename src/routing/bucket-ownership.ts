@@ -37,7 +37,8 @@ export function bucketSharers(table: RouteTable, route: Route, bucket: string): 
     if (candidate.mappedBucket !== undefined) {
       // Another profile renaming into this backend bucket: a sharer, unless it serves this very
       // caller bucket only (keys of one bucket split between routes stay that bucket's).
-      if (candidate.mappedBucket === physical && candidate.bucketPattern?.literal !== bucket) sharers.add(nameOf(candidate));
+      if (candidate.mappedBucket === physical && candidate.bucketPattern?.literal !== bucket)
+        sharers.add(nameOf(candidate));
     } else if (physical !== bucket && sameName.includes(candidate.primary ?? candidate)) {
       // A route keeping names reaches this backend bucket as a caller bucket of that name.
       sharers.add(nameOf(candidate));
@@ -47,7 +48,11 @@ export function bucketSharers(table: RouteTable, route: Route, bucket: string): 
 }
 
 /** A route with its fallback and mirror: each writes to (or is read from) a backend bucket too. */
-const withPlaces = (route: Route): Route[] => [route, ...(route.fallback ? [route.fallback] : []), ...(route.mirror ? [route.mirror] : [])];
+const withPlaces = (route: Route): Route[] => [
+  route,
+  ...(route.fallback ? [route.fallback] : []),
+  ...(route.mirror ? [route.mirror] : []),
+];
 
 const nameOf = (route: Route): string => route.name;
 

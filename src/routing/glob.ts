@@ -130,7 +130,10 @@ function parseSet(content: number[]): Token {
     const negated = content[0] === CH_BANG;
     const members = negated ? content.slice(1) : content;
     if (members.length === 0) return negated ? ANY_TOKEN : setToken(false, []);
-    return setToken(negated, members.map((c): [number, number] => [c, c]));
+    return setToken(
+      negated,
+      members.map((c): [number, number] => [c, c]),
+    );
   }
   // Split at the hyphens that separate range ends. The first character (after `!`) is never a
   // separator, and after a separator the search resumes two characters on, past the range end.
@@ -171,7 +174,7 @@ function parseSet(content: number[]): Token {
   if (negated && atoms.length === 0) return ANY_TOKEN;
   // Read the atoms the way `re` reads a class: an item, then "-" and an item makes a range.
   const pairs: Array<[number, number]> = [];
-  for (let k = 0; k < atoms.length; ) {
+  for (let k = 0; k < atoms.length;) {
     const a = atoms[k++]!;
     const lo = a === SEP ? CH_HYPHEN : a;
     if (k < atoms.length && atoms[k] === SEP && k + 1 < atoms.length) {
@@ -386,7 +389,7 @@ class Machine {
   run(p: string, end: number, stopWhenUniversal: boolean): number {
     this.start();
     if (stopWhenUniversal && this.holdsFinalStar()) return 1;
-    for (let i = 0; i < end; ) {
+    for (let i = 0; i < end;) {
       const c = p.codePointAt(i)!;
       i += c > 0xffff ? 2 : 1;
       if (this.step(c) === 0) return 0;
@@ -488,7 +491,7 @@ class Machine {
 /** Code points of a string, a surrogate pair counting as one and a lone surrogate as one. */
 function codePoints(s: string): number[] {
   const out: number[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.codePointAt(i)!;
     out.push(c);
     i += c > 0xffff ? 2 : 1;

@@ -99,7 +99,8 @@ export class RouteTable {
         mappedPrefix: target.mappedPrefix,
         primary: route,
       });
-      if (spec.fallback) Object.assign(route, { fallback: place("fallback", spec.fallback), copyOnRead: spec.fallback.copyOnRead });
+      if (spec.fallback)
+        Object.assign(route, { fallback: place("fallback", spec.fallback), copyOnRead: spec.fallback.copyOnRead });
       if (spec.mirror) Object.assign(route, { mirror: place("mirror", spec.mirror) });
       let group = groups.get(spec.bucketPattern);
       if (!group) {
@@ -187,4 +188,6 @@ export class RouteTable {
 }
 
 const keyMatches = (pattern: Glob | undefined, key: string): boolean =>
-  pattern === undefined || pattern.prefixStar || (pattern.literal !== undefined ? pattern.literal === key : pattern.matches(key));
+  pattern === undefined ||
+  pattern.prefixStar ||
+  (pattern.literal !== undefined ? pattern.literal === key : pattern.matches(key));

@@ -97,7 +97,15 @@ const SOURCE_FIELDS = [
 ] as const;
 
 /** UploadPartCopy fields that UploadPart takes as they are. */
-const PART_FIELDS = ["UploadId", "PartNumber", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "ExpectedBucketOwner", "RequestPayer"] as const;
+const PART_FIELDS = [
+  "UploadId",
+  "PartNumber",
+  "SSECustomerAlgorithm",
+  "SSECustomerKey",
+  "SSECustomerKeyMD5",
+  "ExpectedBucketOwner",
+  "RequestPayer",
+] as const;
 
 /** Encryption and charge fields of a write's answer that the copy's answer carries on. */
 const WRITE_RESULT_FIELDS = [
@@ -109,7 +117,13 @@ const WRITE_RESULT_FIELDS = [
   "BucketKeyEnabled",
   "RequestCharged",
 ] as const;
-const CHECKSUM_FIELDS = ["ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256"] as const;
+const CHECKSUM_FIELDS = [
+  "ChecksumCRC32",
+  "ChecksumCRC32C",
+  "ChecksumCRC64NVME",
+  "ChecksumSHA1",
+  "ChecksumSHA256",
+] as const;
 
 /** What the router's own copies (migration modes) ask of {@link copyAcrossBackends}. */
 export interface InternalCopyOptions {
@@ -211,7 +225,13 @@ export async function copyAcrossBackends(
   try {
     const got = await getSource(source, input, plan, part, options).catch((error: unknown) => {
       if (internal.keepEncryption && input["CopySourceSSECustomerKey"] === undefined && isSseKeyMissing(error)) {
-        throw new SseKeyRequiredError(internal.purpose ?? operation, plan.source.bucket, plan.source.key, plan.from.client, error);
+        throw new SseKeyRequiredError(
+          internal.purpose ?? operation,
+          plan.source.bucket,
+          plan.source.key,
+          plan.from.client,
+          error,
+        );
       }
       throw error;
     });
@@ -245,7 +265,13 @@ function side(ctx: SpanningContext, route: Route, bucket: string, key: string): 
 }
 
 /** GetObject of the copy source, with the copy's conditions, version and range. */
-async function getSource(source: Side, input: Input, plan: CopyPlan, part: boolean, options: Fields): Promise<GetObjectCommandOutput> {
+async function getSource(
+  source: Side,
+  input: Input,
+  plan: CopyPlan,
+  part: boolean,
+  options: Fields,
+): Promise<GetObjectCommandOutput> {
   const getInput: Fields = { Bucket: source.physicalBucket, Key: source.physicalKey };
   if (plan.source.versionId !== undefined) getInput["VersionId"] = plan.source.versionId;
   for (const [from, to] of SOURCE_FIELDS) if (input[from] !== undefined) getInput[to] = input[from];
@@ -254,8 +280,16 @@ async function getSource(source: Side, input: Input, plan: CopyPlan, part: boole
     return await source.client.send(new GetObjectCommand(getInput as never), options);
   } catch (error) {
     if (isNotModified(error)) {
-      const condition = input["CopySourceIfNoneMatch"] !== undefined ? "x-amz-copy-source-If-None-Match" : "x-amz-copy-source-If-Modified-Since";
-      throw new PreconditionFailed("At least one of the pre-conditions you specified did not hold", metadataOf(error), condition, error);
+      const condition =
+        input["CopySourceIfNoneMatch"] !== undefined
+          ? "x-amz-copy-source-If-None-Match"
+          : "x-amz-copy-source-If-Modified-Since";
+      throw new PreconditionFailed(
+        "At least one of the pre-conditions you specified did not hold",
+        metadataOf(error),
+        condition,
+        error,
+      );
     }
     throw restoreError(source.scope, error);
   }
@@ -279,7 +313,10 @@ async function copyObject(
   // S3 semantics: COPY (the default) keeps the source's metadata, REPLACE takes the request's.
   const metadataFrom: Fields = input["MetadataDirective"] === "REPLACE" ? input : (got as unknown as Fields);
   for (const field of METADATA_FIELDS) if (metadataFrom[field] !== undefined) put[field] = metadataFrom[field];
-  const tagging = input["TaggingDirective"] === "REPLACE" ? (input["Tagging"] as string | undefined) : await sourceTagging(source, input, plan, got, options);
+  const tagging =
+    input["TaggingDirective"] === "REPLACE"
+      ? (input["Tagging"] as string | undefined)
+      : await sourceTagging(source, input, plan, got, options);
   if (tagging !== undefined && tagging !== "") put["Tagging"] = tagging;
   put["Bucket"] = destination.physicalBucket;
   put["Key"] = destination.physicalKey;
@@ -290,14 +327,25 @@ async function copyObject(
     written =
       length !== undefined && length <= ctx.copyPartSize
         ? await putStream(destination.client, put, body, length, controller, options)
-        : await uploadMultipart(ctx, destination.client, put, body, length, controller, internal.queueSize ?? COPY_QUEUE_SIZE);
+        : await uploadMultipart(
+            ctx,
+            destination.client,
+            put,
+            body,
+            length,
+            controller,
+            internal.queueSize ?? COPY_QUEUE_SIZE,
+          );
   } catch (error) {
     throw restoreError(destination.scope, error);
   }
 
   const writtenETag = typeof written["ETag"] === "string" && written["ETag"] !== "" ? written["ETag"] : undefined;
   // The read-back costs a round trip: skipped when the caller needs neither the date nor (having it) the ETag.
-  const stored = (internal.exactAnswer ?? true) || writtenETag === undefined ? await readBack(destination, input, written, options) : { lastModified: new Date(), etag: undefined };
+  const stored =
+    (internal.exactAnswer ?? true) || writtenETag === undefined
+      ? await readBack(destination, input, written, options)
+      : { lastModified: new Date(), etag: undefined };
   const etag = writtenETag ?? stored.etag;
   const result: Fields = { ETag: etag, LastModified: stored.lastModified };
   for (const field of CHECKSUM_FIELDS) if (written[field] !== undefined) result[field] = written[field];
@@ -315,21 +363,33 @@ async function copyObject(
  * destination must know it too, or it refuses the write — which is then the copy's failure.
  */
 function keepSourceEncryption(put: Fields, got: GetObjectCommandOutput): void {
-  if (put["ServerSideEncryption"] !== undefined || put["SSECustomerAlgorithm"] !== undefined || got.ServerSideEncryption === undefined) return;
+  if (
+    put["ServerSideEncryption"] !== undefined ||
+    put["SSECustomerAlgorithm"] !== undefined ||
+    got.ServerSideEncryption === undefined
+  )
+    return;
   put["ServerSideEncryption"] = got.ServerSideEncryption;
   if (got.SSEKMSKeyId !== undefined) put["SSEKMSKeyId"] = got.SSEKMSKeyId;
   if (got.BucketKeyEnabled !== undefined) put["BucketKeyEnabled"] = got.BucketKeyEnabled;
 }
 
 /** The source's tags as a `Tagging` value (URL query form), or undefined when it has none. */
-async function sourceTagging(source: Side, input: Input, plan: CopyPlan, got: GetObjectCommandOutput, options: Fields): Promise<string | undefined> {
+async function sourceTagging(
+  source: Side,
+  input: Input,
+  plan: CopyPlan,
+  got: GetObjectCommandOutput,
+  options: Fields,
+): Promise<string | undefined> {
   // GetObject reports how many tags there are: no need to ask for none.
   if (!got.TagCount) return undefined;
   const tagInput: Fields = { Bucket: source.physicalBucket, Key: source.physicalKey };
   // The version just read, so the tags belong to the bytes being copied.
   const versionId = plan.source.versionId ?? got.VersionId;
   if (versionId !== undefined) tagInput["VersionId"] = versionId;
-  if (input["ExpectedSourceBucketOwner"] !== undefined) tagInput["ExpectedBucketOwner"] = input["ExpectedSourceBucketOwner"];
+  if (input["ExpectedSourceBucketOwner"] !== undefined)
+    tagInput["ExpectedBucketOwner"] = input["ExpectedSourceBucketOwner"];
   if (input["RequestPayer"] !== undefined) tagInput["RequestPayer"] = input["RequestPayer"];
   let tagSet: Tag[];
   try {
@@ -349,10 +409,21 @@ export const encodeTagging = (tags: readonly Tag[]): string =>
  * that breaks or ends short aborts the PUT, which the backend then discards, instead of leaving the
  * request waiting for bytes that will never come. (The SDK never retries a stream body.)
  */
-async function putStream(client: S3Client, put: Fields, body: Readable, length: number, controller: AbortController, options: Fields): Promise<Fields> {
+async function putStream(
+  client: S3Client,
+  put: Fields,
+  body: Readable,
+  length: number,
+  controller: AbortController,
+  options: Fields,
+): Promise<Fields> {
   const counted = countingStream(body, length, controller);
   try {
-    const command = new PutObjectCommand({ ...put, Body: counted.stream, ContentLength: length } as unknown as PutObjectCommandInput);
+    const command = new PutObjectCommand({
+      ...put,
+      Body: counted.stream,
+      ContentLength: length,
+    } as unknown as PutObjectCommandInput);
     return (await client.send(command, options)) as unknown as Fields;
   } catch (error) {
     counted.stream.destroy();
@@ -377,13 +448,31 @@ async function uploadMultipart(
 ): Promise<Fields> {
   // S3 wants parts of 5 MiB or more and at most 10 000 of them.
   const partSize = Math.max(ctx.copyPartSize, MIN_PART_SIZE, length === undefined ? 0 : Math.ceil(length / MAX_PARTS));
-  const params = { ...put, Body: body, ...(length === undefined ? {} : { ContentLength: length }) } as unknown as PutObjectCommandInput;
-  const upload = new Upload({ client, params, partSize, queueSize, leavePartsOnError: false, abortController: controller });
+  const params = {
+    ...put,
+    Body: body,
+    ...(length === undefined ? {} : { ContentLength: length }),
+  } as unknown as PutObjectCommandInput;
+  const upload = new Upload({
+    client,
+    params,
+    partSize,
+    queueSize,
+    leavePartsOnError: false,
+    abortController: controller,
+  });
   return (await upload.done()) as unknown as Fields;
 }
 
 /** UploadPart of the source range into the caller's multipart upload on the destination. */
-async function copyPart(destination: Side, input: Input, got: GetObjectCommandOutput, body: Readable, controller: AbortController, options: Fields): Promise<unknown> {
+async function copyPart(
+  destination: Side,
+  input: Input,
+  got: GetObjectCommandOutput,
+  body: Readable,
+  controller: AbortController,
+  options: Fields,
+): Promise<unknown> {
   const partInput: Fields = { Bucket: destination.physicalBucket, Key: destination.physicalKey };
   for (const field of PART_FIELDS) if (input[field] !== undefined) partInput[field] = input[field];
   const length = got.ContentLength;
@@ -392,7 +481,10 @@ async function copyPart(destination: Side, input: Input, got: GetObjectCommandOu
   if (length !== undefined) partInput["ContentLength"] = length;
   let written: Fields;
   try {
-    written = (await destination.client.send(new UploadPartCommand(partInput as unknown as UploadPartCommandInput), options)) as unknown as Fields;
+    written = (await destination.client.send(
+      new UploadPartCommand(partInput as unknown as UploadPartCommandInput),
+      options,
+    )) as unknown as Fields;
   } catch (error) {
     counted?.stream.destroy();
     throw restoreError(destination.scope, counted?.failure() ?? error);
@@ -412,10 +504,21 @@ async function copyPart(destination: Side, input: Input, got: GetObjectCommandOu
  * completion with an empty one). The object is written by then: if the read fails, the copy still
  * succeeded, so the time of writing stands in rather than failing a completed copy.
  */
-async function readBack(destination: Side, input: Input, written: Fields, options: Fields): Promise<{ lastModified: Date; etag: string | undefined }> {
+async function readBack(
+  destination: Side,
+  input: Input,
+  written: Fields,
+  options: Fields,
+): Promise<{ lastModified: Date; etag: string | undefined }> {
   const head: Fields = { Bucket: destination.physicalBucket, Key: destination.physicalKey };
   if (written["VersionId"] !== undefined) head["VersionId"] = written["VersionId"];
-  for (const field of ["SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "ExpectedBucketOwner", "RequestPayer"] as const) {
+  for (const field of [
+    "SSECustomerAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerKeyMD5",
+    "ExpectedBucketOwner",
+    "RequestPayer",
+  ] as const) {
     if (input[field] !== undefined) head[field] = input[field];
   }
   try {
@@ -431,7 +534,11 @@ async function readBack(destination: Side, input: Input, written: Fields, option
  * than `length`, the copy's controller is aborted (so the request carrying the stream fails at
  * once) and `failure()` tells why.
  */
-function countingStream(source: Readable, length: number, controller: AbortController): { stream: Transform; failure: () => Error | undefined } {
+function countingStream(
+  source: Readable,
+  length: number,
+  controller: AbortController,
+): { stream: Transform; failure: () => Error | undefined } {
   let received = 0;
   let failed: Error | undefined;
   const stream = new Transform({
@@ -498,6 +605,7 @@ function toReadable(body: unknown): Readable {
 const isNotModified = (error: unknown): boolean =>
   typeof error === "object" &&
   error !== null &&
-  ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304 || (error as { name?: unknown }).name === "NotModified");
+  ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304 ||
+    (error as { name?: unknown }).name === "NotModified");
 
-const metadataOf = (error: unknown): ResponseMetadata => ((error as { $metadata?: ResponseMetadata }).$metadata ?? {}) as ResponseMetadata;
+const metadataOf = (error: unknown): ResponseMetadata => (error as { $metadata?: ResponseMetadata }).$metadata ?? {};

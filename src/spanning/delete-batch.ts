@@ -49,12 +49,25 @@ interface Placed {
  * then from the primary, then from its mirror (a mirror failure reports the key in `Errors` with
  * code `MirrorWriteFailed`, and counts as a divergence).
  */
-export async function deleteAcrossBackends(ctx: SpanningContext, input: Record<string, unknown>, bucket: string): Promise<unknown> {
-  const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[]; Quiet?: boolean } & Record<string, unknown>;
-  const all = (del.Objects ?? []).map((object, index) => ({ index, object, route: ctx.table.resolveObject(bucket, object.Key!) }));
+export async function deleteAcrossBackends(
+  ctx: SpanningContext,
+  input: Record<string, unknown>,
+  bucket: string,
+): Promise<unknown> {
+  const del = (input["Delete"] ?? {}) as { Objects?: readonly ObjectIdentifier[]; Quiet?: boolean } & Record<
+    string,
+    unknown
+  >;
+  const all = (del.Objects ?? []).map((object, index) => ({
+    index,
+    object,
+    route: ctx.table.resolveObject(bucket, object.Key!),
+  }));
   const migrating = all.filter((e) => e.route.fallback).map((e) => [e.route, e.object.Key!] as const);
   // Keys of routes with a fallback: while no copy of them runs (see migration/copy-to-primary).
-  return ctx.migration && migrating.length > 0 ? ctx.migration.deleting(bucket, migrating, () => deleteAll(ctx, input, bucket, del, all)) : deleteAll(ctx, input, bucket, del, all);
+  return ctx.migration && migrating.length > 0
+    ? ctx.migration.deleting(bucket, migrating, () => deleteAll(ctx, input, bucket, del, all))
+    : deleteAll(ctx, input, bucket, del, all);
 }
 
 async function deleteAll(
@@ -65,7 +78,8 @@ async function deleteAll(
   all: readonly Resolved[],
 ): Promise<unknown> {
   // A mirror round deletes what the primary deleted: it needs the deleted keys even when Quiet.
-  const sub = del.Quiet === true && all.some((e) => e.route.mirror) ? { ...input, Delete: { ...del, Quiet: false } } : input;
+  const sub =
+    del.Quiet === true && all.some((e) => e.route.mirror) ? { ...input, Delete: { ...del, Quiet: false } } : input;
   const errors: Placed[] = [];
 
   const failedOnFallback = new Set<number>();
@@ -79,21 +93,49 @@ async function deleteAll(
     }
   }
 
-  const primary = await deleteRound(ctx, sub, bucket, failedOnFallback.size > 0 ? all.filter((e) => !failedOnFallback.has(e.index)) : all, (route) => route);
+  const primary = await deleteRound(
+    ctx,
+    sub,
+    bucket,
+    failedOnFallback.size > 0 ? all.filter((e) => !failedOnFallback.has(e.index)) : all,
+    (route) => route,
+  );
   errors.push(...primary.errors);
   let deleted = primary.deleted;
 
   const toMirror = deleted.filter((p) => all[p.index]?.route.mirror).map((p) => all[p.index]!);
   if (toMirror.length > 0) {
     // The mirror's versions are its own: it deletes its current object.
-    const round = await deleteRound(ctx, sub, bucket, toMirror.map((e) => ({ ...e, object: { Key: e.object.Key } })), (route) => route.mirror!);
+    const round = await deleteRound(
+      ctx,
+      sub,
+      bucket,
+      toMirror.map((e) => ({ ...e, object: { Key: e.object.Key } })),
+      (route) => route.mirror!,
+    );
     const diverged = new Set<number>();
     for (const placed of round.errors) {
       if (placed.item["Code"] === "NoSuchKey") continue;
       const entry = all[placed.index]!;
-      const failure = ctx.migration?.divergence("DeleteObjects", entry.route, bucket, entry.object.Key!, "deleted", { VersionId: entry.object.VersionId }, mirrorError(placed.item));
+      const failure = ctx.migration?.divergence(
+        "DeleteObjects",
+        entry.route,
+        bucket,
+        entry.object.Key!,
+        "deleted",
+        { VersionId: entry.object.VersionId },
+        mirrorError(placed.item),
+      );
       diverged.add(placed.index);
-      errors.push({ index: placed.index, item: { Key: entry.object.Key, ...(entry.object.VersionId !== undefined && { VersionId: entry.object.VersionId }), Code: "MirrorWriteFailed", Message: failure?.message ?? String(placed.item["Message"]) } });
+      errors.push({
+        index: placed.index,
+        item: {
+          Key: entry.object.Key,
+          ...(entry.object.VersionId !== undefined && { VersionId: entry.object.VersionId }),
+          Code: "MirrorWriteFailed",
+          Message: failure?.message ?? String(placed.item["Message"]),
+        },
+      });
     }
     if (diverged.size > 0) deleted = deleted.filter((p) => !diverged.has(p.index));
   }
@@ -152,7 +194,9 @@ async function deleteRound(
     } as DeleteObjectsCommandInput;
     let output: Item;
     try {
-      output = (await ctx.backend(group.route.client).send(new DeleteObjectsCommand(subInput), ctx.sendOptions)) as unknown as Item;
+      output = (await ctx
+        .backend(group.route.client)
+        .send(new DeleteObjectsCommand(subInput), ctx.sendOptions)) as unknown as Item;
     } catch (error) {
       // The caller gave up: report that, not a thousand keys "failed" with AbortError.
       if (isAborted(ctx)) throw error;
@@ -201,7 +245,9 @@ function placer(route: Route, entries: readonly Entry[]): (item: Item) => Placed
     const candidates = typeof key === "string" ? pending.get(key) : undefined;
     if (candidates && candidates.length > 0) {
       const version = item["VersionId"];
-      let at = candidates.findIndex((e) => version === undefined || e.object.VersionId === undefined || e.object.VersionId === version);
+      let at = candidates.findIndex(
+        (e) => version === undefined || e.object.VersionId === undefined || e.object.VersionId === version,
+      );
       if (at < 0) at = 0;
       const [entry] = candidates.splice(at, 1) as [Entry];
       return { index: entry.index, item: { ...item, Key: entry.object.Key } };
@@ -214,15 +260,25 @@ function placer(route: Route, entries: readonly Entry[]): (item: Item) => Placed
 
 /** The `Errors` entry of a key whose whole request failed. */
 function failedItem(entry: Entry, error: unknown): Item {
-  const e = (typeof error === "object" && error !== null ? error : {}) as { name?: unknown; Code?: unknown; message?: unknown };
-  const code = typeof e.Code === "string" && e.Code !== "" ? e.Code : typeof e.name === "string" && e.name !== "" && e.name !== "Error" ? e.name : "InternalError";
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    name?: unknown;
+    Code?: unknown;
+    message?: unknown;
+  };
+  const code =
+    typeof e.Code === "string" && e.Code !== ""
+      ? e.Code
+      : typeof e.name === "string" && e.name !== "" && e.name !== "Error"
+        ? e.name
+        : "InternalError";
   const message = typeof e.message === "string" && e.message !== "" ? e.message : String(error);
   const item: Item = { Key: entry.object.Key, Code: code, Message: message };
   if (entry.object.VersionId !== undefined) item["VersionId"] = entry.object.VersionId;
   return item;
 }
 
-const isAborted = (ctx: SpanningContext): boolean => (ctx.sendOptions?.["abortSignal"] as { aborted?: boolean } | undefined)?.aborted === true;
+const isAborted = (ctx: SpanningContext): boolean =>
+  (ctx.sendOptions?.["abortSignal"] as { aborted?: boolean } | undefined)?.aborted === true;
 
 /** Runs `work` over `items` with at most `limit` in flight; rejects with the first rejection. */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

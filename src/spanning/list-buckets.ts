@@ -4,7 +4,13 @@
  * S3 sorts them, with `Prefix`, `MaxBuckets` and `ContinuationToken` applied by the router.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
  */
-import { ListBucketsCommand, S3ServiceException, type Bucket, type ListBucketsCommandOutput, type Owner } from "@aws-sdk/client-s3";
+import {
+  ListBucketsCommand,
+  S3ServiceException,
+  type Bucket,
+  type ListBucketsCommandOutput,
+  type Owner,
+} from "@aws-sdk/client-s3";
 import { toPhysicalBucket } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";
@@ -37,12 +43,18 @@ interface ListBucketsState {
  *   and a caller could conclude a bucket does not exist (and, say, try to create it).
  * @throws {@link InvalidTokenError} for a token this router did not issue for this listing.
  */
-export async function listBucketsAcrossBackends(ctx: SpanningContext, input: Record<string, unknown>): Promise<unknown> {
+export async function listBucketsAcrossBackends(
+  ctx: SpanningContext,
+  input: Record<string, unknown>,
+): Promise<unknown> {
   const prefix = typeof input["Prefix"] === "string" ? input["Prefix"] : "";
   const region = typeof input["BucketRegion"] === "string" ? input["BucketRegion"] : undefined;
   const maxBuckets = checkMaxBuckets(input["MaxBuckets"]);
   const scope = `ListBuckets\0${prefix}${region === undefined ? "" : `\0${region}`}`;
-  const token = typeof input["ContinuationToken"] === "string" && input["ContinuationToken"] !== "" ? input["ContinuationToken"] : undefined;
+  const token =
+    typeof input["ContinuationToken"] === "string" && input["ContinuationToken"] !== ""
+      ? input["ContinuationToken"]
+      : undefined;
   const after = token === undefined ? undefined : ctx.tokens.open<ListBucketsState>(token, scope).after;
 
   // One request per backend: client names sharing an S3Client are one backend.
@@ -65,7 +77,9 @@ export async function listBucketsAcrossBackends(ctx: SpanningContext, input: Rec
     }
   }
 
-  let listed = [...byName.values()].filter((b) => b.Name!.startsWith(prefix)).sort((a, b) => compareUtf8(a.Name!, b.Name!));
+  let listed = [...byName.values()]
+    .filter((b) => b.Name!.startsWith(prefix))
+    .sort((a, b) => compareUtf8(a.Name!, b.Name!));
   if (after !== undefined) listed = listed.filter((b) => compareUtf8(b.Name!, after) > 0);
   const page = maxBuckets === undefined ? listed : listed.slice(0, maxBuckets);
 
@@ -73,12 +87,17 @@ export async function listBucketsAcrossBackends(ctx: SpanningContext, input: Rec
   const owner = answers.find((a) => a.backend === ctx.table.default.backend)?.owner;
   if (owner !== undefined) out["Owner"] = owner;
   if (typeof input["Prefix"] === "string") out["Prefix"] = prefix;
-  if (page.length < listed.length) out["ContinuationToken"] = ctx.tokens.seal({ after: page.at(-1)!.Name! } satisfies ListBucketsState, scope);
+  if (page.length < listed.length)
+    out["ContinuationToken"] = ctx.tokens.seal({ after: page.at(-1)!.Name! } satisfies ListBucketsState, scope);
   return out;
 }
 
 /** All buckets of one backend, following its continuation tokens if it pages. */
-async function listAll(ctx: SpanningContext, client: string, region: string | undefined): Promise<{ buckets: Bucket[]; owner: Owner | undefined }> {
+async function listAll(
+  ctx: SpanningContext,
+  client: string,
+  region: string | undefined,
+): Promise<{ buckets: Bucket[]; owner: Owner | undefined }> {
   const backend = ctx.backend(client);
   const buckets: Bucket[] = [];
   let owner: Owner | undefined;
@@ -117,7 +136,8 @@ function addressableNames(ctx: SpanningContext): (backend: string, physical: str
     // The home serves bucket-level calls; routesForPrefix(name, "") every route a key can take.
     return lands(ctx.table.resolveBucket(name)) || ctx.table.routesForPrefix(name, "").some(lands);
   };
-  return (backend, physical) => [physical, ...(aliases.get(physical) ?? [])].filter((name) => reaches(name, backend, physical));
+  return (backend, physical) =>
+    [physical, ...(aliases.get(physical) ?? [])].filter((name) => reaches(name, backend, physical));
 }
 
 function checkMaxBuckets(value: unknown): number | undefined {
@@ -136,4 +156,5 @@ const isEarlier = (a: Date | undefined, b: Date | undefined): boolean =>
   a !== undefined && (b === undefined || a.getTime() < b.getTime());
 
 /** S3's order of names: by UTF-8 bytes (differs from UTF-16 order for astral characters). */
-export const compareUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+export const compareUtf8 = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));

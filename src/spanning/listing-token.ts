@@ -40,7 +40,10 @@ export class ListingTokenCodec {
     const mac = Buffer.from(token.slice(dot + 1), "base64url");
     const expected = this.#mac(body, scope);
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
-      throw new InvalidTokenError(token, "its signature does not match (tampered, corrupted, or issued for another listing or router secret)");
+      throw new InvalidTokenError(
+        token,
+        "its signature does not match (tampered, corrupted, or issued for another listing or router secret)",
+      );
     }
     const parsed = JSON.parse(body.toString("utf8")) as { v?: unknown; s?: unknown };
     if (parsed.v !== VERSION) throw new InvalidTokenError(token, `unsupported token version ${String(parsed.v)}`);

@@ -62,8 +62,18 @@ interface Position {
 const SHAPES = {
   ListObjectsV2: { limit: "MaxKeys", arrays: ["Contents"] as Bucket[], marker: "StartAfter", idMarker: undefined },
   ListObjects: { limit: "MaxKeys", arrays: ["Contents"] as Bucket[], marker: "Marker", idMarker: undefined },
-  ListObjectVersions: { limit: "MaxKeys", arrays: ["Versions", "DeleteMarkers"] as Bucket[], marker: "KeyMarker", idMarker: "VersionIdMarker" },
-  ListMultipartUploads: { limit: "MaxUploads", arrays: ["Uploads"] as Bucket[], marker: "KeyMarker", idMarker: "UploadIdMarker" },
+  ListObjectVersions: {
+    limit: "MaxKeys",
+    arrays: ["Versions", "DeleteMarkers"] as Bucket[],
+    marker: "KeyMarker",
+    idMarker: "VersionIdMarker",
+  },
+  ListMultipartUploads: {
+    limit: "MaxUploads",
+    arrays: ["Uploads"] as Bucket[],
+    marker: "KeyMarker",
+    idMarker: "UploadIdMarker",
+  },
 } as const;
 
 /** How many backend pages may be read to learn whether a common prefix holds a key served here. */
@@ -91,7 +101,13 @@ interface Target {
  * Lists `bucket` across `routes` (from the route table, in routing order) as one listing.
  * @throws {@link InvalidTokenError} for a continuation token this router did not issue for this listing.
  */
-export async function mergedListing(ctx: SpanningContext, operation: string, input: Input, bucket: string, routes: readonly Route[]): Promise<unknown> {
+export async function mergedListing(
+  ctx: SpanningContext,
+  operation: string,
+  input: Input,
+  bucket: string,
+  routes: readonly Route[],
+): Promise<unknown> {
   const op = operation as Operation;
   const shape = SHAPES[op];
   const prefix = str(input["Prefix"]) ?? "";
@@ -132,7 +148,8 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
       encoded,
       pageSize: Math.min(BACKEND_PAGE, Math.max(limit + 1, MIN_BACKEND_PAGE)),
       start,
-      ownsStart: startRoute !== undefined && target.serves(startRoute) && (target.primaryId !== undefined) === markerInFallback,
+      ownsStart:
+        startRoute !== undefined && target.serves(startRoute) && (target.primaryId !== undefined) === markerInFallback,
       isMember: (key) => target.serves(ctx.table.resolveObject(bucket, key)),
       reach: (p) => {
         const reachable = ctx.table.routesForPrefix(bucket, p);
@@ -173,7 +190,10 @@ export async function mergedListing(ctx: SpanningContext, operation: string, inp
   const truncated = page.length > limit;
   if (truncated) page.length = limit;
   const last = page[page.length - 1];
-  const next: Position | undefined = truncated && last ? { k: last.name, ...(last.isPrefix && { p: true as const }), ...(last.id && !last.isPrefix && { id: last.id }) } : undefined;
+  const next: Position | undefined =
+    truncated && last
+      ? { k: last.name, ...(last.isPrefix && { p: true as const }), ...(last.id && !last.isPrefix && { id: last.id }) }
+      : undefined;
 
   const out: Output = {
     $metadata: { httpStatusCode: 200 },
@@ -227,7 +247,8 @@ function compareEntries(a: Entry, b: Entry): number {
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** A name for the output: URL-encoded segment by segment when the caller asked for `url`. */
-const outName = (name: string, encoded: boolean) => (encoded ? name.split("/").map(encodeURIComponent).join("/") : name);
+const outName = (name: string, encoded: boolean) =>
+  encoded ? name.split("/").map(encodeURIComponent).join("/") : name;
 
 /** Decodes a name a backend returned URL-encoded ("+" is a space, as AWS writes it). */
 const decodeName = (name: string) => decodeURIComponent(name.replace(/\+/g, " "));
@@ -239,7 +260,8 @@ function isCommonPrefix(marker: string, prefix: string, delimiter: string | unde
   return at >= 0 && at + delimiter.length === marker.length;
 }
 
-const targetId = (route: Route, bucket: string) => JSON.stringify([route.backend, toPhysicalBucket(route, bucket), route.mappedPrefix]);
+const targetId = (route: Route, bucket: string) =>
+  JSON.stringify([route.backend, toPhysicalBucket(route, bucket), route.mappedPrefix]);
 
 /**
  * What the listing reads: the routes' distinct backend buckets (routes sharing one are listed
@@ -249,7 +271,11 @@ const targetId = (route: Route, bucket: string) => JSON.stringify([route.backend
  */
 function listingTargets(ctx: SpanningContext, bucket: string, routes: readonly Route[]): Target[] {
   const byId = new Map<string, Target>();
-  const target = (id: string, route: Route, extra: Pick<Target, "serves"> & Partial<Pick<Target, "primaryId">>): Target => ({
+  const target = (
+    id: string,
+    route: Route,
+    extra: Pick<Target, "serves"> & Partial<Pick<Target, "primaryId">>,
+  ): Target => ({
     id,
     route,
     client: ctx.backend(route.client),
@@ -264,19 +290,41 @@ function listingTargets(ctx: SpanningContext, bucket: string, routes: readonly R
     const fallback = route.fallback;
     if (!fallback) continue;
     // Keyed by the primary route: two routes falling back to one store each list their own keys there.
-    const id = JSON.stringify(["fallback", route.index, fallback.backend, toPhysicalBucket(fallback, bucket), fallback.mappedPrefix]);
+    const id = JSON.stringify([
+      "fallback",
+      route.index,
+      fallback.backend,
+      toPhysicalBucket(fallback, bucket),
+      fallback.mappedPrefix,
+    ]);
     byId.set(id, target(id, fallback, { serves: (r) => r.index === route.index, primaryId: targetId(route, bucket) }));
   }
   return [...byId.values()];
 }
 
 /** Whether a target's store holds `key` (any object, version, delete marker or upload of it). */
-async function holdsKey(ctx: SpanningContext, op: Operation, input: Input, target: Target, key: string): Promise<boolean> {
+async function holdsKey(
+  ctx: SpanningContext,
+  op: Operation,
+  input: Input,
+  target: Target,
+  key: string,
+): Promise<boolean> {
   const physicalKey = target.route.mappedPrefix + key;
   // The key itself is the first of everything that starts with it.
-  const request = { ...pick(input, PASS_THROUGH), Bucket: target.physicalBucket, Prefix: physicalKey, [SHAPES[op].limit]: 1 };
-  const out = (await target.client.send(new COMMANDS[op](request) as never, ctx.sendOptions as never)) as unknown as Output;
-  return SHAPES[op].arrays.some((array) => ((out[array] as Item[] | undefined) ?? []).some((item) => item["Key"] === physicalKey));
+  const request = {
+    ...pick(input, PASS_THROUGH),
+    Bucket: target.physicalBucket,
+    Prefix: physicalKey,
+    [SHAPES[op].limit]: 1,
+  };
+  const out = (await target.client.send(
+    new COMMANDS[op](request) as never,
+    ctx.sendOptions as never,
+  )) as unknown as Output;
+  return SHAPES[op].arrays.some((array) =>
+    ((out[array] as Item[] | undefined) ?? []).some((item) => item["Key"] === physicalKey),
+  );
 }
 
 interface StreamOptions {
@@ -373,7 +421,10 @@ class TargetStream {
       Object.assign(request, this.#continuation);
     }
     this.#first = false;
-    const out = (await this.target.client.send(new this.#Command(request) as never, this.ctx.sendOptions as never)) as unknown as Output;
+    const out = (await this.target.client.send(
+      new this.#Command(request) as never,
+      this.ctx.sendOptions as never,
+    )) as unknown as Output;
     this.#continuation = nextRequestFields(this.op, out);
     this.#done = out["IsTruncated"] !== true || this.#continuation === undefined;
 
@@ -400,9 +451,19 @@ class TargetStream {
     if (this.#before(name, isPrefix)) return undefined;
     if (isPrefix ? !(await this.#servesUnder(name)) : !this.options.isMember(name)) return undefined;
     const id = str(item["VersionId"]) ?? str(item["UploadId"]);
-    const time = this.op === "ListObjectVersions" && item["LastModified"] instanceof Date ? item["LastModified"].getTime() : 0;
+    const time =
+      this.op === "ListObjectVersions" && item["LastModified"] instanceof Date ? item["LastModified"].getTime() : 0;
     const latest = item["IsLatest"] === true;
-    return { name, isPrefix, into, item: { ...item, [member]: outName(name, this.options.encoded) }, id, latest, time, seq: this.#seq++ };
+    return {
+      name,
+      isPrefix,
+      into,
+      item: { ...item, [member]: outName(name, this.options.encoded) },
+      id,
+      latest,
+      time,
+      seq: this.#seq++,
+    };
   }
 
   /** Whether an entry lies at or before where this listing starts (listed already, or skipped). */
@@ -430,8 +491,17 @@ class TargetStream {
       // Bounded: past this many pages of keys the router would read elsewhere, the prefix is
       // listed anyway — an extra (possibly empty) common prefix, never a hidden one.
       if (++pages > MAX_PREFIX_PROBE_PAGES) return true;
-      const request = { ...pick(this.input, PASS_THROUGH), Bucket: physicalBucket, Prefix: route.mappedPrefix + prefix, [SHAPES[this.op].limit]: BACKEND_PAGE, ...continuation };
-      const out = (await this.target.client.send(new this.#Command(request) as never, this.ctx.sendOptions as never)) as unknown as Output;
+      const request = {
+        ...pick(this.input, PASS_THROUGH),
+        Bucket: physicalBucket,
+        Prefix: route.mappedPrefix + prefix,
+        [SHAPES[this.op].limit]: BACKEND_PAGE,
+        ...continuation,
+      };
+      const out = (await this.target.client.send(
+        new this.#Command(request) as never,
+        this.ctx.sendOptions as never,
+      )) as unknown as Output;
       for (const array of SHAPES[this.op].arrays) {
         for (const item of (out[array] as Item[] | undefined) ?? []) {
           const key = toLogicalKey(route, str(item["Key"]) ?? "");
@@ -448,7 +518,9 @@ class TargetStream {
 function nextRequestFields(op: Operation, out: Output): Record<string, string> | undefined {
   switch (op) {
     case "ListObjectsV2":
-      return str(out["NextContinuationToken"]) ? { ContinuationToken: out["NextContinuationToken"] as string } : undefined;
+      return str(out["NextContinuationToken"])
+        ? { ContinuationToken: out["NextContinuationToken"] as string }
+        : undefined;
     case "ListObjects": {
       // V1 names its next marker only when a delimiter is set; otherwise it is the last key.
       const contents = (out["Contents"] as Item[] | undefined) ?? [];
@@ -456,7 +528,12 @@ function nextRequestFields(op: Operation, out: Output): Record<string, string> |
       const lastKey = str(contents[contents.length - 1]?.["Key"]);
       const lastPrefix = str(prefixes[prefixes.length - 1]?.["Prefix"]);
       const marker =
-        str(out["NextMarker"]) ?? (lastKey !== undefined && lastPrefix !== undefined ? (compareUtf8(lastKey, lastPrefix) > 0 ? lastKey : lastPrefix) : (lastKey ?? lastPrefix));
+        str(out["NextMarker"]) ??
+        (lastKey !== undefined && lastPrefix !== undefined
+          ? compareUtf8(lastKey, lastPrefix) > 0
+            ? lastKey
+            : lastPrefix
+          : (lastKey ?? lastPrefix));
       return marker === undefined ? undefined : { Marker: out["EncodingType"] === "url" ? decodeName(marker) : marker };
     }
     case "ListObjectVersions":

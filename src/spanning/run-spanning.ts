@@ -10,7 +10,12 @@ import { mergedListing } from "./merged-listing.js";
 import type { SpanningContext } from "./spanning-context.js";
 
 /** Runs a spanning plan; resolves with an output shaped like the command's own. */
-export function runSpanning(ctx: SpanningContext, plan: SpanningPlan, commandName: string, input: Record<string, unknown>): Promise<unknown> {
+export function runSpanning(
+  ctx: SpanningContext,
+  plan: SpanningPlan,
+  commandName: string,
+  input: Record<string, unknown>,
+): Promise<unknown> {
   const operation = operationName(commandName);
   switch (plan.spanning) {
     case "list":

@@ -19,7 +19,11 @@ export function sseCustomerKeyOf(input: Readonly<Record<string, unknown>>): SseC
   const key = input["SSECustomerKey"];
   if (typeof algorithm !== "string" || typeof key !== "string") return undefined;
   const md5 = input["SSECustomerKeyMD5"];
-  return { SSECustomerAlgorithm: algorithm, SSECustomerKey: key, ...(typeof md5 === "string" && { SSECustomerKeyMD5: md5 }) };
+  return {
+    SSECustomerAlgorithm: algorithm,
+    SSECustomerKey: key,
+    ...(typeof md5 === "string" && { SSECustomerKeyMD5: md5 }),
+  };
 }
 
 /** The same key as a copy's source key (`CopySourceSSECustomer…`). */
@@ -38,10 +42,12 @@ export function asCopySourceKey(key: SseCustomerKey): Record<string, string> {
  * Only asked of reads sent without a key, where a 400 has no other common cause.
  */
 export function isSseKeyMissing(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; name?: unknown; Code?: unknown; message?: unknown } | undefined;
+  const e = error as
+    { $metadata?: { httpStatusCode?: number }; name?: unknown; Code?: unknown; message?: unknown } | undefined;
   if (e?.$metadata?.httpStatusCode !== 400) return false;
   const code = typeof e.Code === "string" ? e.Code : typeof e.name === "string" ? e.name : "";
-  if (code === "InvalidRequest" || code === "InvalidArgument") return /encrypt|customer/i.test(String(e.message ?? "")) || e.message === "UnknownError";
+  if (code === "InvalidRequest" || code === "InvalidArgument")
+    return /encrypt|customer/i.test(String(e.message ?? "")) || e.message === "UnknownError";
   // A HEAD's 400 has no body: the SDK names it by status only.
   return code === "BadRequest" || code === "Unknown" || code === "400";
 }

@@ -41,9 +41,16 @@ function tsx(args: readonly string[], env: Record<string, string> = {}): Promise
 describe("s3-router executable", () => {
   it("validates examples/router.yaml and explains a key from it", async () => {
     const ok = await tsx(["src/cli/bin.ts", "validate", "examples/router.yaml"], EXAMPLE_ENV);
-    expect(ok).toEqual({ code: 0, stdout: "OK: examples/router.yaml — 3 profile(s), clients: minio, us-west-1, us-east-1, default\n", stderr: "" });
+    expect(ok).toEqual({
+      code: 0,
+      stdout: "OK: examples/router.yaml — 3 profile(s), clients: minio, us-west-1, us-east-1, default\n",
+      stderr: "",
+    });
 
-    const explained = await tsx(["src/cli/bin.ts", "explain", "examples/router.yaml", "s3://example-bucket/team2/a.csv"], EXAMPLE_ENV);
+    const explained = await tsx(
+      ["src/cli/bin.ts", "explain", "examples/router.yaml", "s3://example-bucket/team2/a.csv"],
+      EXAMPLE_ENV,
+    );
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain("profile minio → client minio → s3://minio-bucket/data/team2/a.csv");
   });
@@ -72,6 +79,8 @@ describe("npm run demo", () => {
     expect(stdout).toContain('answer:  Name "example-bucket", Prefix "team2/", KeyCount 2');
     expect(stdout).toContain("Deleted: team2/plan.txt, team2/plan-v2.txt");
     // A listing spanning minio and aws: refused with a typed error until merged listings land.
-    expect(stdout).toMatch(/CrossBackendError: ListObjectsV2 on bucket "example-bucket" spans 2 backends \(minio, default\)|one merged listing: team1\/plan\.txt/);
+    expect(stdout).toMatch(
+      /CrossBackendError: ListObjectsV2 on bucket "example-bucket" spans 2 backends \(minio, default\)|one merged listing: team1\/plan\.txt/,
+    );
   });
 });

@@ -26,7 +26,16 @@ import { Agent } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
@@ -44,18 +53,34 @@ const TIMEOUT_MS = 1500;
 const BYSTANDER = { accessKeyId: "GWBYSTANDER", secretAccessKey: "bystander-secret-0123456789" };
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 /** X on rgwA, X's team2/* on rgwB as M's data/, every backend reached through its proxy. */
 const config = (endpointA: string, endpointB: string, extra: Record<string, unknown> = {}): RouterFileConfig => ({
   listingTokenSecret: SECRET,
-  clients: { default: { ...backendConfig(rgwA), endpoint: endpointA }, minio: { ...backendConfig(rgwB), endpoint: endpointB } },
-  profiles: { minio: { source_bucket_pattern: X, source_key_pattern: "team2/*", mapped_bucket_name: M, mapped_prefix: "data/" } },
-  gateway: { users: [{ accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey }], backendTimeoutMs: TIMEOUT_MS, ...extra },
+  clients: {
+    default: { ...backendConfig(rgwA), endpoint: endpointA },
+    minio: { ...backendConfig(rgwB), endpoint: endpointB },
+  },
+  profiles: {
+    minio: { source_bucket_pattern: X, source_key_pattern: "team2/*", mapped_bucket_name: M, mapped_prefix: "data/" },
+  },
+  gateway: {
+    users: [{ accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey }],
+    backendTimeoutMs: TIMEOUT_MS,
+    ...extra,
+  },
 });
 
 /** Listed keys the replica tests expect, in order (on both backends). */
-const LISTED = [...["a", "b", "c", "d", "e"].map((k) => `list/team1/${k}`), ...["a", "b", "c", "d", "e"].map((k) => `team2/list/${k}`)];
+const LISTED = [
+  ...["a", "b", "c", "d", "e"].map((k) => `list/team1/${k}`),
+  ...["a", "b", "c", "d", "e"].map((k) => `team2/list/${k}`),
+];
 
 let proxyA: FaultProxy;
 let proxyB: FaultProxy;
@@ -64,7 +89,11 @@ let gw: RunningGateway;
 beforeAll(async () => {
   await Promise.all([createBuckets(a, [X]), createBuckets(b, [M])]);
   await Promise.all(
-    LISTED.map((Key) => (Key.startsWith("team2/") ? b.send(new PutObjectCommand({ Bucket: M, Key: `data/${Key}`, Body: Key })) : a.send(new PutObjectCommand({ Bucket: X, Key, Body: Key })))),
+    LISTED.map((Key) =>
+      Key.startsWith("team2/")
+        ? b.send(new PutObjectCommand({ Bucket: M, Key: `data/${Key}`, Body: Key }))
+        : a.send(new PutObjectCommand({ Bucket: X, Key, Body: Key })),
+    ),
   );
   [proxyA, proxyB] = await Promise.all([startFaultProxy(rgwA.endpoint), startFaultProxy(rgwB.endpoint)]);
   gw = await startGateway(config(proxyA.url, proxyB.url));
@@ -86,7 +115,9 @@ describe("resets mid-write", () => {
   it("PutObject: the caller gets an error and nothing is stored; the SDK's retry stores it whole", async () => {
     const body = randomBytes(3 * MiB);
     await proxyA.set({ reset: { direction: "upstream", afterBytes: MiB } });
-    const error = await failure(gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: X, Key: "put/reset", Body: body })));
+    const error = await failure(
+      gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: X, Key: "put/reset", Body: body })),
+    );
     expect(error, "a cut upload was acknowledged").toBeDefined();
     expect(proxyA.stats.resets).toBeGreaterThan(0);
     expect(await absentOn(a, X, "put/reset")).toBe(true);
@@ -104,15 +135,23 @@ describe("resets mid-write", () => {
     const parts = [randomBytes(5 * MiB), randomBytes(2 * MiB)];
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: X, Key }));
     await proxyB.set({ reset: { direction: "upstream", afterBytes: 2 * MiB } });
-    expect(await failure(s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 1, Body: parts[0]! })))).toBeDefined();
+    expect(
+      await failure(s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 1, Body: parts[0]! }))),
+    ).toBeDefined();
     await proxyB.clear();
     const listed = await s3.send(new ListPartsCommand({ Bucket: X, Key, UploadId }));
     expect(listed.Parts ?? []).toEqual([]);
 
     const done: CompletedPart[] = [];
-    for (const [i, Body] of parts.entries()) done.push({ PartNumber: i + 1, ETag: (await s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: i + 1, Body }))).ETag! });
+    for (const [i, Body] of parts.entries())
+      done.push({
+        PartNumber: i + 1,
+        ETag: (await s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: i + 1, Body }))).ETag!,
+      });
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: X, Key, UploadId, MultipartUpload: { Parts: done } }));
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${Key}` }))))).toBe(sha(Buffer.concat(parts)));
+    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${Key}` }))))).toBe(
+      sha(Buffer.concat(parts)),
+    );
   });
 
   it("CompleteMultipartUpload answered by RGW but cut on the way back: whatever the caller is told, the object is whole", async () => {
@@ -121,11 +160,18 @@ describe("resets mid-write", () => {
     const parts = [randomBytes(5 * MiB), randomBytes(MiB)];
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: X, Key }));
     const done: CompletedPart[] = [];
-    for (const [i, Body] of parts.entries()) done.push({ PartNumber: i + 1, ETag: (await s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: i + 1, Body }))).ETag! });
+    for (const [i, Body] of parts.entries())
+      done.push({
+        PartNumber: i + 1,
+        ETag: (await s3.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: i + 1, Body }))).ETag!,
+      });
     // RGW completes the upload; its answer is cut before its first byte.
     const resetsBefore = proxyB.stats.resets;
     await proxyB.set({ reset: { direction: "downstream", afterBytes: 0 } });
-    const complete = () => gw.client().send(new CompleteMultipartUploadCommand({ Bucket: X, Key, UploadId, MultipartUpload: { Parts: done } }));
+    const complete = () =>
+      gw
+        .client()
+        .send(new CompleteMultipartUploadCommand({ Bucket: X, Key, UploadId, MultipartUpload: { Parts: done } }));
     const first = await failure(complete());
     await proxyB.clear();
     // The caller may have been told 503 (then its retry finds the upload gone: NoSuchUpload), or
@@ -175,7 +221,9 @@ describe("resets mid-read", () => {
     const full = await gw.client().send(new GetObjectCommand({ Bucket: X, Key: "get/object" }));
     expect(full.ETag).toBe(`"${md5(body)}"`);
     expect(sha(await readBody(full))).toBe(sha(body));
-    const range = await gw.client().send(new GetObjectCommand({ Bucket: X, Key: "get/object", Range: "bytes=1048570-1148579" }));
+    const range = await gw
+      .client()
+      .send(new GetObjectCommand({ Bucket: X, Key: "get/object", Range: "bytes=1048570-1148579" }));
     expect(range.ContentRange).toBe(`bytes 1048570-1148579/${body.length}`);
     expect((await readBody(range)).equals(body.subarray(1048570, 1148580))).toBe(true);
   });
@@ -190,7 +238,12 @@ describe("a black-holed backend", () => {
     // A second user reads the healthy backend meanwhile: the first one's flood may be shed by
     // the per-user concurrency limit (503 SlowDown), which is right for that user and must not
     // touch anyone else.
-    holeGw = await startGateway(config(rgwA.endpoint, hole.url, { backendTimeoutMs: HOLE_TIMEOUT_MS, users: [{ ...GATEWAY_USER }, { ...BYSTANDER }] }));
+    holeGw = await startGateway(
+      config(rgwA.endpoint, hole.url, {
+        backendTimeoutMs: HOLE_TIMEOUT_MS,
+        users: [{ ...GATEWAY_USER }, { ...BYSTANDER }],
+      }),
+    );
   });
   afterAll(async () => {
     await holeGw?.stop();
@@ -216,7 +269,10 @@ describe("a black-holed backend", () => {
         const [batch, ok] = await Promise.all([
           Promise.all(Array.from({ length: Math.min(200, count - done) }, head)),
           // The other backend's route, meanwhile.
-          bystander.send(new GetObjectCommand({ Bucket: X, Key: "list/team1/a" })).then(async (o) => (await readBody(o, "utf8")) === "list/team1/a", () => false),
+          bystander.send(new GetObjectCommand({ Bucket: X, Key: "list/team1/a" })).then(
+            async (o) => (await readBody(o, "utf8")) === "list/team1/a",
+            () => false,
+          ),
         ]);
         results.push(...batch);
         healthy.push(ok);
@@ -254,7 +310,9 @@ describe("a black-holed backend", () => {
     expect(hole.openConnections()).toBeLessThan(20);
     await hole.clear();
     const s3 = holeGw.client({ maxAttempts: 1 });
-    expect((await s3.send(new HeadObjectCommand({ Bucket: X, Key: "team2/list/a" }))).ContentLength).toBe("team2/list/a".length);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: X, Key: "team2/list/a" }))).ContentLength).toBe(
+      "team2/list/a".length,
+    );
   });
 });
 
@@ -302,7 +360,8 @@ describe("a backend restarted under load", () => {
     expect(back.length).toBeGreaterThan(0);
     expect(back.filter((o) => !o.ok)).toEqual([]);
     // Every acknowledged write is there.
-    for (const [Key, Body] of acknowledged) expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key })), "utf8")).toBe(Body);
+    for (const [Key, Body] of acknowledged)
+      expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key })), "utf8")).toBe(Body);
   });
 });
 
@@ -314,7 +373,10 @@ describe("gateway processes", { timeout: 120_000 }, () => {
     // The drained replica reaches rgwA through added latency, so its requests are in flight long enough to be drained.
     slow = await startFaultProxy(rgwA.endpoint);
     await slow.set({ latencyMs: 100 });
-    [victim, drained] = await Promise.all([startGatewayProcess(config(rgwA.endpoint, rgwB.endpoint)), startGatewayProcess(config(slow.url, rgwB.endpoint, { shutdownGraceMs: 10_000 }))]);
+    [victim, drained] = await Promise.all([
+      startGatewayProcess(config(rgwA.endpoint, rgwB.endpoint)),
+      startGatewayProcess(config(slow.url, rgwB.endpoint, { shutdownGraceMs: 10_000 })),
+    ]);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([victim?.dispose(), drained?.dispose()]);
@@ -322,7 +384,14 @@ describe("gateway processes", { timeout: 120_000 }, () => {
   });
 
   const clientFor = (url: string, extra: Record<string, unknown> = {}) =>
-    new S3Client({ endpoint: url, region: "us-east-1", forcePathStyle: true, credentials: { ...GATEWAY_USER }, maxAttempts: 1, ...extra });
+    new S3Client({
+      endpoint: url,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { ...GATEWAY_USER },
+      maxAttempts: 1,
+      ...extra,
+    });
 
   it("SIGKILLed mid multipart upload and mid merged listing: another replica completes the upload and continues the listing", async () => {
     const dying = clientFor(victim!.url);
@@ -342,14 +411,22 @@ describe("gateway processes", { timeout: 120_000 }, () => {
         yield parts[1]!.subarray(MiB);
       })(),
     );
-    const inFlight = failure(dying.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 2, Body: slowBody, ContentLength: 5 * MiB })));
+    const inFlight = failure(
+      dying.send(
+        new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 2, Body: slowBody, ContentLength: 5 * MiB }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 100));
     victim!.child.kill("SIGKILL");
     expect(await inFlight, "a part sent to a killed replica was acknowledged").toBeDefined();
     expect(await victim!.exited).toMatchObject({ signal: "SIGKILL" });
 
-    const second = await survivor.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 2, Body: parts[1]! }));
-    const third = await survivor.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 3, Body: parts[2]! }));
+    const second = await survivor.send(
+      new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 2, Body: parts[1]! }),
+    );
+    const third = await survivor.send(
+      new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: 3, Body: parts[2]! }),
+    );
     await survivor.send(
       new CompleteMultipartUploadCommand({
         Bucket: X,
@@ -358,13 +435,17 @@ describe("gateway processes", { timeout: 120_000 }, () => {
         MultipartUpload: { Parts: [first, second, third].map((p, i) => ({ PartNumber: i + 1, ETag: p.ETag! })) },
       }),
     );
-    expect(sha(await readBody(await survivor.send(new GetObjectCommand({ Bucket: X, Key }))))).toBe(sha(Buffer.concat(parts)));
+    expect(sha(await readBody(await survivor.send(new GetObjectCommand({ Bucket: X, Key }))))).toBe(
+      sha(Buffer.concat(parts)),
+    );
 
     // The listing begun on the dead replica goes on through this one: every key once, in order.
     const keys = (page1.Contents ?? []).map((c) => c.Key!);
     let token = page1.NextContinuationToken;
     while (token !== undefined) {
-      const page = await survivor.send(new ListObjectsV2Command({ Bucket: X, MaxKeys: 4, Prefix: "", StartAfter: "l", ContinuationToken: token }));
+      const page = await survivor.send(
+        new ListObjectsV2Command({ Bucket: X, MaxKeys: 4, Prefix: "", StartAfter: "l", ContinuationToken: token }),
+      );
       keys.push(...(page.Contents ?? []).map((c) => c.Key!));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     }
@@ -403,7 +484,15 @@ describe("gateway processes", { timeout: 120_000 }, () => {
     const load = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
     await new Promise((r) => setTimeout(r, 800));
     const reloads = () => proc.logs().filter((l) => l["msg"] === "configuration reloaded").length;
-    await proc.writeConfig(config(slow.url, rgwB.endpoint, { shutdownGraceMs: 10_000, users: [{ accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey }, { accessKeyId: "RELOADED", secretAccessKey: "reloaded-secret-0123456789" }] }));
+    await proc.writeConfig(
+      config(slow.url, rgwB.endpoint, {
+        shutdownGraceMs: 10_000,
+        users: [
+          { accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: GATEWAY_USER.secretAccessKey },
+          { accessKeyId: "RELOADED", secretAccessKey: "reloaded-secret-0123456789" },
+        ],
+      }),
+    );
     proc.child.kill("SIGHUP");
     for (let i = 0; i < 100 && reloads() === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(reloads(), proc.output()).toBe(1);
@@ -419,7 +508,8 @@ describe("gateway processes", { timeout: 120_000 }, () => {
     expect(Date.now() - terminated).toBeLessThan(5_000);
     expect(failures).toEqual([]);
     expect(done).toBeGreaterThan(0);
-    for (const [Key, Body] of acknowledged) expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key })), "utf8")).toBe(Body);
+    for (const [Key, Body] of acknowledged)
+      expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key })), "utf8")).toBe(Body);
     s3.destroy();
   });
 });

@@ -20,7 +20,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migration/bulk-migrate.js";
 import { createS3Router, MirrorWriteError, type MigrationEvent, type S3Router } from "../../src/index.js";
-import { createBuckets, emptyAndDeleteBucket, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 
 const rgwA = injectRgw("rgwA");
@@ -29,8 +37,13 @@ const a = rgwClient(rgwA);
 const b = rgwClient(rgwB);
 const MiB = 1024 * 1024;
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const utf8Sorted = (keys: readonly string[]) => [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+const utf8Sorted = (keys: readonly string[]) =>
+  [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
 
 let proxyA: FaultProxy;
 let proxyB: FaultProxy;
@@ -61,8 +74,10 @@ async function makeBucket(client: S3Client, prefix: string): Promise<string> {
   return name;
 }
 
-const absent = async (client: S3Client, Bucket: string, Key: string) => errorStatus(await failure(client.send(new HeadObjectCommand({ Bucket, Key })))) === 404;
-const uploadsIn = async (client: S3Client, Bucket: string) => ((await client.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).length;
+const absent = async (client: S3Client, Bucket: string, Key: string) =>
+  errorStatus(await failure(client.send(new HeadObjectCommand({ Bucket, Key })))) === 404;
+const uploadsIn = async (client: S3Client, Bucket: string) =>
+  ((await client.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).length;
 
 describe("spanning operations under faults", () => {
   let X: string;
@@ -79,7 +94,14 @@ describe("spanning operations under faults", () => {
     ]);
     router = createS3Router({
       clients: { default: viaA, minio: viaB },
-      profiles: { minio: { source_bucket_pattern: X, source_key_pattern: "team2/*", mapped_bucket_name: M, mapped_prefix: "data/" } },
+      profiles: {
+        minio: {
+          source_bucket_pattern: X,
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: M,
+          mapped_prefix: "data/",
+        },
+      },
       copyPartSize: 5 * MiB,
     });
   });
@@ -95,7 +117,10 @@ describe("spanning operations under faults", () => {
     for (let page = 0, cuts = 0; page < 40; page++) {
       // Every third page, rgwB's answer is cut: that page must fail, then succeed on a retry.
       if (page % 3 === 2) await proxyB.set({ reset: { direction: "downstream", afterBytes: 400 } });
-      const ask = () => router.send(new ListObjectsV2Command({ Bucket: X, MaxKeys: 6, ...(token !== undefined && { ContinuationToken: token }) }));
+      const ask = () =>
+        router.send(
+          new ListObjectsV2Command({ Bucket: X, MaxKeys: 6, ...(token !== undefined && { ContinuationToken: token }) }),
+        );
       const out = await ask().catch(async (e: unknown) => {
         cuts++;
         expect(e).toBeInstanceOf(Error);
@@ -117,14 +142,18 @@ describe("spanning operations under faults", () => {
     const body = randomBytes(12 * MiB);
     await a.send(new PutObjectCommand({ Bucket: X, Key: "big/source", Body: body }));
     await proxyA.set({ reset: { direction: "downstream", afterBytes: 3 * MiB } });
-    const error = await failure(router.send(new CopyObjectCommand({ Bucket: X, Key: "team2/copied", CopySource: `${X}/big/source` })));
+    const error = await failure(
+      router.send(new CopyObjectCommand({ Bucket: X, Key: "team2/copied", CopySource: `${X}/big/source` })),
+    );
     expect(error).toBeInstanceOf(Error);
     await proxyA.clear();
     expect(await absent(b, M, "data/team2/copied")).toBe(true);
     expect(await uploadsIn(b, M)).toBe(0);
 
     await router.send(new CopyObjectCommand({ Bucket: X, Key: "team2/copied", CopySource: `${X}/big/source` }));
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/copied" }))))).toBe(sha(body));
+    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/copied" }))))).toBe(
+      sha(body),
+    );
   });
 
   it("DeleteObjects with one backend failing: every key is reported deleted or failed, and the report is true", async () => {
@@ -138,7 +167,10 @@ describe("spanning operations under faults", () => {
     const asked = [...doomedA, ...doomedB, "del/never-existed"];
     const outcome = await router
       .send(new DeleteObjectsCommand({ Bucket: X, Delete: { Objects: asked.map((Key) => ({ Key })) } }))
-      .then((out) => ({ deleted: (out.Deleted ?? []).map((d) => d.Key!), failed: (out.Errors ?? []).map((e) => e.Key!) }));
+      .then((out) => ({
+        deleted: (out.Deleted ?? []).map((d) => d.Key!),
+        failed: (out.Errors ?? []).map((e) => e.Key!),
+      }));
     await proxyB.clear();
     // No silent gap, nothing twice.
     expect(utf8Sorted([...outcome.deleted, ...outcome.failed])).toEqual(utf8Sorted(asked));
@@ -153,14 +185,22 @@ describe("migration modes under faults", () => {
     const [P, R] = await Promise.all([makeBucket(b, "flt-mir-p"), makeBucket(a, "flt-mir-r")]);
     const router = createS3Router({
       clients: { default: b, primary: b, replica: viaA },
-      profiles: { logs: { client: "primary", source_bucket_pattern: P, mirror: { client: "replica", mapped_bucket_name: R } } },
+      profiles: {
+        logs: { client: "primary", source_bucket_pattern: P, mirror: { client: "replica", mapped_bucket_name: R } },
+      },
     });
     const events: MigrationEvent[] = [];
     router.migration.on((e) => events.push(e));
     let flapping = true;
     const flap = (async () => {
       for (let i = 0; flapping; i++) {
-        await proxyA.set(i % 3 === 0 ? { refuse: true } : i % 3 === 1 ? { reset: { direction: "upstream", afterBytes: 700, times: 2 } } : {});
+        await proxyA.set(
+          i % 3 === 0
+            ? { refuse: true }
+            : i % 3 === 1
+              ? { reset: { direction: "upstream", afterBytes: 700, times: 2 } }
+              : {},
+        );
         await new Promise((r) => setTimeout(r, 120));
       }
       await proxyA.clear();
@@ -188,7 +228,8 @@ describe("migration modes under faults", () => {
     await flap;
     router.destroy();
     expect(diverged.size, "the mirror never failed: the fault did not bite").toBeGreaterThan(0);
-    for (const [Key, Body] of written) expect(await readBody(await b.send(new GetObjectCommand({ Bucket: P, Key })), "utf8")).toBe(Body);
+    for (const [Key, Body] of written)
+      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: P, Key })), "utf8")).toBe(Body);
     const reported = events.filter((e) => e.type === "mirror-divergence").map((e) => e.key);
     expect(utf8Sorted(reported)).toEqual(utf8Sorted([...diverged]));
     expect(router.migration.stats.mirrorDivergences).toBe(diverged.size);
@@ -205,7 +246,13 @@ describe("migration modes under faults", () => {
     await b.send(new PutObjectCommand({ Bucket: F, Key: "moving.bin", Body: body }));
     const router = createS3Router({
       clients: { default: viaA, primary: viaA, old: b },
-      profiles: { moving: { client: "primary", source_bucket_pattern: P, fallback: { client: "old", mapped_bucket_name: F, copy_on_read: true } } },
+      profiles: {
+        moving: {
+          client: "primary",
+          source_bucket_pattern: P,
+          fallback: { client: "old", mapped_bucket_name: F, copy_on_read: true },
+        },
+      },
       copyPartSize: 5 * MiB,
     });
     try {
@@ -218,7 +265,9 @@ describe("migration modes under faults", () => {
       expect(await absent(a, P, "moving.bin")).toBe(true);
       expect(await uploadsIn(a, P)).toBe(0);
 
-      expect(sha(await readBody(await router.send(new GetObjectCommand({ Bucket: P, Key: "moving.bin" }))))).toBe(sha(body));
+      expect(sha(await readBody(await router.send(new GetObjectCommand({ Bucket: P, Key: "moving.bin" }))))).toBe(
+        sha(body),
+      );
       await router.migration.settled();
       expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: P, Key: "moving.bin" }))))).toBe(sha(body));
     } finally {
@@ -228,17 +277,25 @@ describe("migration modes under faults", () => {
 
   it("migrate with a flapping source: failures reported, a rerun resumes, and the primary ends equal to the source", async () => {
     const [P, F] = await Promise.all([makeBucket(a, "flt-mig-p"), makeBucket(b, "flt-mig-f")]);
-    const source = new Map(Array.from({ length: 60 }, (_, i) => [`obj/${String(i).padStart(3, "0")}`, randomBytes(2000 + i * 500)] as const));
+    const source = new Map(
+      Array.from({ length: 60 }, (_, i) => [`obj/${String(i).padStart(3, "0")}`, randomBytes(2000 + i * 500)] as const),
+    );
     await Promise.all([...source].map(([Key, Body]) => b.send(new PutObjectCommand({ Bucket: F, Key, Body }))));
     const router = createS3Router({
       clients: { default: a, primary: a, old: viaB },
-      profiles: { moving: { client: "primary", source_bucket_pattern: P, fallback: { client: "old", mapped_bucket_name: F } } },
+      profiles: {
+        moving: { client: "primary", source_bucket_pattern: P, fallback: { client: "old", mapped_bucket_name: F } },
+      },
     });
     try {
       let flapping = true;
       const flap = (async () => {
         for (let i = 0; flapping; i++) {
-          await proxyB.set(i % 2 === 0 ? { httpError: { count: 3 } } : { reset: { direction: "downstream", afterBytes: 3000, times: 2 } });
+          await proxyB.set(
+            i % 2 === 0
+              ? { httpError: { count: 3 } }
+              : { reset: { direction: "downstream", afterBytes: 3000, times: 2 } },
+          );
           await new Promise((r) => setTimeout(r, 60));
         }
         await proxyB.clear();
@@ -252,12 +309,16 @@ describe("migration modes under faults", () => {
       }
       flapping = false;
       await flap;
-      expect(runs[0]!.failed.objects + runs[0]!.failed.errors.length, "the flapping source never failed a copy").toBeGreaterThan(0);
+      expect(
+        runs[0]!.failed.objects + runs[0]!.failed.errors.length,
+        "the flapping source never failed a copy",
+      ).toBeGreaterThan(0);
       expect(runs.at(-1)!.failed.objects).toBe(0);
       // The primary equals the source: every key, the same bytes, nothing else.
       const listed = ((await a.send(new ListObjectsV2Command({ Bucket: P }))).Contents ?? []).map((c) => c.Key!);
       expect(listed).toEqual([...source.keys()]);
-      for (const [Key, Body] of source) expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: P, Key }))))).toBe(sha(Body));
+      for (const [Key, Body] of source)
+        expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: P, Key }))))).toBe(sha(Body));
     } finally {
       router.destroy();
     }

@@ -16,9 +16,25 @@
  * - A route holding part of a backend bucket (a mapped prefix) does not show the whole bucket's
  *   totals (RGW's `x-rgw-object-count`, `x-rgw-bytes-used`, quotas) in HeadBucket.
  */
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 import { sendSigned } from "../support/raw-request.js";
 import { createRgwUser } from "../support/rgw.js";
@@ -47,20 +63,37 @@ beforeAll(async () => {
   createRgwUser(inject("rgwAConf"), "gw-attacks-mallory", MALLORY.accessKeyId, MALLORY.secretAccessKey);
   await createBuckets(a, [split, shared, migrating]);
   await createBuckets(b, [splitPrivate, onB, migratingOld]);
-  for (const key of ["left-1", "left-2"]) await b.send(new PutObjectCommand({ Bucket: migratingOld, Key: key, Body: "only copy" }));
+  for (const key of ["left-1", "left-2"])
+    await b.send(new PutObjectCommand({ Bucket: migratingOld, Key: key, Body: "only copy" }));
   await a.send(new PutObjectCommand({ Bucket: split, Key: "owned-by-gateway.txt", Body: "not mallory's" }));
   // Shadowed: `private/*` of this bucket is served by rgwB; no request should reach this one.
   await a.send(new PutObjectCommand({ Bucket: split, Key: "private/shadowed.txt", Body: "SHADOWED-CONTENT-7f3" }));
   await b.send(new PutObjectCommand({ Bucket: splitPrivate, Key: "private/p.txt", Body: "p" }));
   await a.send(new PutObjectCommand({ Bucket: shared, Key: "mine/one.txt", Body: "1" }));
-  for (const key of ["theirs/a", "theirs/b", "theirs/c"]) await a.send(new PutObjectCommand({ Bucket: shared, Key: key, Body: "secret" }));
+  for (const key of ["theirs/a", "theirs/b", "theirs/c"])
+    await a.send(new PutObjectCommand({ Bucket: shared, Key: key, Body: "secret" }));
   gw = await startGateway({
     clients: { default: backendConfig(rgwA), b: backendConfig(rgwB) },
     profiles: {
-      "split-private": { client: "b", source_bucket_pattern: split, source_key_pattern: "private/*", mapped_bucket_name: splitPrivate },
+      "split-private": {
+        client: "b",
+        source_bucket_pattern: split,
+        source_key_pattern: "private/*",
+        mapped_bucket_name: splitPrivate,
+      },
       "on-b": { client: "b", source_bucket_pattern: onB },
-      mine: { client: "default", source_bucket_pattern: "tenant-mine", mapped_bucket_name: shared, mapped_prefix: "mine/" },
-      theirs: { client: "default", source_bucket_pattern: "tenant-theirs", mapped_bucket_name: shared, mapped_prefix: "theirs/" },
+      mine: {
+        client: "default",
+        source_bucket_pattern: "tenant-mine",
+        mapped_bucket_name: shared,
+        mapped_prefix: "mine/",
+      },
+      theirs: {
+        client: "default",
+        source_bucket_pattern: "tenant-theirs",
+        mapped_bucket_name: shared,
+        mapped_prefix: "theirs/",
+      },
     },
     gateway: {
       users: [
@@ -90,7 +123,9 @@ describe("a user with its own backend credentials", () => {
   });
 
   it("is refused by the backend on a single store, as it should be", async () => {
-    const error = await mallory.send(new HeadObjectCommand({ Bucket: split, Key: "owned-by-gateway.txt" })).catch((e: unknown) => e);
+    const error = await mallory
+      .send(new HeadObjectCommand({ Bucket: split, Key: "owned-by-gateway.txt" }))
+      .catch((e: unknown) => e);
     expect(errorStatus(error)).toBe(403);
   });
 
@@ -101,7 +136,14 @@ describe("a user with its own backend credentials", () => {
 
   it("cannot delete through a split DeleteObjects what the backend refuses it", async () => {
     const body = `<Delete><Object><Key>owned-by-gateway.txt</Key></Object><Object><Key>private/p.txt</Key></Object></Delete>`;
-    const answer = await sendSigned({ endpoint: gw.url, method: "POST", path: `/${split}`, query: "delete=", user: GW_MALLORY, body });
+    const answer = await sendSigned({
+      endpoint: gw.url,
+      method: "POST",
+      path: `/${split}`,
+      query: "delete=",
+      user: GW_MALLORY,
+      body,
+    });
     expect([answer.status, answer.code]).toEqual([403, "AccessDenied"]);
     await a.send(new HeadObjectCommand({ Bucket: split, Key: "owned-by-gateway.txt" }));
     await b.send(new HeadObjectCommand({ Bucket: splitPrivate, Key: "private/p.txt" }));
@@ -125,13 +167,27 @@ describe("a route with a fallback", () => {
   beforeAll(async () => {
     migrationGw = await startGateway({
       clients: { default: backendConfig(rgwA), b: backendConfig(rgwB) },
-      profiles: { moving: { client: "default", source_bucket_pattern: migrating, fallback: { client: "b", mapped_bucket_name: migratingOld } } },
-      gateway: { users: [{ ...GW_MALLORY, buckets: [migrating], backendCredentials: { default: MALLORY } }], anonymous: { buckets: [migrating] } },
+      profiles: {
+        moving: {
+          client: "default",
+          source_bucket_pattern: migrating,
+          fallback: { client: "b", mapped_bucket_name: migratingOld },
+        },
+      },
+      gateway: {
+        users: [{ ...GW_MALLORY, buckets: [migrating], backendCredentials: { default: MALLORY } }],
+        anonymous: { buckets: [migrating] },
+      },
     });
   });
 
   it("keeps the fallback's copy when the caller has its own backend credentials", async () => {
-    const answer = await sendSigned({ endpoint: migrationGw.url, method: "DELETE", path: `/${migrating}/left-1`, user: GW_MALLORY });
+    const answer = await sendSigned({
+      endpoint: migrationGw.url,
+      method: "DELETE",
+      path: `/${migrating}/left-1`,
+      user: GW_MALLORY,
+    });
     expect([answer.status, answer.code]).toEqual([403, "AccessDenied"]);
     await b.send(new HeadObjectCommand({ Bucket: migratingOld, Key: "left-1" }));
   });
@@ -146,7 +202,10 @@ describe("a route with a fallback", () => {
 describe("unsigned CORS preflights", () => {
   it("do not tell which buckets exist", async () => {
     const ask = (bucket: string) =>
-      fetch(`${gw.url}/${bucket}/x`, { method: "OPTIONS", headers: { origin: "https://probe.example", "access-control-request-method": "GET" } });
+      fetch(`${gw.url}/${bucket}/x`, {
+        method: "OPTIONS",
+        headers: { origin: "https://probe.example", "access-control-request-method": "GET" },
+      });
     const missing = await ask(uniqueBucket("atk-nowhere"));
     const existing = await ask(split);
     expect([missing.status, existing.status]).toEqual([403, 403]);
@@ -169,7 +228,14 @@ describe("bucket names in RGW's tenant form", () => {
 describe("RenameObject", () => {
   it("refuses a source in another bucket, with or without a leading slash", async () => {
     for (const source of [`${split}/owned-by-gateway.txt`, `/${split}/owned-by-gateway.txt`]) {
-      const answer = await sendSigned({ endpoint: gw.url, method: "PUT", path: `/${onB}/renamed.txt`, query: "renameObject=", user: GW_ALL, headers: { "x-amz-rename-source": source } });
+      const answer = await sendSigned({
+        endpoint: gw.url,
+        method: "PUT",
+        path: `/${onB}/renamed.txt`,
+        query: "renameObject=",
+        user: GW_ALL,
+        headers: { "x-amz-rename-source": source },
+      });
       expect(answer.status).toBe(400);
     }
     const error = await b.send(new HeadObjectCommand({ Bucket: onB, Key: "renamed.txt" })).catch((e: unknown) => e);
@@ -194,7 +260,14 @@ describe("backend buckets that profiles rename into", () => {
       await backend.send(new PutObjectCommand({ Bucket: physical, Key: "tenant-b/secret.txt", Body: "b's" }));
       const gw = await startGateway({
         clients: { default: backendConfig(injectRgw("rgwA")) },
-        profiles: { a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: physical, mapped_prefix: "tenant-a/" } },
+        profiles: {
+          a: {
+            client: "default",
+            source_bucket_pattern: "tenant-a",
+            mapped_bucket_name: physical,
+            mapped_prefix: "tenant-a/",
+          },
+        },
         gateway: { users: [GATEWAY_USER] },
       });
       try {
@@ -202,7 +275,14 @@ describe("backend buckets that profiles rename into", () => {
         for (const attempt of [
           () => s3.send(new GetObjectCommand({ Bucket: physical, Key: "tenant-b/secret.txt" })),
           () => s3.send(new ListObjectsV2Command({ Bucket: physical })),
-          () => s3.send(new CopyObjectCommand({ Bucket: "tenant-a", Key: "stolen", CopySource: `${physical}/tenant-b/secret.txt` })),
+          () =>
+            s3.send(
+              new CopyObjectCommand({
+                Bucket: "tenant-a",
+                Key: "stolen",
+                CopySource: `${physical}/tenant-b/secret.txt`,
+              }),
+            ),
         ]) {
           expect(errorName(await attempt().catch((e: unknown) => e))).toBe("AccessDenied");
         }

@@ -17,7 +17,16 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { flipChunkByte, s3ErrorCode, sendRaw, signedChunkedUpload } from "../support/chunked-body.js";
 import { GATEWAY_USER, backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 
@@ -57,7 +66,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
-  await Promise.all([emptyAndDeleteBucket(a, X), emptyAndDeleteBucket(a, otherA), emptyAndDeleteBucket(b, M), emptyAndDeleteBucket(b, otherB)]);
+  await Promise.all([
+    emptyAndDeleteBucket(a, X),
+    emptyAndDeleteBucket(a, otherA),
+    emptyAndDeleteBucket(b, M),
+    emptyAndDeleteBucket(b, otherB),
+  ]);
   a.destroy();
   b.destroy();
 });
@@ -109,23 +123,44 @@ const unique = (label: string) => `${label}-${randomBytes(4).toString("hex")}.bi
 
 describe("gateway authentication", () => {
   it("refuses a wrong secret with SignatureDoesNotMatch (403), writing nothing", async () => {
-    const s3 = gw.client({ user: { accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: "not-the-secret" }, maxAttempts: 1 });
+    const s3 = gw.client({
+      user: { accessKeyId: GATEWAY_USER.accessKeyId, secretAccessKey: "not-the-secret" },
+      maxAttempts: 1,
+    });
     for (const prefix of ["team1", "team2"]) {
       const name = unique(`wrong-secret-${prefix}`);
-      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `${prefix}/${name}`, Body: "x" })))).toEqual({ code: "SignatureDoesNotMatch", status: 403 });
+      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `${prefix}/${name}`, Body: "x" })))).toEqual({
+        code: "SignatureDoesNotMatch",
+        status: 403,
+      });
       await expectNowhere(name);
     }
-    expect(await refusal(s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team2 })))).toEqual({ code: "SignatureDoesNotMatch", status: 403 });
+    expect(await refusal(s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team2 })))).toEqual({
+      code: "SignatureDoesNotMatch",
+      status: 403,
+    });
   });
 
   it("refuses an unknown access key with InvalidAccessKeyId (403), writing nothing", async () => {
-    const s3 = gw.client({ user: { accessKeyId: "NOSUCHKEY", secretAccessKey: GATEWAY_USER.secretAccessKey }, maxAttempts: 1 });
+    const s3 = gw.client({
+      user: { accessKeyId: "NOSUCHKEY", secretAccessKey: GATEWAY_USER.secretAccessKey },
+      maxAttempts: 1,
+    });
     const name = unique("unknown-key");
-    expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual({ code: "InvalidAccessKeyId", status: 403 });
+    expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual({
+      code: "InvalidAccessKeyId",
+      status: 403,
+    });
     await expectNowhere(name);
     // The backends' own keys are not the gateway's.
-    const backendKey = gw.client({ user: { accessKeyId: rgwA.accessKeyId, secretAccessKey: rgwA.secretAccessKey }, maxAttempts: 1 });
-    expect(await refusal(backendKey.send(new ListBucketsCommand({})))).toEqual({ code: "InvalidAccessKeyId", status: 403 });
+    const backendKey = gw.client({
+      user: { accessKeyId: rgwA.accessKeyId, secretAccessKey: rgwA.secretAccessKey },
+      maxAttempts: 1,
+    });
+    expect(await refusal(backendKey.send(new ListBucketsCommand({})))).toEqual({
+      code: "InvalidAccessKeyId",
+      status: 403,
+    });
   });
 
   describe("signed aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)", () => {
@@ -144,8 +179,12 @@ describe("gateway authentication", () => {
         expect(back.equals(data)).toBe(true);
       }
       // Decoded on the way: the backends hold the plain payload, each where its route puts it.
-      expect((await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: keys.team1 })))).equals(data)).toBe(true);
-      expect((await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${keys.team2}` })))).equals(data)).toBe(true);
+      expect((await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: keys.team1 })))).equals(data)).toBe(
+        true,
+      );
+      expect(
+        (await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${keys.team2}` })))).equals(data),
+      ).toBe(true);
     });
 
     it("refuses a flipped byte in the 2nd chunk with SignatureDoesNotMatch (403), writing nothing", async () => {
@@ -164,7 +203,11 @@ describe("gateway authentication", () => {
       // gateway knows the body is bad; the gateway must hold the last piece back.
       const name = unique("chunked-last");
       const req = upload(`team2/${name}`);
-      const last = await sendRaw(req.url, { method: "PUT", headers: req.headers, body: flipChunkByte(req, req.chunks.length - 1, 5) });
+      const last = await sendRaw(req.url, {
+        method: "PUT",
+        headers: req.headers,
+        body: flipChunkByte(req, req.chunks.length - 1, 5),
+      });
       expect([last.status, last.code], last.text).toEqual([403, "SignatureDoesNotMatch"]);
       await expectNowhere(name);
 
@@ -232,16 +275,23 @@ describe("gateway authentication", () => {
       expect(s3ErrorCode(await res.text())).toBe("AccessDenied");
       await expectNowhere(name);
 
-      const fresh = await getSignedUrl(s3, new PutObjectCommand({ Bucket: X, Key: `team2/${name}` }), { expiresIn: 60 });
+      const fresh = await getSignedUrl(s3, new PutObjectCommand({ Bucket: X, Key: `team2/${name}` }), {
+        expiresIn: 60,
+      });
       expect((await fetch(fresh, { method: "PUT", body: "fresh" })).status).toBe(200);
-      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/team2/${name}` })), "utf8")).toBe("fresh");
+      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/team2/${name}` })), "utf8")).toBe(
+        "fresh",
+      );
     });
   });
 
   it("refuses a client whose clock is 20 minutes behind with RequestTimeTooSkewed (403), writing nothing", async () => {
     const s3 = gw.client({ systemClockOffset: -20 * 60 * 1000, maxAttempts: 1 });
     const name = unique("skewed");
-    expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team1/${name}`, Body: "late" })))).toEqual({ code: "RequestTimeTooSkewed", status: 403 });
+    expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team1/${name}`, Body: "late" })))).toEqual({
+      code: "RequestTimeTooSkewed",
+      status: 403,
+    });
     await expectNowhere(name);
   });
 
@@ -251,11 +301,24 @@ describe("gateway authentication", () => {
     it("is refused X with AccessDenied (403), for reads and writes, writing nothing", async () => {
       const s3 = scoped();
       const name = unique("scoped");
-      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual({ code: "AccessDenied", status: 403 });
-      expect(await refusal(s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })))).toEqual({ code: "AccessDenied", status: 403 });
-      expect(await refusal(s3.send(new ListObjectsV2Command({ Bucket: X })))).toEqual({ code: "AccessDenied", status: 403 });
+      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual({
+        code: "AccessDenied",
+        status: 403,
+      });
+      expect(await refusal(s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })))).toEqual({
+        code: "AccessDenied",
+        status: 403,
+      });
+      expect(await refusal(s3.send(new ListObjectsV2Command({ Bucket: X })))).toEqual({
+        code: "AccessDenied",
+        status: 403,
+      });
       // Nor may it read X as a copy source into a bucket of its own.
-      expect(await refusal(s3.send(new CopyObjectCommand({ Bucket: otherA, Key: name, CopySource: `${X}/${EXISTING.team1}` })))).toEqual({
+      expect(
+        await refusal(
+          s3.send(new CopyObjectCommand({ Bucket: otherA, Key: name, CopySource: `${X}/${EXISTING.team1}` })),
+        ),
+      ).toEqual({
         code: "AccessDenied",
         status: 403,
       });
@@ -266,7 +329,9 @@ describe("gateway authentication", () => {
       const s3 = scoped();
       await s3.send(new PutObjectCommand({ Bucket: otherA, Key: "mine.txt", Body: "mine" }));
       await s3.send(new PutObjectCommand({ Bucket: otherB, Key: "mine.txt", Body: "mine too" }));
-      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: otherB, Key: "mine.txt" })), "utf8")).toBe("mine too");
+      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: otherB, Key: "mine.txt" })), "utf8")).toBe(
+        "mine too",
+      );
       const names = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((x) => x.Name!);
       expect(names).toContain(otherA);
       expect(names).toContain(otherB);
@@ -283,10 +348,16 @@ describe("gateway authentication", () => {
 
     it("reads, lists and HEADs on both backends", async () => {
       const s3 = reader();
-      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })), "utf8")).toBe("existing on A");
-      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team2 })), "utf8")).toBe("existing on B");
+      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })), "utf8")).toBe(
+        "existing on A",
+      );
+      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team2 })), "utf8")).toBe(
+        "existing on B",
+      );
       expect((await s3.send(new HeadObjectCommand({ Bucket: X, Key: EXISTING.team2 }))).ContentLength).toBe(13);
-      const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: X, Prefix: "team" }))).Contents ?? []).map((c) => c.Key);
+      const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: X, Prefix: "team" }))).Contents ?? []).map(
+        (c) => c.Key,
+      );
       expect(keys).toEqual(expect.arrayContaining([EXISTING.team1, EXISTING.team2]));
     });
 
@@ -294,17 +365,35 @@ describe("gateway authentication", () => {
       const s3 = reader();
       const name = unique("reader");
       const denied = { code: "AccessDenied", status: 403 };
-      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual(denied);
-      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team1/${name}`, Body: "x" })))).toEqual(denied);
-      expect(await refusal(s3.send(new CopyObjectCommand({ Bucket: X, Key: `team2/${name}`, CopySource: `${X}/${EXISTING.team2}` })))).toEqual(denied);
-      expect(await refusal(s3.send(new CopyObjectCommand({ Bucket: X, Key: `team1/${name}`, CopySource: `${X}/${EXISTING.team2}` })))).toEqual(denied);
-      expect(await refusal(s3.send(new CreateMultipartUploadCommand({ Bucket: X, Key: `team2/${name}` })))).toEqual(denied);
+      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team2/${name}`, Body: "x" })))).toEqual(
+        denied,
+      );
+      expect(await refusal(s3.send(new PutObjectCommand({ Bucket: X, Key: `team1/${name}`, Body: "x" })))).toEqual(
+        denied,
+      );
+      expect(
+        await refusal(
+          s3.send(new CopyObjectCommand({ Bucket: X, Key: `team2/${name}`, CopySource: `${X}/${EXISTING.team2}` })),
+        ),
+      ).toEqual(denied);
+      expect(
+        await refusal(
+          s3.send(new CopyObjectCommand({ Bucket: X, Key: `team1/${name}`, CopySource: `${X}/${EXISTING.team2}` })),
+        ),
+      ).toEqual(denied);
+      expect(await refusal(s3.send(new CreateMultipartUploadCommand({ Bucket: X, Key: `team2/${name}` })))).toEqual(
+        denied,
+      );
       expect(await refusal(s3.send(new DeleteObjectCommand({ Bucket: X, Key: EXISTING.team2 })))).toEqual(denied);
       expect(await refusal(s3.send(new DeleteObjectCommand({ Bucket: X, Key: EXISTING.team1 })))).toEqual(denied);
       await expectNowhere(name);
       // The objects it tried to delete are still there, on their backends.
-      expect(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${EXISTING.team2}` })), "utf8")).toBe("existing on B");
-      expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })), "utf8")).toBe("existing on A");
+      expect(
+        await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${EXISTING.team2}` })), "utf8"),
+      ).toBe("existing on B");
+      expect(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: EXISTING.team1 })), "utf8")).toBe(
+        "existing on A",
+      );
     });
   });
 
@@ -319,7 +408,11 @@ describe("gateway authentication", () => {
 
     for (const prefix of ["team1", "team2"]) {
       const name = unique(`anonymous-${prefix}`);
-      const put = await sendRaw(`${gw.url}/${X}/${prefix}/${name}`, { method: "PUT", headers: { "content-type": "text/plain", "content-length": "9" }, body: "anonymous" });
+      const put = await sendRaw(`${gw.url}/${X}/${prefix}/${name}`, {
+        method: "PUT",
+        headers: { "content-type": "text/plain", "content-length": "9" },
+        body: "anonymous",
+      });
       expect([put.status, put.code]).toEqual([403, "AccessDenied"]);
       await expectNowhere(name);
     }

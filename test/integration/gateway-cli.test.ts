@@ -4,7 +4,13 @@
  * data/), with `s3 ls`, `s3 cp` (single and multipart), `s3 sync`, `s3 rm --recursive` and
  * `s3 presign`, checking bytes by SHA-256 and where objects physically landed with direct clients.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +18,15 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, type AwsCli } from "../support/aws-cli.js";
 import { sendRaw, signedRequest } from "../support/chunked-body.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { GATEWAY_USER, backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 
 const rgwA = injectRgw("rgwA");
@@ -108,7 +122,13 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     ]);
     const all = await cli.ok(["s3", "ls", "--recursive", `s3://${X}/`]);
     expect(lsKeys(all.stdout)).toEqual(["team1/seed.txt", "team2/seed.txt", "top.txt"]);
-    const sizes = Object.fromEntries(all.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)).map((f) => [f[3], Number(f[2])]));
+    const sizes = Object.fromEntries(
+      all.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/))
+        .map((f) => [f[3], Number(f[2])]),
+    );
     expect(sizes).toEqual({ "team1/seed.txt": 4, "team2/seed.txt": 4, "top.txt": 9 });
 
     const delimited = await cli.ok(["s3", "ls", `s3://${X}/`]);
@@ -138,8 +158,12 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     expect(sha(await readFile(join(work, "two.back")))).toBe(sha(two));
 
     // Physically: team1 on rgwA under its own name, team2 on rgwB renamed.
-    expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: "team1/small.bin" }))))).toBe(sha(one));
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/small.bin" }))))).toBe(sha(two));
+    expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: "team1/small.bin" }))))).toBe(
+      sha(one),
+    );
+    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/small.bin" }))))).toBe(
+      sha(two),
+    );
     expect(await exists(a, X, "team2/small.bin")).toBe(false);
     expect(await exists(b, M, "data/team1/small.bin")).toBe(false);
   });
@@ -147,7 +171,9 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
   it("s3 cp uploads a 16 MiB+ file multipart to team2/ and downloads it intact", async () => {
     const big = randomBytes(16 * 1024 * 1024 + 1234);
     await writeFile(join(work, "big.bin"), big);
-    await cli.ok(["s3", "cp", "--no-progress", join(work, "big.bin"), `s3://${X}/team2/big/big.bin`], { timeoutMs: 300_000 });
+    await cli.ok(["s3", "cp", "--no-progress", join(work, "big.bin"), `s3://${X}/team2/big/big.bin`], {
+      timeoutMs: 300_000,
+    });
 
     // Where it landed, straight from rgwB: renamed, whole, and made of 3 parts (8 + 8 MiB + rest).
     const head = await b.send(new HeadObjectCommand({ Bucket: M, Key: "data/team2/big/big.bin" }));
@@ -156,17 +182,23 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     expect(await exists(a, X, "team2/big/big.bin")).toBe(false);
     expect(await physical(a, X, "team2/big/")).toEqual([]);
 
-    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/big/big.bin`, join(work, "big.back")], { timeoutMs: 300_000 });
+    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/big/big.bin`, join(work, "big.back")], {
+      timeoutMs: 300_000,
+    });
     expect(sha(await readFile(join(work, "big.back")))).toBe(sha(big));
   });
 
   it("s3 cp copies between the backends, the big file as a multipart copy", async () => {
     await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team1/small.bin`, `s3://${X}/team2/copied/from-team1.bin`]);
     // Above the CLI's 8 MiB threshold: CreateMultipartUpload on rgwA, UploadPartCopy from rgwB.
-    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/big/big.bin`, `s3://${X}/team1/copied/big.bin`], { timeoutMs: 300_000 });
+    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/big/big.bin`, `s3://${X}/team1/copied/big.bin`], {
+      timeoutMs: 300_000,
+    });
 
     const one = await readFile(join(work, "one.bin"));
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/copied/from-team1.bin" }))))).toBe(sha(one));
+    expect(
+      sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/copied/from-team1.bin" })))),
+    ).toBe(sha(one));
     const big = await readFile(join(work, "big.bin"));
     const copied = await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: "team1/copied/big.bin" })));
     expect(copied.length).toBe(big.length);
@@ -218,7 +250,11 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     expect(uploaded).toEqual(Object.keys(files).sort());
 
     expect(await physical(a, X, "team1/sync/")).toEqual(["team1/sync/a.txt", "team1/sync/sub/b.bin"]);
-    expect(await physical(b, M, "data/team2/sync/")).toEqual(["data/team2/sync/c.txt", "data/team2/sync/sub/d.bin", "data/team2/sync/sub/deeper/e.txt"]);
+    expect(await physical(b, M, "data/team2/sync/")).toEqual([
+      "data/team2/sync/c.txt",
+      "data/team2/sync/sub/d.bin",
+      "data/team2/sync/sub/deeper/e.txt",
+    ]);
     expect(await physical(a, X, "team2/")).toEqual(["team2/shadowed.txt"]);
     const d = await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/sync/sub/d.bin" })));
     expect(sha(d)).toBe(sha(files["team2/sync/sub/d.bin"]!));
@@ -235,13 +271,29 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
   });
 
   it("s3api delete-objects removes a batch of team2 keys on rgwB (POST ?delete has a body)", async () => {
-    for (const name of ["x", "y", "z"]) await cli.ok(["s3", "cp", "--no-progress", join(work, "one.bin"), `s3://${X}/team2/batch/${name}.bin`]);
-    expect(await physical(b, M, "data/team2/batch/")).toEqual(["data/team2/batch/x.bin", "data/team2/batch/y.bin", "data/team2/batch/z.bin"]);
-    const listed = JSON.parse((await cli.ok(["s3api", "list-objects-v2", "--bucket", X, "--prefix", "team2/batch/"])).stdout) as { Contents: Array<{ Key: string }> };
+    for (const name of ["x", "y", "z"])
+      await cli.ok(["s3", "cp", "--no-progress", join(work, "one.bin"), `s3://${X}/team2/batch/${name}.bin`]);
+    expect(await physical(b, M, "data/team2/batch/")).toEqual([
+      "data/team2/batch/x.bin",
+      "data/team2/batch/y.bin",
+      "data/team2/batch/z.bin",
+    ]);
+    const listed = JSON.parse(
+      (await cli.ok(["s3api", "list-objects-v2", "--bucket", X, "--prefix", "team2/batch/"])).stdout,
+    ) as { Contents: Array<{ Key: string }> };
     const keys = listed.Contents.map((c) => c.Key);
     expect(keys).toEqual(["team2/batch/x.bin", "team2/batch/y.bin", "team2/batch/z.bin"]);
     const deleted = JSON.parse(
-      (await cli.ok(["s3api", "delete-objects", "--bucket", X, "--delete", JSON.stringify({ Objects: keys.map((Key) => ({ Key })) })])).stdout,
+      (
+        await cli.ok([
+          "s3api",
+          "delete-objects",
+          "--bucket",
+          X,
+          "--delete",
+          JSON.stringify({ Objects: keys.map((Key) => ({ Key })) }),
+        ])
+      ).stdout,
     ) as { Deleted: Array<{ Key: string }> };
     expect(deleted.Deleted.map((d) => d.Key).sort()).toEqual(keys);
     expect(await physical(b, M, "data/team2/batch/")).toEqual([]);
@@ -275,7 +327,14 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     });
 
     it("GET works with a signed Content-Length: 0", async () => {
-      const req = signedRequest({ endpoint: gw.url, method: "GET", bucket: X, key: "team1/seed.txt", ...GATEWAY_USER, headers: { "content-length": "0" } });
+      const req = signedRequest({
+        endpoint: gw.url,
+        method: "GET",
+        bucket: X,
+        key: "team1/seed.txt",
+        ...GATEWAY_USER,
+        headers: { "content-length": "0" },
+      });
       const res = await sendRaw(req.url, { method: req.method, headers: req.headers });
       expect([res.status, res.text]).toEqual([200, "on A"]);
     });
@@ -301,7 +360,14 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
     expect(beforeA).toContain("team2/shadowed.txt");
 
     const left = await cli.ok(["s3", "ls", "--recursive", `s3://${X}/`]);
-    expect(lsKeys(left.stdout)).toEqual(["team1/copied/big.bin", "team1/seed.txt", "team1/small.bin", "team1/sync/a.txt", "team1/sync/sub/b.bin", "top.txt"]);
+    expect(lsKeys(left.stdout)).toEqual([
+      "team1/copied/big.bin",
+      "team1/seed.txt",
+      "team1/small.bin",
+      "team1/sync/a.txt",
+      "team1/sync/sub/b.bin",
+      "top.txt",
+    ]);
     const none = await cli.run(["s3", "ls", "--recursive", `s3://${X}/team2/`]);
     // `aws s3 ls` exits 1 when nothing matches.
     expect(none.stdout.trim()).toBe("");

@@ -7,7 +7,15 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { request } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { signedRequest } from "../support/chunked-body.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 
@@ -44,9 +52,15 @@ afterAll(async () => {
 
 describe("gateway failure handling", () => {
   it("answers 503 for a backend that is down, naming it in the log only", async () => {
-    const error = await gw.client({ maxAttempts: 1 }).send(new HeadObjectCommand({ Bucket: "down-bucket", Key: "k" })).catch((e: unknown) => e);
+    const error = await gw
+      .client({ maxAttempts: 1 })
+      .send(new HeadObjectCommand({ Bucket: "down-bucket", Key: "k" }))
+      .catch((e: unknown) => e);
     expect(errorStatus(error)).toBe(503);
-    const put = await gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: "down-bucket", Key: "k", Body: "x" })).catch((e: unknown) => e);
+    const put = await gw
+      .client({ maxAttempts: 1 })
+      .send(new PutObjectCommand({ Bucket: "down-bucket", Key: "k", Body: "x" }))
+      .catch((e: unknown) => e);
     expect([errorName(put), errorStatus(put)]).toEqual(["ServiceUnavailable", 503]);
     expect((put as Error).message).toMatch(/unavailable/);
     // The client learns nothing of the backend: neither its name nor its address.
@@ -57,7 +71,10 @@ describe("gateway failure handling", () => {
   });
 
   it("answers 503 when a backend does not answer in time, instead of hanging", async () => {
-    const error = await gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: "hung-bucket", Key: "k", Body: "x" })).catch((e: unknown) => e);
+    const error = await gw
+      .client({ maxAttempts: 1 })
+      .send(new PutObjectCommand({ Bucket: "hung-bucket", Key: "k", Body: "x" }))
+      .catch((e: unknown) => e);
     expect([errorName(error), errorStatus(error)]).toEqual(["ServiceUnavailable", 503]);
     expect((error as Error).message).toMatch(/did not answer within 1500 ms/);
     expect((error as Error).message).not.toMatch(/hung|127\.0\.0\.1/);
@@ -66,10 +83,24 @@ describe("gateway failure handling", () => {
   it("stores nothing when the client disconnects mid-upload", async () => {
     const size = 8 * 1024 * 1024;
     const body = Buffer.alloc(size, 1);
-    const signed = signedRequest({ endpoint: gw.url, method: "PUT", bucket, key: "half-written", ...GATEWAY_USER, body, headers: { "content-length": String(size) } });
+    const signed = signedRequest({
+      endpoint: gw.url,
+      method: "PUT",
+      bucket,
+      key: "half-written",
+      ...GATEWAY_USER,
+      body,
+      headers: { "content-length": String(size) },
+    });
     const url = new URL(signed.url);
     await new Promise<void>((resolve) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "PUT", headers: signed.headers });
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "PUT",
+        headers: signed.headers,
+      });
       req.on("error", () => resolve());
       req.write(body.subarray(0, 1024 * 1024), () => setTimeout(() => (req.destroy(), resolve()), 200));
     });
@@ -77,6 +108,9 @@ describe("gateway failure handling", () => {
     await new Promise((r) => setTimeout(r, 500));
     const head = await a.send(new HeadObjectCommand({ Bucket: bucket, Key: "half-written" })).catch((e: unknown) => e);
     expect(errorStatus(head)).toBe(404);
-    expect(gw.logs.find((l) => l["path"] === `/${bucket}/half-written`)).toMatchObject({ operation: "PutObject", aborted: true });
+    expect(gw.logs.find((l) => l["path"] === `/${bucket}/half-written`)).toMatchObject({
+      operation: "PutObject",
+      aborted: true,
+    });
   });
 });

@@ -21,7 +21,14 @@ beforeAll(async () => {
   await createBuckets(backend, [physical]);
   gw = await startGateway({
     clients: { default: backendConfig(rgw) },
-    profiles: { team: { client: "default", source_bucket_pattern: "team-bucket", mapped_bucket_name: physical, mapped_prefix: "team/" } },
+    profiles: {
+      team: {
+        client: "default",
+        source_bucket_pattern: "team-bucket",
+        mapped_bucket_name: physical,
+        mapped_prefix: "team/",
+      },
+    },
     gateway: { users: [GATEWAY_USER], metricsListen: "127.0.0.1:0", logLevel: "debug" },
   });
   metricsUrl = gw.metricsUrl;
@@ -39,20 +46,26 @@ describe("gateway hygiene", () => {
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "team-bucket", Key: "k" }), { expiresIn: 60 });
     const signature = new URL(url).searchParams.get("X-Amz-Signature")!;
     expect((await fetch(url)).status).toBe(200);
-    const line = gw.logs.find((l) => typeof l["path"] === "string" && (l["path"] as string).includes("X-Amz-Algorithm"));
+    const line = gw.logs.find((l) => typeof l["path"] === "string" && l["path"].includes("X-Amz-Algorithm"));
     expect(line?.["path"]).toMatch(/X-Amz-Signature=REDACTED/);
     expect(line?.["path"]).toMatch(/X-Amz-Credential=REDACTED/);
     expect(JSON.stringify(gw.logs)).not.toContain(signature);
   });
 
   it("answers an error with one request id in header and body, the backend's detail in the log only", async () => {
-    const answer = await sendSigned({ endpoint: gw.url, method: "GET", path: "/team-bucket/missing", user: GATEWAY_USER });
+    const answer = await sendSigned({
+      endpoint: gw.url,
+      method: "GET",
+      path: "/team-bucket/missing",
+      user: GATEWAY_USER,
+    });
     expect(answer.code).toBe("NoSuchKey");
     const id = answer.headers["x-amz-request-id"];
     expect(answer.text).toContain(`<RequestId>${id}</RequestId>`);
     // RGW names the (physical) bucket; the caller sees its own.
     expect(answer.text).toContain("<BucketName>team-bucket</BucketName>");
-    for (const hidden of [physical, "team/missing", "HostId", rgw.accessKeyId, new URL(rgw.endpoint).host]) expect(answer.text).not.toContain(hidden);
+    for (const hidden of [physical, "team/missing", "HostId", rgw.accessKeyId, new URL(rgw.endpoint).host])
+      expect(answer.text).not.toContain(hidden);
     // The backend's own answer is kept for the operator, under the same id.
     const logged = gw.logs.find((l) => l["reqId"] === id && l["msg"] === "backend error");
     expect(String(logged?.["body"])).toContain(physical);

@@ -17,7 +17,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { inject } from "vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 import { sendSigned } from "../support/raw-request.js";
 import { createRgwUser } from "../support/rgw.js";
@@ -44,7 +52,14 @@ beforeAll(async () => {
   made.push([tester, publicBucket], [tester, physicalListing]);
   gw = await startGateway({
     clients: { default: backendConfig(rgw) },
-    profiles: { listing: { client: "default", source_bucket_pattern: "team-listing", mapped_bucket_name: physicalListing, mapped_prefix: "team/" } },
+    profiles: {
+      listing: {
+        client: "default",
+        source_bucket_pattern: "team-listing",
+        mapped_bucket_name: physicalListing,
+        mapped_prefix: "team/",
+      },
+    },
     gateway: {
       users: [
         { ...GW_ALICE, backendCredentials: { default: ALICE } },
@@ -72,23 +87,33 @@ describe("per-user backend identities", () => {
     expect(acl.Owner?.ID).toBe("alice");
     // Bob's gateway user is bob there: RGW denies him alice's private object.
     const bob = gw.client({ user: GW_BOB, maxAttempts: 1 });
-    const denied = await bob.send(new GetObjectCommand({ Bucket: aliceBucket, Key: "private.txt" })).catch((e: unknown) => e);
+    const denied = await bob
+      .send(new GetObjectCommand({ Bucket: aliceBucket, Key: "private.txt" }))
+      .catch((e: unknown) => e);
     expect(errorName(denied)).toBe("AccessDenied");
     // A grant on the backend is what opens it.
     await alice.send(new PutObjectAclCommand({ Bucket: aliceBucket, Key: "private.txt", GrantRead: "id=bob" }));
-    expect(await readBody(await bob.send(new GetObjectCommand({ Bucket: aliceBucket, Key: "private.txt" })), "utf8")).toBe("alice's");
+    expect(
+      await readBody(await bob.send(new GetObjectCommand({ Bucket: aliceBucket, Key: "private.txt" })), "utf8"),
+    ).toBe("alice's");
   });
 
   it("refuses backendCredentials naming a client the file does not have", async () => {
     await expect(
-      startGateway({ clients: { default: backendConfig(rgw) }, profiles: {}, gateway: { users: [{ ...GW_PLAIN, backendCredentials: { nope: ALICE } }] } }),
+      startGateway({
+        clients: { default: backendConfig(rgw) },
+        profiles: {},
+        gateway: { users: [{ ...GW_PLAIN, backendCredentials: { nope: ALICE } }] },
+      }),
     ).rejects.toThrow(/gateway\.users\[0\]\.backendCredentials\.nope: no client named "nope"/);
   });
 });
 
 describe("anonymous callers", () => {
   it("are forwarded unsigned: the backend decides, as it would for an anonymous caller", async () => {
-    await tester.send(new PutObjectCommand({ Bucket: publicBucket, Key: "open.txt", Body: "for all", ACL: "public-read" }));
+    await tester.send(
+      new PutObjectCommand({ Bucket: publicBucket, Key: "open.txt", Body: "for all", ACL: "public-read" }),
+    );
     await tester.send(new PutObjectCommand({ Bucket: publicBucket, Key: "closed.txt", Body: "not for all" }));
     const url = `${gw.url}/${publicBucket}`;
     const open = await fetch(`${url}/open.txt`);
@@ -113,7 +138,11 @@ describe("CORS preflights", () => {
     await tester.send(
       new PutBucketCorsCommand({
         Bucket: physicalListing,
-        CORSConfiguration: { CORSRules: [{ AllowedOrigins: ["https://app.example"], AllowedMethods: ["GET", "PUT"], AllowedHeaders: ["*"] }] },
+        CORSConfiguration: {
+          CORSRules: [
+            { AllowedOrigins: ["https://app.example"], AllowedMethods: ["GET", "PUT"], AllowedHeaders: ["*"] },
+          ],
+        },
       }),
     );
     const preflight = await fetch(`${gw.url}/team-listing/team/photo.jpg`, {
@@ -122,7 +151,10 @@ describe("CORS preflights", () => {
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
-    const refused = await fetch(`${gw.url}/team-listing/x`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
+    const refused = await fetch(`${gw.url}/team-listing/x`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "PUT" },
+    });
     expect(refused.status).toBe(403);
   });
 });
@@ -130,12 +162,15 @@ describe("CORS preflights", () => {
 describe("continuation tokens of proxied listings", () => {
   it("are sealed: they show no physical key, page through everything, and refuse tampering", async () => {
     const plain = gw.client({ user: GW_PLAIN, maxAttempts: 1 });
-    for (const key of ["a.txt", "b.txt", "c.txt"]) await plain.send(new PutObjectCommand({ Bucket: "team-listing", Key: key, Body: key }));
+    for (const key of ["a.txt", "b.txt", "c.txt"])
+      await plain.send(new PutObjectCommand({ Bucket: "team-listing", Key: key, Body: key }));
     const keys: string[] = [];
     let token: string | undefined;
     const tokens: string[] = [];
     do {
-      const page = await plain.send(new ListObjectsV2Command({ Bucket: "team-listing", MaxKeys: 1, ...(token && { ContinuationToken: token }) }));
+      const page = await plain.send(
+        new ListObjectsV2Command({ Bucket: "team-listing", MaxKeys: 1, ...(token && { ContinuationToken: token }) }),
+      );
       keys.push(...(page.Contents ?? []).map((c) => c.Key!));
       if (token) expect(page.ContinuationToken).toBe(token);
       token = page.NextContinuationToken;
@@ -148,10 +183,18 @@ describe("continuation tokens of proxied listings", () => {
       for (const hidden of ["team/", physicalListing, "a.txt", "b.txt"]) expect(decoded).not.toContain(hidden);
     }
     const tampered = tokens[0]!.slice(0, -2) + (tokens[0]!.endsWith("A") ? "BB" : "AA");
-    const error = await plain.send(new ListObjectsV2Command({ Bucket: "team-listing", ContinuationToken: tampered })).catch((e: unknown) => e);
+    const error = await plain
+      .send(new ListObjectsV2Command({ Bucket: "team-listing", ContinuationToken: tampered }))
+      .catch((e: unknown) => e);
     expect(errorName(error)).toBe("InvalidArgument");
     // An empty token is no token, as S3 reads it.
-    const first = await sendSigned({ endpoint: gw.url, method: "GET", path: "/team-listing", query: "continuation-token=&list-type=2&max-keys=1", user: GW_PLAIN });
+    const first = await sendSigned({
+      endpoint: gw.url,
+      method: "GET",
+      path: "/team-listing",
+      query: "continuation-token=&list-type=2&max-keys=1",
+      user: GW_PLAIN,
+    });
     expect(first.status).toBe(200);
     expect(first.text).toContain("<Key>a.txt</Key>");
   });
@@ -160,8 +203,15 @@ describe("continuation tokens of proxied listings", () => {
 describe("CORS preflights of presigned URLs", () => {
   it("are answered as preflights: the query's signature (for another method) is not checked", async () => {
     const { getSignedUrl } = await import("@aws-sdk/s3-request-presigner");
-    const url = await getSignedUrl(gw.client({ user: GW_PLAIN }), new GetObjectCommand({ Bucket: "team-listing", Key: "team/photo.jpg" }), { expiresIn: 60 });
-    const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "GET" } });
+    const url = await getSignedUrl(
+      gw.client({ user: GW_PLAIN }),
+      new GetObjectCommand({ Bucket: "team-listing", Key: "team/photo.jpg" }),
+      { expiresIn: 60 },
+    );
+    const preflight = await fetch(url, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "GET" },
+    });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
   });

@@ -11,7 +11,14 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { sendRaw, signedRequest } from "../support/chunked-body.js";
 import { backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 
@@ -29,8 +36,18 @@ beforeAll(async () => {
   gw = await startGateway({
     clients: { default: backendConfig(rgwB) },
     profiles: {
-      "tenant-a": { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: shared, mapped_prefix: "a/" },
-      "tenant-b": { client: "default", source_bucket_pattern: "tenant-b", mapped_bucket_name: shared, mapped_prefix: "b/" },
+      "tenant-a": {
+        client: "default",
+        source_bucket_pattern: "tenant-a",
+        mapped_bucket_name: shared,
+        mapped_prefix: "a/",
+      },
+      "tenant-b": {
+        client: "default",
+        source_bucket_pattern: "tenant-b",
+        mapped_bucket_name: shared,
+        mapped_prefix: "b/",
+      },
     },
     gateway: { users: [{ ...USER, buckets: ["tenant-a"] }] },
   });
@@ -57,7 +74,9 @@ describe("buckets sharing one backend bucket", () => {
       .send(
         new PutBucketLifecycleConfigurationCommand({
           Bucket: "tenant-a",
-          LifecycleConfiguration: { Rules: [{ ID: "wipe", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }] },
+          LifecycleConfiguration: {
+            Rules: [{ ID: "wipe", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }],
+          },
         }),
       )
       .catch((e: unknown) => e);

@@ -39,7 +39,7 @@ function source(size: number, hash: ReturnType<typeof createHash>): Readable {
     read() {
       if (sent >= size) return void this.push(null);
       const piece = block.subarray(0, Math.min(block.length, size - sent));
-      piece[0] = sent / MiB & 0xff; // every MiB differs
+      piece[0] = (sent / MiB) & 0xff; // every MiB differs
       sent += piece.length;
       hash.update(piece);
       this.push(Buffer.from(piece));
@@ -48,7 +48,12 @@ function source(size: number, hash: ReturnType<typeof createHash>): Readable {
 }
 
 beforeAll(async () => {
-  rgw = await startRgw({ name: "large", accessKeyId: "LARGERGW", secretAccessKey: "large-rgw-secret-0123456789", memstoreBytes: 2 * GiB });
+  rgw = await startRgw({
+    name: "large",
+    accessKeyId: "LARGERGW",
+    secretAccessKey: "large-rgw-secret-0123456789",
+    memstoreBytes: 2 * GiB,
+  });
   dir = await mkdtemp(join(tmpdir(), "s3r-large-"));
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -63,17 +68,36 @@ beforeAll(async () => {
           credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
         },
       },
-      profiles: { big: { client: "default", source_bucket_pattern: "big", mapped_bucket_name: "big-physical", mapped_prefix: "p/" } },
+      profiles: {
+        big: {
+          client: "default",
+          source_bucket_pattern: "big",
+          mapped_bucket_name: "big-physical",
+          mapped_prefix: "p/",
+        },
+      },
       gateway: { listen: `127.0.0.1:${port}`, users: [USER], logLevel: "warn" },
     }),
   );
-  await new S3Client({ endpoint: rgw.endpoint, region: "us-east-1", forcePathStyle: true, credentials: rgw }).send(new CreateBucketCommand({ Bucket: "big-physical" }));
-  gateway = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", join(dir, "router.yaml")], {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
+  await new S3Client({ endpoint: rgw.endpoint, region: "us-east-1", forcePathStyle: true, credentials: rgw }).send(
+    new CreateBucketCommand({ Bucket: "big-physical" }),
+  );
+  gateway = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", join(dir, "router.yaml")],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    },
+  );
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/-/health`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/-/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error("gateway did not start");

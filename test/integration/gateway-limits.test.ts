@@ -7,7 +7,14 @@
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 import { measureLiveMemory } from "../support/live-memory.js";
 import { sendSigned, signRaw } from "../support/raw-request.js";
@@ -28,7 +35,12 @@ beforeAll(async () => {
     profiles: {},
     gateway: {
       users: [STALLER, OTHER],
-      limits: { maxRequestsPerUser: PER_USER, backendConnections: 6, bodyIdleTimeoutMs: 1_500, headersTimeoutMs: 1_500 },
+      limits: {
+        maxRequestsPerUser: PER_USER,
+        backendConnections: 6,
+        bodyIdleTimeoutMs: 1_500,
+        headersTimeoutMs: 1_500,
+      },
     },
   });
 });
@@ -39,10 +51,20 @@ afterAll(async () => {
 });
 
 /** Opens a signed PUT announcing `length` bytes, sends one, and stalls; resolves with the status line's code and the body. */
-function stalledUpload(key: string, length: number): { answer: Promise<{ status: number; text: string }>; socket: Socket } {
+function stalledUpload(
+  key: string,
+  length: number,
+): { answer: Promise<{ status: number; text: string }>; socket: Socket } {
   const url = new URL(gw.url);
   const path = `/${bucket}/${key}`;
-  const headers = signRaw({ endpoint: gw.url, method: "PUT", path, user: STALLER, payloadHash: "UNSIGNED-PAYLOAD", headers: { "content-length": String(length) } });
+  const headers = signRaw({
+    endpoint: gw.url,
+    method: "PUT",
+    path,
+    user: STALLER,
+    payloadHash: "UNSIGNED-PAYLOAD",
+    headers: { "content-length": String(length) },
+  });
   const socket = connect(Number(url.port), url.hostname);
   const head = [`PUT ${path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""].join("\r\n");
   socket.write(head + "x");
@@ -68,7 +90,9 @@ describe("gateway limits", () => {
     const s3 = gw.client({ user: OTHER, maxAttempts: 1 });
     for (let i = 0; i < 5; i++) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `other/${i}`, Body: `other ${i}` }));
-      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `other/${i}` })), "utf8")).toBe(`other ${i}`);
+      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `other/${i}` })), "utf8")).toBe(
+        `other ${i}`,
+      );
     }
     // …answered while the staller's in-cap uploads were still waiting (not by outlasting them).
     const pendingWhileOtherWorked = settled.filter((done) => !done).length;
@@ -79,12 +103,26 @@ describe("gateway limits", () => {
     expect(byCode("SlowDown")).toBe(10 - PER_USER);
     expect(answers.filter((a) => a.text.includes("<Code>SlowDown</Code>")).every((a) => a.status === 503)).toBe(true);
     expect(byCode("RequestTimeout")).toBe(PER_USER);
-    expect(answers.filter((a) => a.text.includes("<Code>RequestTimeout</Code>")).every((a) => a.status === 400)).toBe(true);
+    expect(answers.filter((a) => a.text.includes("<Code>RequestTimeout</Code>")).every((a) => a.status === 400)).toBe(
+      true,
+    );
     // Nothing half-written was stored.
-    const listed = await sendSigned({ endpoint: gw.url, method: "GET", path: `/${bucket}`, query: "list-type=2&prefix=stalled%2F", user: OTHER });
+    const listed = await sendSigned({
+      endpoint: gw.url,
+      method: "GET",
+      path: `/${bucket}`,
+      query: "list-type=2&prefix=stalled%2F",
+      user: OTHER,
+    });
     expect(listed.text).not.toContain("<Key>stalled/");
     // The staller's slots are free again.
-    const after = await sendSigned({ endpoint: gw.url, method: "PUT", path: `/${bucket}/stalled/ok`, user: STALLER, body: "fine" });
+    const after = await sendSigned({
+      endpoint: gw.url,
+      method: "PUT",
+      path: `/${bucket}/stalled/ok`,
+      user: STALLER,
+      body: "fine",
+    });
     expect(after.status).toBe(200);
   }, 30_000);
 
@@ -102,9 +140,13 @@ describe("gateway limits", () => {
   }, 30_000);
 
   it("refuses an oversized request head with 431", async () => {
-    const answer = await sendSigned({ endpoint: gw.url, method: "GET", path: `/${bucket}/k`, user: OTHER, headers: { "x-amz-meta-big": "x".repeat(20_000) } }).catch(
-      (e: unknown) => e,
-    );
+    const answer = await sendSigned({
+      endpoint: gw.url,
+      method: "GET",
+      path: `/${bucket}/k`,
+      user: OTHER,
+      headers: { "x-amz-meta-big": "x".repeat(20_000) },
+    }).catch((e: unknown) => e);
     expect((answer as { status?: number }).status).toBe(431);
   });
 
@@ -117,7 +159,17 @@ describe("gateway limits", () => {
       Promise.all(
         [nested, nested, nested, nested, nested, nested, wide, deep].map(async (body) => {
           const md5 = (await import("node:crypto")).createHash("md5").update(body).digest("base64");
-          answers.push(await sendSigned({ endpoint: gw.url, method: "POST", path: `/${bucket}`, query: "delete=", user: OTHER, body, headers: { "content-md5": md5 } }));
+          answers.push(
+            await sendSigned({
+              endpoint: gw.url,
+              method: "POST",
+              path: `/${bucket}`,
+              query: "delete=",
+              user: OTHER,
+              body,
+              headers: { "content-md5": md5 },
+            }),
+          );
         }),
       ),
     );

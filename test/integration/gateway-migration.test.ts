@@ -20,7 +20,16 @@ import { createServer, type Server } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 import { freePort } from "../support/ports.js";
 
@@ -54,8 +63,11 @@ beforeAll(async () => {
   const closed = await freePort();
   failing = createServer((req, res) => {
     req.resume();
-    const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
-    res.writeHead(503, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) }).end(req.method === "HEAD" ? undefined : body);
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+    res
+      .writeHead(503, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) })
+      .end(req.method === "HEAD" ? undefined : body);
   });
   await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
   const failingPort = (failing.address() as { port: number }).port;
@@ -65,8 +77,11 @@ beforeAll(async () => {
     req.on("end", () =>
       setTimeout(() => {
         if (req.url?.includes("/fail/")) {
-          const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>mirror disk failed</Message></Error>";
-          res.writeHead(500, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) }).end(body);
+          const body =
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>mirror disk failed</Message></Error>';
+          res
+            .writeHead(500, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) })
+            .end(body);
         } else {
           res.writeHead(200, { etag: `"${hash.digest("hex")}"`, "content-length": "0" }).end();
         }
@@ -81,7 +96,10 @@ beforeAll(async () => {
       a: backendConfig(rgwA),
       b: backendConfig(rgwB),
       // rgwB with a wrong secret: every request is refused (403).
-      refused: { ...backendConfig(rgwB), credentials: { accessKeyId: rgwB.accessKeyId, secretAccessKey: "not-the-secret" } },
+      refused: {
+        ...backendConfig(rgwB),
+        credentials: { accessKeyId: rgwB.accessKeyId, secretAccessKey: "not-the-secret" },
+      },
       // Nothing listens there.
       dead: { ...backendConfig(rgwA), endpoint: `http://127.0.0.1:${closed}`, maxAttempts: 1 },
       failing: { ...backendConfig(rgwB), endpoint: `http://127.0.0.1:${failingPort}`, maxAttempts: 1 },
@@ -96,8 +114,19 @@ beforeAll(async () => {
         mapped_prefix: "new/",
         fallback: { client: "a", mapped_bucket_name: oldBucket, mapped_prefix: "old/", copy_on_read: true },
       },
-      refused: { client: "refused", source_bucket_pattern: bucket, source_key_pattern: "refused/*", mapped_bucket_name: newBucket, fallback: { client: "a", mapped_bucket_name: oldBucket } },
-      failing: { client: "failing", source_bucket_pattern: bucket, source_key_pattern: "failing/*", fallback: { client: "a", mapped_bucket_name: oldBucket } },
+      refused: {
+        client: "refused",
+        source_bucket_pattern: bucket,
+        source_key_pattern: "refused/*",
+        mapped_bucket_name: newBucket,
+        fallback: { client: "a", mapped_bucket_name: oldBucket },
+      },
+      failing: {
+        client: "failing",
+        source_bucket_pattern: bucket,
+        source_key_pattern: "failing/*",
+        fallback: { client: "a", mapped_bucket_name: oldBucket },
+      },
       nobucket: {
         client: "b",
         source_bucket_pattern: bucket,
@@ -105,12 +134,31 @@ beforeAll(async () => {
         mapped_bucket_name: uniqueBucket("gw-mig-absent"),
         fallback: { client: "a", mapped_bucket_name: oldBucket },
       },
-      mirrored: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "mirrored/*", mapped_bucket_name: newBucket, mapped_prefix: "primary/", mirror: { client: "a", mapped_bucket_name: mirrorBucket } },
-      broken: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "broken/*", mapped_bucket_name: newBucket, mirror: { client: "dead", mapped_bucket_name: mirrorBucket } },
-      slow: { client: "b", source_bucket_pattern: bucket, source_key_pattern: "slow/*", mapped_bucket_name: newBucket, mirror: { client: "slow", mapped_bucket_name: "far-away" } },
+      mirrored: {
+        client: "b",
+        source_bucket_pattern: bucket,
+        source_key_pattern: "mirrored/*",
+        mapped_bucket_name: newBucket,
+        mapped_prefix: "primary/",
+        mirror: { client: "a", mapped_bucket_name: mirrorBucket },
+      },
+      broken: {
+        client: "b",
+        source_bucket_pattern: bucket,
+        source_key_pattern: "broken/*",
+        mapped_bucket_name: newBucket,
+        mirror: { client: "dead", mapped_bucket_name: mirrorBucket },
+      },
+      slow: {
+        client: "b",
+        source_bucket_pattern: bucket,
+        source_key_pattern: "slow/*",
+        mapped_bucket_name: newBucket,
+        mirror: { client: "slow", mapped_bucket_name: "far-away" },
+      },
     },
     gateway: { users: [{ ...GATEWAY_USER }] },
-  } as RouterFileConfig;
+  };
   gw = await startGateway(config);
   s3 = gw.client(); // the SDK's defaults: aws-chunked bodies with CRC32 trailers
 });
@@ -119,7 +167,12 @@ afterAll(async () => {
   await gw?.stop();
   failing?.close();
   slow?.close();
-  await Promise.all([emptyAndDeleteBucket(a, bucket), emptyAndDeleteBucket(a, oldBucket), emptyAndDeleteBucket(a, mirrorBucket), emptyAndDeleteBucket(b, newBucket)]);
+  await Promise.all([
+    emptyAndDeleteBucket(a, bucket),
+    emptyAndDeleteBucket(a, oldBucket),
+    emptyAndDeleteBucket(a, mirrorBucket),
+    emptyAndDeleteBucket(b, newBucket),
+  ]);
 });
 
 const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
@@ -136,14 +189,21 @@ const holds = (client: S3Client, Bucket: string, Key: string) =>
       throw error;
     },
   );
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as Error & { $metadata?: { httpStatusCode?: number } });
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as Error & { $metadata?: { httpStatusCode?: number } },
+  );
 const metrics = async () => (await fetch(`${gw.url}/-/metrics`)).text();
 /** Every background copy-on-read the gateway's router started has finished. */
 const copiesDone = () => gw.gateway.state.router.migration.settled();
 
 describe("gateway: reads fall back to the store keys move away from", () => {
   it("answers GET, HEAD and a ranged GET of a key only on the fallback with the fallback's bytes", async () => {
-    await put(a, oldBucket, "old/team2/only-old.txt", "from the old store", { ContentType: "text/plain", Metadata: { origin: "rgw-a" } });
+    await put(a, oldBucket, "old/team2/only-old.txt", "from the old store", {
+      ContentType: "text/plain",
+      Metadata: { origin: "rgw-a" },
+    });
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/only-old.txt" }));
     expect(await readBody(got, "utf8")).toBe("from the old store");
     expect(got.ContentType).toBe("text/plain");
@@ -160,7 +220,9 @@ describe("gateway: reads fall back to the store keys move away from", () => {
     expect(await text(s3, bucket, "team2/copied.txt")).toBe("copy me over");
     await copiesDone();
     expect(await text(b, newBucket, "new/team2/copied.txt")).toBe("copy me over");
-    expect((await b.send(new HeadObjectCommand({ Bucket: newBucket, Key: "new/team2/copied.txt" }))).Metadata).toEqual({ kept: "yes" });
+    expect((await b.send(new HeadObjectCommand({ Bucket: newBucket, Key: "new/team2/copied.txt" }))).Metadata).toEqual({
+      kept: "yes",
+    });
     // The primary now answers: a change on the fallback no longer shows.
     await put(a, oldBucket, "old/team2/copied.txt", "stale");
     expect(await text(s3, bucket, "team2/copied.txt")).toBe("copy me over");
@@ -175,7 +237,10 @@ describe("gateway: reads fall back to the store keys move away from", () => {
   });
 
   it("prefers the primary when both stores hold the key", async () => {
-    await Promise.all([put(a, oldBucket, "old/team2/both.txt", "old bytes"), put(b, newBucket, "new/team2/both.txt", "new bytes")]);
+    await Promise.all([
+      put(a, oldBucket, "old/team2/both.txt", "old bytes"),
+      put(b, newBucket, "new/team2/both.txt", "new bytes"),
+    ]);
     expect(await text(s3, bucket, "team2/both.txt")).toBe("new bytes");
   });
 
@@ -192,13 +257,19 @@ describe("gateway: reads fall back to the store keys move away from", () => {
     const data = Buffer.alloc(9 * 1024 * 1024 + 3);
     for (let i = 0; i < data.length; i += 512) data[i] = (i >> 9) & 0xff;
     await a.send(new PutObjectCommand({ Bucket: oldBucket, Key: "old/team2/large.bin", Body: data }));
-    expect(sha(await readBody(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/large.bin" }))))).toBe(sha(data));
+    expect(sha(await readBody(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/large.bin" }))))).toBe(
+      sha(data),
+    );
     await copiesDone();
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: newBucket, Key: "new/team2/large.bin" }))))).toBe(sha(data));
+    expect(
+      sha(await readBody(await b.send(new GetObjectCommand({ Bucket: newBucket, Key: "new/team2/large.bin" })))),
+    ).toBe(sha(data));
   });
 
   it("never falls back on a refusal (403), a failing primary (5xx) or a missing primary bucket", async () => {
-    await Promise.all(["refused/k.txt", "nobucket/k.txt", "failing/k.txt"].map((key) => put(a, oldBucket, key, "must not be served")));
+    await Promise.all(
+      ["refused/k.txt", "nobucket/k.txt", "failing/k.txt"].map((key) => put(a, oldBucket, key, "must not be served")),
+    );
     const client = gw.client({ maxAttempts: 1 });
     const refused = await failure(client.send(new GetObjectCommand({ Bucket: bucket, Key: "refused/k.txt" })));
     expect(errorStatus(refused)).toBe(403);
@@ -225,7 +296,9 @@ describe("gateway: reads fall back to the store keys move away from", () => {
 
   it("copies from a key only on the fallback (CopyObject through the library)", async () => {
     await put(a, oldBucket, "old/team2/copy-source.txt", "source on the fallback");
-    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "team1/copy.txt", CopySource: `${bucket}/team2/copy-source.txt` }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: "team1/copy.txt", CopySource: `${bucket}/team2/copy-source.txt` }),
+    );
     expect(await text(a, bucket, "team1/copy.txt")).toBe("source on the fallback");
   });
 
@@ -240,8 +313,13 @@ describe("gateway: deletes reach every store", () => {
   it("DeleteObject removes the key from the fallback and the primary; it never reappears", async () => {
     await Promise.all([put(a, oldBucket, "old/team2/gone.txt", "old"), put(b, newBucket, "new/team2/gone.txt", "new")]);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "team2/gone.txt" }));
-    expect([await holds(a, oldBucket, "old/team2/gone.txt"), await holds(b, newBucket, "new/team2/gone.txt")]).toEqual([false, false]);
-    expect(errorStatus(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/gone.txt" }))))).toBe(404);
+    expect([await holds(a, oldBucket, "old/team2/gone.txt"), await holds(b, newBucket, "new/team2/gone.txt")]).toEqual([
+      false,
+      false,
+    ]);
+    expect(errorStatus(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/gone.txt" }))))).toBe(
+      404,
+    );
   });
 
   it("a delete racing a copy-on-read leaves the key deleted", async () => {
@@ -249,13 +327,27 @@ describe("gateway: deletes reach every store", () => {
     expect(await text(s3, bucket, "team2/raced.txt")).toBe("read, then deleted"); // starts a copy
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "team2/raced.txt" }));
     await copiesDone();
-    expect([await holds(a, oldBucket, "old/team2/raced.txt"), await holds(b, newBucket, "new/team2/raced.txt")]).toEqual([false, false]);
-    expect(errorStatus(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/raced.txt" }))))).toBe(404);
+    expect([
+      await holds(a, oldBucket, "old/team2/raced.txt"),
+      await holds(b, newBucket, "new/team2/raced.txt"),
+    ]).toEqual([false, false]);
+    expect(errorStatus(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "team2/raced.txt" }))))).toBe(
+      404,
+    );
   });
 
   it("DeleteObjects removes the keys from both stores", async () => {
-    await Promise.all([put(a, oldBucket, "old/team2/batch-1.txt", "1"), put(a, oldBucket, "old/team2/batch-2.txt", "2"), put(b, newBucket, "new/team2/batch-2.txt", "2")]);
-    const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "team2/batch-1.txt" }, { Key: "team2/batch-2.txt" }] } }));
+    await Promise.all([
+      put(a, oldBucket, "old/team2/batch-1.txt", "1"),
+      put(a, oldBucket, "old/team2/batch-2.txt", "2"),
+      put(b, newBucket, "new/team2/batch-2.txt", "2"),
+    ]);
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: [{ Key: "team2/batch-1.txt" }, { Key: "team2/batch-2.txt" }] },
+      }),
+    );
     expect(out.Errors ?? []).toEqual([]);
     expect(out.Deleted?.map((d) => d.Key).sort()).toEqual(["team2/batch-1.txt", "team2/batch-2.txt"]);
     const left = await Promise.all([
@@ -270,13 +362,19 @@ describe("gateway: deletes reach every store", () => {
     await put(s3, bucket, "mirrored/delete-me.txt", "twice stored");
     expect(await holds(a, mirrorBucket, "mirrored/delete-me.txt")).toBe(true);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "mirrored/delete-me.txt" }));
-    expect([await holds(b, newBucket, "primary/mirrored/delete-me.txt"), await holds(a, mirrorBucket, "mirrored/delete-me.txt")]).toEqual([false, false]);
+    expect([
+      await holds(b, newBucket, "primary/mirrored/delete-me.txt"),
+      await holds(a, mirrorBucket, "mirrored/delete-me.txt"),
+    ]).toEqual([false, false]);
   });
 });
 
 describe("gateway: writes reach the mirror", () => {
   it("a PUT lands on the primary and the mirror, bytes and metadata", async () => {
-    await put(s3, bucket, "mirrored/doc.txt", "written once, stored twice", { ContentType: "text/x-note", Metadata: { author: "gw" } });
+    await put(s3, bucket, "mirrored/doc.txt", "written once, stored twice", {
+      ContentType: "text/x-note",
+      Metadata: { author: "gw" },
+    });
     for (const [client, Bucket, Key] of [
       [b, newBucket, "primary/mirrored/doc.txt"],
       [a, mirrorBucket, "mirrored/doc.txt"],
@@ -291,21 +389,39 @@ describe("gateway: writes reach the mirror", () => {
   it("a multipart upload (lib-storage) lands on both stores", async () => {
     const data = Buffer.alloc(11 * 1024 * 1024 + 5);
     for (let i = 0; i < data.length; i += 1024) data[i] = (i >> 10) & 0xff;
-    const result = await new Upload({ client: s3, params: { Bucket: bucket, Key: "mirrored/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done();
+    const result = await new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: "mirrored/big.bin", Body: Readable.from([data]) },
+      partSize: 5 * 1024 * 1024,
+    }).done();
     expect(result).toMatchObject({ Bucket: bucket, Key: "mirrored/big.bin" });
-    expect(sha(await readBody(await b.send(new GetObjectCommand({ Bucket: newBucket, Key: "primary/mirrored/big.bin" }))))).toBe(sha(data));
-    expect(sha(await readBody(await a.send(new GetObjectCommand({ Bucket: mirrorBucket, Key: "mirrored/big.bin" }))))).toBe(sha(data));
+    expect(
+      sha(await readBody(await b.send(new GetObjectCommand({ Bucket: newBucket, Key: "primary/mirrored/big.bin" })))),
+    ).toBe(sha(data));
+    expect(
+      sha(await readBody(await a.send(new GetObjectCommand({ Bucket: mirrorBucket, Key: "mirrored/big.bin" })))),
+    ).toBe(sha(data));
   });
 
   it("a CopyObject into a mirrored profile lands on both stores", async () => {
     await put(s3, bucket, "team1/to-mirror.txt", "copied into the mirrored profile");
-    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "mirrored/copied.txt", CopySource: `${bucket}/team1/to-mirror.txt` }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: "mirrored/copied.txt",
+        CopySource: `${bucket}/team1/to-mirror.txt`,
+      }),
+    );
     expect(await text(b, newBucket, "primary/mirrored/copied.txt")).toBe("copied into the mirrored profile");
     expect(await text(a, mirrorBucket, "mirrored/copied.txt")).toBe("copied into the mirrored profile");
   });
 
   it("a mirror that cannot be reached fails the PUT, the client told what holds it, the log naming the stores", async () => {
-    const error = await failure(gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: bucket, Key: "broken/x.txt", Body: "primary only" })));
+    const error = await failure(
+      gw
+        .client({ maxAttempts: 1 })
+        .send(new PutObjectCommand({ Bucket: bucket, Key: "broken/x.txt", Body: "primary only" })),
+    );
     expect([errorName(error), errorStatus(error)]).toEqual(["MirrorWriteFailed", 502]);
     expect(error?.message).toMatch(/reached the primary store but not its mirror/);
     // Which stores, where and why is the log's: the client sees no backend or physical name.
@@ -338,23 +454,37 @@ describe("gateway: writes reach the mirror", () => {
       },
       { step: "deserialize", name: "transferProbe" },
     );
-    const result = await new Upload({ client, params: { Bucket: bucket, Key: "slow/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done();
+    const result = await new Upload({
+      client,
+      params: { Bucket: bucket, Key: "slow/big.bin", Body: Readable.from([data]) },
+      partSize: 5 * 1024 * 1024,
+    }).done();
     expect(result).toMatchObject({ Bucket: bucket, Key: "slow/big.bin" });
     expect(transfer).toEqual(["chunked"]);
 
     // The mirror fails, slowly: the 200 is sent already, so the failure is an <Error> body, which the SDK raises.
-    const error = await failure(new Upload({ client, params: { Bucket: bucket, Key: "slow/fail/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done());
+    const error = await failure(
+      new Upload({
+        client,
+        params: { Bucket: bucket, Key: "slow/fail/big.bin", Body: Readable.from([data]) },
+        partSize: 5 * 1024 * 1024,
+      }).done(),
+    );
     expect(errorName(error)).toBe("MirrorWriteFailed");
     expect(error?.message).toMatch(/reached the primary store but not its mirror/);
     expect(error?.message).not.toMatch(/mirror disk failed|"slow"/);
-    expect(gw.logs.find((l) => l["event"] === "mirror-divergence" && l["key"] === "slow/fail/big.bin")).toMatchObject({ mirror: "slow" });
+    expect(gw.logs.find((l) => l["event"] === "mirror-divergence" && l["key"] === "slow/fail/big.bin")).toMatchObject({
+      mirror: "slow",
+    });
     expect(await holds(b, newBucket, "slow/fail/big.bin")).toBe(true);
     expect(await metrics()).toMatch(/s3router_mirror_divergences_total\{route="slow",mirror="slow"\} 1\b/);
   }, 60_000);
 
   it("keeps reporting divergences after a reload (the new router is watched)", async () => {
     gw.gateway.reload(config);
-    const error = await failure(gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: bucket, Key: "broken/y.txt", Body: "again" })));
+    const error = await failure(
+      gw.client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: bucket, Key: "broken/y.txt", Body: "again" })),
+    );
     expect(errorName(error)).toBe("MirrorWriteFailed");
     expect(await metrics()).toMatch(/s3router_mirror_divergences_total\{route="broken",mirror="dead"\} 2\b/);
     expect(gw.logs.filter((l) => l["event"] === "mirror-divergence" && l["key"] === "broken/y.txt")).toHaveLength(1);

@@ -31,7 +31,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/ports.js";
 import { stringify } from "yaml";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { GATEWAY_USER, backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -44,7 +53,10 @@ const M = uniqueBucket("gw-rep-m");
 const SECRET = `listing-secret-${randomBytes(8).toString("hex")}`;
 
 /** The configuration every replica shares (the file form, as a child process reads it). */
-const config = (users: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }> = [GATEWAY_USER], listingTokenSecret = SECRET): RouterFileConfig => ({
+const config = (
+  users: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }> = [GATEWAY_USER],
+  listingTokenSecret = SECRET,
+): RouterFileConfig => ({
   listingTokenSecret,
   clients: { default: backendConfig(rgwA), minio: backendConfig(rgwB) },
   profiles: {
@@ -52,7 +64,10 @@ const config = (users: ReadonlyArray<{ accessKeyId: string; secretAccessKey: str
   },
   // Only the two fields: the SDK adds a `$source` to credentials objects it is given (as
   // GATEWAY_USER is, by RunningGateway.client), which the gateway section's strict schema refuses.
-  gateway: { users: users.map(({ accessKeyId, secretAccessKey }) => ({ accessKeyId, secretAccessKey })), shutdownGraceMs: 5_000 },
+  gateway: {
+    users: users.map(({ accessKeyId, secretAccessKey }) => ({ accessKeyId, secretAccessKey })),
+    shutdownGraceMs: 5_000,
+  },
 });
 
 /** The caller's keys the listing under "team" must yield, in order. */
@@ -70,8 +85,12 @@ const sha = (data: Buffer | string) => createHash("sha256").update(data).digest(
 beforeAll(async () => {
   await Promise.all([createBuckets(a, [X]), createBuckets(b, [M])]);
   await Promise.all([
-    ...TEAM_KEYS.filter((k) => !k.startsWith("team2/")).map((Key) => a.send(new PutObjectCommand({ Bucket: X, Key, Body: Key }))),
-    ...TEAM_KEYS.filter((k) => k.startsWith("team2/")).map((Key) => b.send(new PutObjectCommand({ Bucket: M, Key: `data/${Key}`, Body: Key }))),
+    ...TEAM_KEYS.filter((k) => !k.startsWith("team2/")).map((Key) =>
+      a.send(new PutObjectCommand({ Bucket: X, Key, Body: Key })),
+    ),
+    ...TEAM_KEYS.filter((k) => k.startsWith("team2/")).map((Key) =>
+      b.send(new PutObjectCommand({ Bucket: M, Key: `data/${Key}`, Body: Key })),
+    ),
     // Shadowed (X's team2/* lives on rgwB) and foreign (outside data/) keys: never listed.
     a.send(new PutObjectCommand({ Bucket: X, Key: "team2/k2.5-shadowed.txt", Body: "ghost" })),
     b.send(new PutObjectCommand({ Bucket: M, Key: "other/team1-lookalike.txt", Body: "not X's" })),
@@ -99,7 +118,9 @@ async function listAcross(clients: readonly S3Client[]): Promise<string[]> {
   const keys: string[] = [];
   let ContinuationToken: string | undefined;
   for (let page = 0; page < 50; page++) {
-    const out = await clients[page % clients.length]!.send(new ListObjectsV2Command({ Bucket: X, Prefix: "team", MaxKeys: 2, ContinuationToken }));
+    const out = await clients[page % clients.length]!.send(
+      new ListObjectsV2Command({ Bucket: X, Prefix: "team", MaxKeys: 2, ContinuationToken }),
+    );
     expect(out.Name).toBe(X);
     const got = (out.Contents ?? []).map((c) => c.Key!);
     expect(got.length).toBeLessThanOrEqual(2);
@@ -130,7 +151,14 @@ describe("two gateways in this process, same listingTokenSecret", () => {
       expect(first.IsTruncated).toBe(true);
       const error = await stranger
         .client({ maxAttempts: 1 })
-        .send(new ListObjectsV2Command({ Bucket: X, Prefix: "team", MaxKeys: 2, ContinuationToken: first.NextContinuationToken }))
+        .send(
+          new ListObjectsV2Command({
+            Bucket: X,
+            Prefix: "team",
+            MaxKeys: 2,
+            ContinuationToken: first.NextContinuationToken,
+          }),
+        )
         .catch((e: unknown) => e);
       expect(errorName(error)).toBe("InvalidArgument");
       expect(errorStatus(error)).toBe(400);
@@ -153,7 +181,11 @@ describe("two gateways in this process, same listingTokenSecret", () => {
     for (const [i, Body] of parts.entries()) {
       const via = i % 2 === 0 ? s1 : s2;
       const out = await via.send(new UploadPartCommand({ Bucket: X, Key, UploadId, PartNumber: i + 1, Body }));
-      completed.push({ PartNumber: i + 1, ETag: out.ETag, ...(out.ChecksumCRC32 !== undefined && { ChecksumCRC32: out.ChecksumCRC32 }) });
+      completed.push({
+        PartNumber: i + 1,
+        ETag: out.ETag,
+        ...(out.ChecksumCRC32 !== undefined && { ChecksumCRC32: out.ChecksumCRC32 }),
+      });
     }
     // Either replica sees the upload and its parts, in the caller's names.
     const uploads = await s2.send(new ListMultipartUploadsCommand({ Bucket: X, Prefix: WRITES }));
@@ -162,7 +194,9 @@ describe("two gateways in this process, same listingTokenSecret", () => {
     expect(listed.Key).toBe(Key);
     expect((listed.Parts ?? []).map((p) => [p.PartNumber, p.Size])).toEqual(parts.map((p, i) => [i + 1, p.length]));
 
-    const done = await s2.send(new CompleteMultipartUploadCommand({ Bucket: X, Key, UploadId, MultipartUpload: { Parts: completed } }));
+    const done = await s2.send(
+      new CompleteMultipartUploadCommand({ Bucket: X, Key, UploadId, MultipartUpload: { Parts: completed } }),
+    );
     expect(done).toMatchObject({ Bucket: X, Key });
 
     const whole = Buffer.concat(parts);
@@ -173,13 +207,14 @@ describe("two gateways in this process, same listingTokenSecret", () => {
     // (Ceph's CompleteMultipartUpload answers an empty ETag, so the parts count is checked here.)
     expect(head.ETag).toMatch(/-4"$/);
     expect((await s1.send(new HeadObjectCommand({ Bucket: X, Key }))).ETag).toBe(head.ETag);
-    expect(errorName(await a.send(new HeadObjectCommand({ Bucket: X, Key })).catch((e: unknown) => e))).toBe("NotFound");
+    expect(errorName(await a.send(new HeadObjectCommand({ Bucket: X, Key })).catch((e: unknown) => e))).toBe(
+      "NotFound",
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 // A gateway in its own process
-
 
 /** Parent pid of every process, from /proc. */
 function parents(): Map<number, number> {
@@ -234,7 +269,12 @@ interface ChildGateway {
   signal(name: NodeJS.Signals): void;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, describe?: () => string): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+  describe?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -248,17 +288,23 @@ async function startChildGateway(configFile: string): Promise<ChildGateway> {
   const port = await freePort();
   const env = { ...process.env };
   delete env["NODE_OPTIONS"];
-  const child = spawn("npx", ["tsx", "src/cli/bin.ts", "serve", "--config", configFile, "--listen", `127.0.0.1:${port}`], {
-    cwd: ROOT,
-    env,
-    // Its own process group, so afterAll can end npx, sh, tsx and node together by the group's id.
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "npx",
+    ["tsx", "src/cli/bin.ts", "serve", "--config", configFile, "--listen", `127.0.0.1:${port}`],
+    {
+      cwd: ROOT,
+      env,
+      // Its own process group, so afterAll can end npx, sh, tsx and node together by the group's id.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const logs = () =>
     out
@@ -271,7 +317,10 @@ async function startChildGateway(configFile: string): Promise<ChildGateway> {
     `the gateway process on ${url}`,
     async () => {
       if (gone) throw new Error(`the gateway process exited early:\n${out}`);
-      const ok = await fetch(`${url}/-/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/-/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       return ok ? true : undefined;
     },
     90_000,
@@ -332,13 +381,20 @@ describe("a gateway process (s3-router serve) among the replicas", { timeout: 12
     const before = messages("configuration reloaded");
     await writeFile(file, stringify(config([GATEWAY_USER, ADDED])));
     child!.signal("SIGHUP");
-    await waitFor("the reload", () => (messages("configuration reloaded") > before ? true : undefined), 30_000, () => child!.output());
+    await waitFor(
+      "the reload",
+      () => (messages("configuration reloaded") > before ? true : undefined),
+      30_000,
+      () => child!.output(),
+    );
 
     const names = ((await added.send(new ListBucketsCommand({}))).Buckets ?? []).map((x) => x.Name);
     expect(names).toContain(X);
     expect(names).not.toContain(M);
     await added.send(new PutObjectCommand({ Bucket: X, Key: `${WRITES}by-added-user.txt`, Body: "added" }));
-    expect(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${WRITES}by-added-user.txt` })), "utf8")).toBe("added");
+    expect(
+      await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: `data/${WRITES}by-added-user.txt` })), "utf8"),
+    ).toBe("added");
     // The first user still works too, and the listing still continues across processes.
     expect(await listAcross([tracked(clientFor(child!.url)), gw1.client()])).toEqual(TEAM_KEYS);
   });
@@ -365,7 +421,9 @@ describe("a gateway process (s3-router serve) among the replicas", { timeout: 12
 
     for (const user of [GATEWAY_USER, ADDED]) {
       const s3 = tracked(clientFor(child!.url, user));
-      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: "team2/k3.txt" })), "utf8")).toBe("team2/k3.txt");
+      expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: X, Key: "team2/k3.txt" })), "utf8")).toBe(
+        "team2/k3.txt",
+      );
     }
     expect((await fetch(`${child!.url}/-/health`)).status).toBe(200);
   });
@@ -377,8 +435,15 @@ describe("a gateway process (s3-router serve) among the replicas", { timeout: 12
       new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000)),
     ]);
     expect(exit, child!.output()).toEqual({ code: 0, signal: null });
-    expect(child!.logs().map((l) => l["msg"])).toEqual(expect.arrayContaining(["stopping: draining in-flight requests", "gateway stopped"]));
+    expect(child!.logs().map((l) => l["msg"])).toEqual(
+      expect.arrayContaining(["stopping: draining in-flight requests", "gateway stopped"]),
+    );
     // Nobody answers there any more.
-    expect(await fetch(`${child!.url}/-/health`).then(() => "answered", () => "refused")).toBe("refused");
+    expect(
+      await fetch(`${child!.url}/-/health`).then(
+        () => "answered",
+        () => "refused",
+      ),
+    ).toBe("refused");
   });
 });

@@ -22,7 +22,14 @@ import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuckets, emptyAndDeleteBucket, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, startGateway, type RunningGateway } from "../support/gateway.js";
 
 const rgwA = injectRgw("rgwA");
@@ -41,7 +48,12 @@ beforeAll(async () => {
   gw = await startGateway({
     clients: { default: backendConfig(rgwA), minio: backendConfig(rgwB) },
     profiles: {
-      minio: { source_bucket_pattern: example, source_key_pattern: "team2/*", mapped_bucket_name: minioBucket, mapped_prefix: "data/" },
+      minio: {
+        source_bucket_pattern: example,
+        source_key_pattern: "team2/*",
+        mapped_bucket_name: minioBucket,
+        mapped_prefix: "data/",
+      },
       east: { client: "minio", source_bucket_pattern: east },
     },
     gateway: { users: [{ accessKeyId: "GWUSERKEY", secretAccessKey: "gw-user-secret-0123456789" }] },
@@ -51,7 +63,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
-  await Promise.all([emptyAndDeleteBucket(a, example), emptyAndDeleteBucket(b, minioBucket), emptyAndDeleteBucket(b, east)]);
+  await Promise.all([
+    emptyAndDeleteBucket(a, example),
+    emptyAndDeleteBucket(b, minioBucket),
+    emptyAndDeleteBucket(b, east),
+  ]);
 });
 
 const physical = async (client: S3Client, Bucket: string) =>
@@ -66,10 +82,14 @@ describe("gateway with the AWS SDK's default settings", () => {
     await s3.send(new PutObjectCommand({ Bucket: example, Key: "team2/stream.txt", Body: stream, ContentLength: 13 }));
     expect(await physical(b, minioBucket)).toEqual(["data/team2/a.txt", "data/team2/stream.txt"]);
     expect(await physical(a, example)).toEqual(["team1/a.txt"]);
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: example, Key: "team2/stream.txt" })), "utf8")).toBe("streamed body");
+    expect(
+      await readBody(await s3.send(new GetObjectCommand({ Bucket: example, Key: "team2/stream.txt" })), "utf8"),
+    ).toBe("streamed body");
     const head = await s3.send(new HeadObjectCommand({ Bucket: example, Key: "team2/a.txt" }));
     expect(head.ContentLength).toBe(3);
-    const range = await s3.send(new GetObjectCommand({ Bucket: example, Key: "team2/stream.txt", Range: "bytes=9-12" }));
+    const range = await s3.send(
+      new GetObjectCommand({ Bucket: example, Key: "team2/stream.txt", Range: "bytes=9-12" }),
+    );
     expect(await readBody(range, "utf8")).toBe("body");
   });
 
@@ -78,7 +98,8 @@ describe("gateway with the AWS SDK's default settings", () => {
     expect(one.Name).toBe(example);
     expect(one.Contents!.map((c) => c.Key)).toEqual(["team2/a.txt", "team2/stream.txt"]);
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1 }, { Bucket: example })) keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1 }, { Bucket: example }))
+      keys.push(...(page.Contents ?? []).map((c) => c.Key!));
     expect(keys).toEqual(["team1/a.txt", "team2/a.txt", "team2/stream.txt"]);
     const delimited = await s3.send(new ListObjectsV2Command({ Bucket: example, Delimiter: "/" }));
     expect(delimited.CommonPrefixes).toEqual([{ Prefix: "team1/" }, { Prefix: "team2/" }]);
@@ -95,7 +116,11 @@ describe("gateway with the AWS SDK's default settings", () => {
   it("uploads multipart with lib-storage and reads the bytes back", async () => {
     const data = Buffer.alloc(12 * 1024 * 1024 + 7);
     for (let i = 0; i < data.length; i += 4096) data[i] = i & 0xff;
-    const result = await new Upload({ client: s3, params: { Bucket: example, Key: "team2/big.bin", Body: Readable.from([data]) }, partSize: 5 * 1024 * 1024 }).done();
+    const result = await new Upload({
+      client: s3,
+      params: { Bucket: example, Key: "team2/big.bin", Body: Readable.from([data]) },
+      partSize: 5 * 1024 * 1024,
+    }).done();
     expect(result).toMatchObject({ Bucket: example, Key: "team2/big.bin" });
     expect(result.Location).toBe(`${gw.url}/${example}/team2/big.bin`);
     const back = await readBody(await s3.send(new GetObjectCommand({ Bucket: example, Key: "team2/big.bin" })));
@@ -104,27 +129,40 @@ describe("gateway with the AWS SDK's default settings", () => {
   });
 
   it("copies within a backend and across backends", async () => {
-    await s3.send(new CopyObjectCommand({ Bucket: example, Key: "team2/copy.txt", CopySource: `${example}/team2/a.txt` }));
-    await s3.send(new CopyObjectCommand({ Bucket: example, Key: "team1/from-team2.txt", CopySource: `${example}/team2/a.txt` }));
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: example, Key: "team1/from-team2.txt" })), "utf8")).toBe("two");
+    await s3.send(
+      new CopyObjectCommand({ Bucket: example, Key: "team2/copy.txt", CopySource: `${example}/team2/a.txt` }),
+    );
+    await s3.send(
+      new CopyObjectCommand({ Bucket: example, Key: "team1/from-team2.txt", CopySource: `${example}/team2/a.txt` }),
+    );
+    expect(
+      await readBody(await s3.send(new GetObjectCommand({ Bucket: example, Key: "team1/from-team2.txt" })), "utf8"),
+    ).toBe("two");
     expect(await physical(a, example)).toContain("team1/from-team2.txt");
   });
 
   it("deletes a batch across backends, reporting the caller's keys", async () => {
     const out = await s3.send(
-      new DeleteObjectsCommand({ Bucket: example, Delete: { Objects: [{ Key: "team1/from-team2.txt" }, { Key: "team2/copy.txt" }] } }),
+      new DeleteObjectsCommand({
+        Bucket: example,
+        Delete: { Objects: [{ Key: "team1/from-team2.txt" }, { Key: "team2/copy.txt" }] },
+      }),
     );
     expect(out.Deleted!.map((d) => d.Key).sort()).toEqual(["team1/from-team2.txt", "team2/copy.txt"]);
     expect(await physical(b, minioBucket)).not.toContain("data/team2/copy.txt");
   });
 
   it("answers a missing key with NoSuchKey in the caller's names", async () => {
-    const error = await s3.send(new GetObjectCommand({ Bucket: example, Key: "team2/missing" })).catch((e: unknown) => e);
+    const error = await s3
+      .send(new GetObjectCommand({ Bucket: example, Key: "team2/missing" }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoSuchKey);
   });
 
   it("serves presigned URLs signed for the gateway", async () => {
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: example, Key: "team2/a.txt" }), { expiresIn: 60 });
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: example, Key: "team2/a.txt" }), {
+      expiresIn: 60,
+    });
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("two");
@@ -133,8 +171,18 @@ describe("gateway with the AWS SDK's default settings", () => {
   it("serves virtual-hosted-style requests (bucket.<domain>)", async () => {
     const domainGw = await startGateway({
       clients: { default: backendConfig(rgwA), minio: backendConfig(rgwB) },
-      profiles: { minio: { source_bucket_pattern: example, source_key_pattern: "team2/*", mapped_bucket_name: minioBucket, mapped_prefix: "data/" } },
-      gateway: { domain: "s3.test", users: [{ accessKeyId: "GWUSERKEY", secretAccessKey: "gw-user-secret-0123456789" }] },
+      profiles: {
+        minio: {
+          source_bucket_pattern: example,
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: minioBucket,
+          mapped_prefix: "data/",
+        },
+      },
+      gateway: {
+        domain: "s3.test",
+        users: [{ accessKeyId: "GWUSERKEY", secretAccessKey: "gw-user-secret-0123456789" }],
+      },
     });
     // Every *.s3.test name resolves to the gateway on loopback, as DNS would in production.
     const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
@@ -150,7 +198,9 @@ describe("gateway with the AWS SDK's default settings", () => {
     try {
       await virtual.send(new PutObjectCommand({ Bucket: example, Key: "team2/virtual.txt", Body: "vhost" }));
       expect(await physical(b, minioBucket)).toContain("data/team2/virtual.txt");
-      expect(await readBody(await virtual.send(new GetObjectCommand({ Bucket: example, Key: "team2/virtual.txt" })), "utf8")).toBe("vhost");
+      expect(
+        await readBody(await virtual.send(new GetObjectCommand({ Bucket: example, Key: "team2/virtual.txt" })), "utf8"),
+      ).toBe("vhost");
       const listed = await virtual.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team2/v" }));
       expect(listed.Contents!.map((c) => c.Key)).toEqual(["team2/virtual.txt"]);
     } finally {
@@ -162,7 +212,9 @@ describe("gateway with the AWS SDK's default settings", () => {
   it("exposes health and Prometheus metrics", async () => {
     expect((await fetch(`${gw.url}/-/health`)).status).toBe(200);
     const metrics = await (await fetch(`${gw.url}/-/metrics`)).text();
-    expect(metrics).toMatch(/s3router_requests_total\{operation="PutObject",route="minio",backend="minio",status="200"\} \d+/);
+    expect(metrics).toMatch(
+      /s3router_requests_total\{operation="PutObject",route="minio",backend="minio",status="200"\} \d+/,
+    );
     expect(metrics).toMatch(/s3router_request_duration_seconds_bucket/);
     expect(gw.logs.some((l) => l["operation"] === "GetObject" && typeof l["reqId"] === "string")).toBe(true);
   });

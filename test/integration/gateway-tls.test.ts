@@ -5,7 +5,13 @@
  * backend is HTTPS with a private CA (the SDK path and the proxied path, `ca` and
  * `insecureSkipVerify`), and certificate rotation on SIGHUP in an `s3-router serve` process.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { Agent } from "node:https";
@@ -18,7 +24,15 @@ import { stringify } from "yaml";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
 import { createGateway, type Gateway } from "../../src/gateway/gateway.js";
 import { awsCli, type AwsCli } from "../support/aws-cli.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { GATEWAY_USER, backendConfig } from "../support/gateway.js";
 import { freePort } from "../support/ports.js";
 import { createTestCa, type CertificatePair } from "../support/test-certs.js";
@@ -37,7 +51,14 @@ const gateways: Gateway[] = [];
 const clients: S3Client[] = [];
 
 const client = (endpoint: string, extra: S3ClientConfig = {}, user = GATEWAY_USER) => {
-  const c = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { ...user }, maxAttempts: 1, ...extra });
+  const c = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { ...user },
+    maxAttempts: 1,
+    ...extra,
+  });
   clients.push(c);
   return c;
 };
@@ -78,22 +99,32 @@ describe("a gateway serving HTTPS", () => {
 
   beforeAll(async () => {
     // Files for the certificate, PEM text (as ${ENV} gives it) for the key.
-    ({ url, httpUrl } = (await start(tlsGatewayConfig({ cert: join(dir, "cert.pem"), key: serverPair.key }, { listenHttp: "127.0.0.1:0" }))) as { url: string; httpUrl: string });
+    ({ url, httpUrl } = (await start(
+      tlsGatewayConfig({ cert: join(dir, "cert.pem"), key: serverPair.key }, { listenHttp: "127.0.0.1:0" }),
+    )) as { url: string; httpUrl: string });
   });
 
   it("answers the SDK that trusts its CA, and stores where the route says", async () => {
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const s3 = client(url, trusting(ca.cert));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "sdk.txt", Body: "over tls" }));
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
-    expect(await readBody(await a.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
+    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe(
+      "over tls",
+    );
+    expect(await readBody(await a.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe(
+      "over tls",
+    );
   });
 
   it("is refused at the handshake by a client that does not trust its CA", async () => {
     const stranger = client(url, trusting(createTestCa("another CA").cert));
-    const error = await stranger.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })).catch((e: unknown) => e as Error & { code?: string });
+    const error = await stranger
+      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" }))
+      .catch((e: unknown) => e as Error & { code?: string });
     expect(error).toBeInstanceOf(Error);
-    expect(`${(error as { code?: string }).code} ${(error as Error).message}`).toMatch(/certificate|UNABLE_TO_VERIFY|SELF_SIGNED/i);
+    expect(`${(error as { code?: string }).code} ${(error as Error).message}`).toMatch(
+      /certificate|UNABLE_TO_VERIFY|SELF_SIGNED/i,
+    );
   });
 
   it("answers the aws cli given the CA bundle (single and multipart uploads)", async () => {
@@ -120,15 +151,28 @@ describe("a gateway serving HTTPS", () => {
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/<Code>AccessDenied<\/Code>.*HTTPS only/);
     // The SDK over plain HTTP gets the same refusal as an error.
-    expect(errorName(await client(httpUrl).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })).catch((e: unknown) => e))).toBe("AccessDenied");
+    expect(
+      errorName(
+        await client(httpUrl)
+          .send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" }))
+          .catch((e: unknown) => e),
+      ),
+    ).toBe("AccessDenied");
     // Plain HTTP to the HTTPS port is no request at all.
     await expect(fetch(`${url.replace("https:", "http:")}/-/health`)).rejects.toThrow();
   });
 
   it("serves S3 on the plain listener too when plainHttp is allow", async () => {
-    const { httpUrl: plain } = await start(tlsGatewayConfig({ cert: serverPair.cert, key: serverPair.key, plainHttp: "allow" }, { listenHttp: "127.0.0.1:0" }));
+    const { httpUrl: plain } = await start(
+      tlsGatewayConfig(
+        { cert: serverPair.cert, key: serverPair.key, plainHttp: "allow" },
+        { listenHttp: "127.0.0.1:0" },
+      ),
+    );
     const s3 = client(plain!);
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
+    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe(
+      "over tls",
+    );
   });
 });
 
@@ -136,7 +180,12 @@ describe("a backend over HTTPS with a private CA", () => {
   let backendUrl: string;
   // The backend is itself a TLS gateway in front of rgwA: an HTTPS S3 endpoint whose certificate
   // only the test CA vouches for.
-  const backend = () => ({ endpoint: backendUrl, region: "us-east-1", forcePathStyle: true, credentials: { ...GATEWAY_USER } });
+  const backend = () => ({
+    endpoint: backendUrl,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { ...GATEWAY_USER },
+  });
   /** Two routes, so a same-backend read is proxied and a listing across them runs the library's SDK clients. */
   const frontConfig = (settings: Record<string, unknown>): RouterFileConfig => ({
     clients: { default: { ...backend(), ...settings }, other: { ...backend(), ...settings } },
@@ -158,16 +207,22 @@ describe("a backend over HTTPS with a private CA", () => {
   it("reaches it with the client's ca: proxied requests and the library's own", async () => {
     const { url } = await start(frontConfig({ ca: caFile }));
     const s3 = client(url);
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
+    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe(
+      "over tls",
+    );
     expect(await listKeys(s3)).toEqual(expect.arrayContaining(["sdk.txt", "other/b.txt"]));
   });
 
   it("refuses it without the CA (503 naming no address), and reaches it with insecureSkipVerify", async () => {
     const { url: strict } = await start(frontConfig({}));
-    const error = await client(strict).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })).catch((e: unknown) => e);
+    const error = await client(strict)
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" }))
+      .catch((e: unknown) => e);
     expect(errorName(error)).toBe("ServiceUnavailable");
     const { url: lax } = await start(frontConfig({ insecureSkipVerify: true }));
-    expect(await readBody(await client(lax).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
+    expect(
+      await readBody(await client(lax).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8"),
+    ).toBe("over tls");
     expect(await listKeys(client(lax))).toContain("other/b.txt");
   });
 });
@@ -187,7 +242,8 @@ describe("certificate rotation in an s3-router serve process", { timeout: 120_00
       });
       socket.once("error", reject);
     });
-  const fingerprint = async (pair: CertificatePair) => new (await import("node:crypto")).X509Certificate(pair.cert).fingerprint256;
+  const fingerprint = async (pair: CertificatePair) =>
+    new (await import("node:crypto")).X509Certificate(pair.cert).fingerprint256;
   const writePair = async (pair: CertificatePair) => {
     await writeFile(join(dir, "rot-cert.pem"), pair.cert);
     await writeFile(join(dir, "rot-key.pem"), pair.key);
@@ -204,11 +260,18 @@ describe("certificate rotation in an s3-router serve process", { timeout: 120_00
     port = await freePort();
     file = join(dir, "rotate.yaml");
     await writePair(serverPair);
-    await writeFile(file, stringify(tlsGatewayConfig({ cert: join(dir, "rot-cert.pem"), key: join(dir, "rot-key.pem") })));
+    await writeFile(
+      file,
+      stringify(tlsGatewayConfig({ cert: join(dir, "rot-cert.pem"), key: join(dir, "rot-key.pem") })),
+    );
     const env = { ...process.env };
     delete env["NODE_OPTIONS"];
     // node itself (not npx): SIGHUP goes straight to the gateway's process.
-    child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", file, "--listen", `127.0.0.1:${port}`], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", file, "--listen", `127.0.0.1:${port}`],
+      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
     child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
     await waitFor("the gateway process", async () => (await presented()) !== "");
@@ -230,7 +293,9 @@ describe("certificate rotation in an s3-router serve process", { timeout: 120_00
     await waitFor("the rotated certificate", async () => (await presented()) === (await fingerprint(rotated)));
     // Requests still work on the new certificate.
     const s3 = client(`https://127.0.0.1:${port}`, trusting(ca.cert));
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe("over tls");
+    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk.txt" })), "utf8")).toBe(
+      "over tls",
+    );
 
     // A key that is not the certificate's: the reload fails, is logged, and the rotated pair stays.
     const stray = ca.issue(["localhost"]);

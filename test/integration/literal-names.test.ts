@@ -9,10 +9,25 @@
  * Also raw requests the SDK would not send: `%2E%2E` segments, which once let a caller of one
  * bucket read another after a URL parser resolved them on the way to the backend.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, type S3Router } from "../../src/index.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { backendConfig, GATEWAY_USER, startGateway, type RunningGateway } from "../support/gateway.js";
 import { sendSigned } from "../support/raw-request.js";
 
@@ -57,13 +72,33 @@ let router: S3Router;
 let gw: RunningGateway;
 
 const targets: Target[] = [
-  { name: "RGW directly (reference)", client: () => backend, bucket: direct, physical: (key) => ({ bucket: direct, key }) },
-  { name: "library router", client: () => router, bucket: LOGICAL, physical: (key) => ({ bucket: physicalBucket, key: PREFIX + key }) },
-  { name: "gateway (SDK)", client: () => gw.client({ maxAttempts: 1 }), bucket: LOGICAL, physical: (key) => ({ bucket: physicalBucket, key: PREFIX + key }) },
+  {
+    name: "RGW directly (reference)",
+    client: () => backend,
+    bucket: direct,
+    physical: (key) => ({ bucket: direct, key }),
+  },
+  {
+    name: "library router",
+    client: () => router,
+    bucket: LOGICAL,
+    physical: (key) => ({ bucket: physicalBucket, key: PREFIX + key }),
+  },
+  {
+    name: "gateway (SDK)",
+    client: () => gw.client({ maxAttempts: 1 }),
+    bucket: LOGICAL,
+    physical: (key) => ({ bucket: physicalBucket, key: PREFIX + key }),
+  },
 ];
 
 const profiles = {
-  literal: { client: "default", source_bucket_pattern: LOGICAL, mapped_bucket_name: physicalBucket, mapped_prefix: PREFIX },
+  literal: {
+    client: "default",
+    source_bucket_pattern: LOGICAL,
+    mapped_bucket_name: physicalBucket,
+    mapped_prefix: PREFIX,
+  },
 };
 
 beforeAll(async () => {
@@ -99,7 +134,9 @@ describe.each(targets)("literal keys: $name", (target) => {
 
     const got = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
     expect(await readBody(got, "utf8")).toBe(`body of ${key}`);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }))).ContentLength).toBe(Buffer.byteLength(`body of ${key}`));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }))).ContentLength).toBe(
+      Buffer.byteLength(`body of ${key}`),
+    );
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: key }));
     expect((listed.Contents ?? []).map((c) => c.Key)).toContain(key);
 
@@ -109,7 +146,9 @@ describe.each(targets)("literal keys: $name", (target) => {
     expect(await readBody(stored, "utf8")).toBe(`body of ${key}`);
 
     await s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: key }));
-    const gone = await backend.send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key })).catch((e: unknown) => errorName(e));
+    const gone = await backend
+      .send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key }))
+      .catch((e: unknown) => errorName(e));
     expect(gone).toBe("NotFound");
   });
 });
@@ -117,11 +156,16 @@ describe.each(targets)("literal keys: $name", (target) => {
 // ---------------------------------------------------------------------------------------------
 // Raw requests: paths a URL parser would rewrite, signed as sent.
 /** Sends `method path` to the gateway exactly as written (no URL parser on the way), signed over that path. */
-const rawSigned = (method: string, path: string, body = "") => sendSigned({ endpoint: gw.url, method, path, user: GATEWAY_USER, body });
+const rawSigned = (method: string, path: string, body = "") =>
+  sendSigned({ endpoint: gw.url, method, path, user: GATEWAY_USER, body });
 
 describe("dot segments in raw requests stay inside the caller's bucket and prefix", () => {
   it("GET /bucket/%2E%2E/<other bucket>/… reads the literal key, never the other bucket", async () => {
-    for (const path of [`/${LOGICAL}/%2E%2E/${secretBucket}/top-secret.txt`, `/${LOGICAL}/../${secretBucket}/top-secret.txt`, `/${LOGICAL}/./../../${secretBucket}/top-secret.txt`]) {
+    for (const path of [
+      `/${LOGICAL}/%2E%2E/${secretBucket}/top-secret.txt`,
+      `/${LOGICAL}/../${secretBucket}/top-secret.txt`,
+      `/${LOGICAL}/./../../${secretBucket}/top-secret.txt`,
+    ]) {
       const answer = await rawSigned("GET", path);
       expect(answer.status, path).toBe(404);
       expect(answer.text, path).not.toBe("secret");
@@ -135,7 +179,9 @@ describe("dot segments in raw requests stay inside the caller's bucket and prefi
     const stored = await backend.send(new GetObjectCommand({ Bucket: physicalBucket, Key: `${PREFIX}team2/../../x` }));
     expect(await readBody(stored, "utf8")).toBe("dots");
     // …and nothing outside the prefix or the bucket.
-    const outside = await backend.send(new HeadObjectCommand({ Bucket: physicalBucket, Key: "x" })).catch((e: unknown) => errorName(e));
+    const outside = await backend
+      .send(new HeadObjectCommand({ Bucket: physicalBucket, Key: "x" }))
+      .catch((e: unknown) => errorName(e));
     expect(outside).toBe("NotFound");
   });
 
@@ -147,15 +193,21 @@ describe("dot segments in raw requests stay inside the caller's bucket and prefi
   });
 
   it("backend administration namespaces are never reached (Ceph RGW /admin, MinIO /minio/admin)", async () => {
-    const open = await startGateway({ clients: { default: backendConfig(rgw) }, profiles: {}, gateway: { users: [GATEWAY_USER] } });
+    const open = await startGateway({
+      clients: { default: backendConfig(rgw) },
+      profiles: {},
+      gateway: { users: [GATEWAY_USER] },
+    });
     try {
       for (const path of ["/admin/user?uid=x", "/admin/usage", "/minio/admin/v3/info", "/admin"]) {
         const url = new URL(open.url);
         const s3 = open.client({ maxAttempts: 1 });
         const [bucket, ...rest] = path.split("?")[0]!.slice(1).split("/");
-        const error = await (rest.length > 0 ? s3.send(new GetObjectCommand({ Bucket: bucket!, Key: rest.join("/") })) : s3.send(new ListObjectsV2Command({ Bucket: bucket! }))).catch(
-          (e: unknown) => e,
-        );
+        const error = await (
+          rest.length > 0
+            ? s3.send(new GetObjectCommand({ Bucket: bucket!, Key: rest.join("/") }))
+            : s3.send(new ListObjectsV2Command({ Bucket: bucket! }))
+        ).catch((e: unknown) => e);
         expect(errorName(error), `${url.host}${path}`).toBe("AccessDenied");
       }
     } finally {

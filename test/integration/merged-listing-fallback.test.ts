@@ -40,7 +40,15 @@ const options = (): S3RouterOptions => ({
       fallback: { client: "old", mapped_bucket_name: oldBucket, mapped_prefix: "legacy/" },
     },
     // Falls back to the default store itself: the same backend bucket in another role.
-    { name: "team3", client: "new", sourceBucketPattern: example, sourceKeyPattern: "team3/*", mappedBucketName: newBucket, mappedPrefix: "t3/", fallback: { client: "default" } },
+    {
+      name: "team3",
+      client: "new",
+      sourceBucketPattern: example,
+      sourceKeyPattern: "team3/*",
+      mappedBucketName: newBucket,
+      mappedPrefix: "t3/",
+      fallback: { client: "default" },
+    },
   ],
 });
 
@@ -68,9 +76,13 @@ const WRITES: Array<[string, Where[]]> = [
   ["team3/new", ["primary3"]],
   ["team3/both", ["primary3", "default"]],
   ["team3/old", ["default"]],
-  ...Array.from({ length: 12 }, (_, i): [string, Where[]] => [`team2/many/${String(i).padStart(2, "0")}`, [["primary2"], ["fallback2"], ["primary2", "fallback2"]][i % 3] as Where[]]),
+  ...Array.from({ length: 12 }, (_, i): [string, Where[]] => [
+    `team2/many/${String(i).padStart(2, "0")}`,
+    [["primary2"], ["fallback2"], ["primary2", "fallback2"]][i % 3] as Where[],
+  ]),
 ];
-const bodyOf = (key: string, where: Where) => (where.startsWith("primary") ? `${where}:${key}:primary-body` : `${where}:${key}`);
+const bodyOf = (key: string, where: Where) =>
+  where.startsWith("primary") ? `${where}:${key}:primary-body` : `${where}:${key}`;
 
 /** Caller key → the size the router must list: the primary's when the primary holds the key. */
 const expectedSizes = new Map<string, number>();
@@ -83,15 +95,18 @@ let router: S3Router;
 
 beforeAll(async () => {
   await Promise.all([createBuckets(a, [example, oldBucket]), createBuckets(b, [newBucket])]);
-  await Promise.all(
-    [a.send(new PutBucketVersioningCommand({ Bucket: oldBucket, VersioningConfiguration: { Status: "Enabled" } })), b.send(new PutBucketVersioningCommand({ Bucket: newBucket, VersioningConfiguration: { Status: "Enabled" } }))],
-  );
+  await Promise.all([
+    a.send(new PutBucketVersioningCommand({ Bucket: oldBucket, VersioningConfiguration: { Status: "Enabled" } })),
+    b.send(new PutBucketVersioningCommand({ Bucket: newBucket, VersioningConfiguration: { Status: "Enabled" } })),
+  ]);
   router = createS3Router(options());
   await Promise.all(
     WRITES.flatMap(([key, wheres]) =>
       wheres.map((where) => {
         const place = PLACES[where];
-        return place.client.send(new PutObjectCommand({ Bucket: place.bucket, Key: place.prefix + key, Body: bodyOf(key, where) }));
+        return place.client.send(
+          new PutObjectCommand({ Bucket: place.bucket, Key: place.prefix + key, Body: bodyOf(key, where) }),
+        );
       }),
     ),
   );
@@ -104,34 +119,60 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([emptyAndDeleteBucket(a, example), emptyAndDeleteBucket(a, oldBucket), emptyAndDeleteBucket(b, newBucket)]);
+  await Promise.all([
+    emptyAndDeleteBucket(a, example),
+    emptyAndDeleteBucket(a, oldBucket),
+    emptyAndDeleteBucket(b, newBucket),
+  ]);
   router?.destroy();
 });
 
 const model = (prefix: string, delimiter?: string): Listed[] =>
-  modelListing(expectedSizes.keys(), prefix, delimiter).map((e) => (e.isPrefix ? { name: e.name, isPrefix: true } : { name: e.name, isPrefix: false, size: expectedSizes.get(e.name) }));
+  modelListing(expectedSizes.keys(), prefix, delimiter).map((e) =>
+    e.isPrefix ? { name: e.name, isPrefix: true } : { name: e.name, isPrefix: false, size: expectedSizes.get(e.name) },
+  );
 
 describe("merged listings with a fallback", () => {
   const cases: Array<[ListVersion, string, string | undefined, number]> = [];
   for (const version of ["v2", "v1"] as const)
-    for (const [prefix, delimiter] of [["", undefined], ["", "/"], ["team2/", undefined], ["team2/", "/"], ["team3/", undefined]] as const)
+    for (const [prefix, delimiter] of [
+      ["", undefined],
+      ["", "/"],
+      ["team2/", undefined],
+      ["team2/", "/"],
+      ["team3/", undefined],
+    ] as const)
       for (const pageSize of [1, 2, 5, 1000]) cases.push([version, prefix, delimiter, pageSize]);
 
-  it.each(cases)("%s prefix=%j delimiter=%j page=%i: primary wins, fallback-only keys listed", async (version, prefix, delimiter, pageSize) => {
-    const { entries, pageSizes } = await listPages(router, { bucket: example, version, prefix, delimiter, pageSize, withSize: true, checkKeyCount: false });
-    expect(entries).toEqual(model(prefix, delimiter));
-    for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
-  });
+  it.each(cases)(
+    "%s prefix=%j delimiter=%j page=%i: primary wins, fallback-only keys listed",
+    async (version, prefix, delimiter, pageSize) => {
+      const { entries, pageSizes } = await listPages(router, {
+        bucket: example,
+        version,
+        prefix,
+        delimiter,
+        pageSize,
+        withSize: true,
+        checkKeyCount: false,
+      });
+      expect(entries).toEqual(model(prefix, delimiter));
+      for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
+    },
+  );
 
   it("is walked end to end by the SDK paginator, every key once", async () => {
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: router, pageSize: 3 }, { Bucket: example })) keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    for await (const page of paginateListObjectsV2({ client: router, pageSize: 3 }, { Bucket: example }))
+      keys.push(...(page.Contents ?? []).map((c) => c.Key!));
     expect(keys).toEqual(model("").map((e) => e.name));
   });
 
   it("URL-encodes merged keys when asked", async () => {
     const out = await router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team2/", EncodingType: "url" }));
-    expect(out.Contents!.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, " ")))).toEqual(model("team2/").map((e) => e.name));
+    expect(out.Contents!.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, " ")))).toEqual(
+      model("team2/").map((e) => e.name),
+    );
   });
 });
 
@@ -139,7 +180,9 @@ describe("merged version listings with a fallback", () => {
   /** Versions (newest first) a store holds for `key`, as "key id". */
   async function versionsIn(where: Where, key: string): Promise<string[]> {
     const place = PLACES[where];
-    const out = await place.client.send(new ListObjectVersionsCommand({ Bucket: place.bucket, Prefix: place.prefix + key }));
+    const out = await place.client.send(
+      new ListObjectVersionsCommand({ Bucket: place.bucket, Prefix: place.prefix + key }),
+    );
     return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]
       .filter((v) => v.Key === place.prefix + key)
       .sort((x, y) => Number(y.IsLatest) - Number(x.IsLatest) || y.LastModified!.getTime() - x.LastModified!.getTime())
@@ -151,29 +194,51 @@ describe("merged version listings with a fallback", () => {
     // delete marker), so pages end inside a key's versions in either store.
     const { client: nb, bucket: nbk } = PLACES.primary2;
     const { client: ob, bucket: obk } = PLACES.fallback2;
-    for (let i = 0; i < 2; i++) await nb.send(new PutObjectCommand({ Bucket: nbk, Key: "data/team2/versioned", Body: `new ${i}` }));
-    for (let i = 0; i < 3; i++) await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned", Body: `old ${i}` }));
-    for (let i = 0; i < 3; i++) await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old", Body: `old ${i}` }));
+    for (let i = 0; i < 2; i++)
+      await nb.send(new PutObjectCommand({ Bucket: nbk, Key: "data/team2/versioned", Body: `new ${i}` }));
+    for (let i = 0; i < 3; i++)
+      await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned", Body: `old ${i}` }));
+    for (let i = 0; i < 3; i++)
+      await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old", Body: `old ${i}` }));
     await ob.send(new DeleteObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old" }));
   });
 
-  it.each([1, 2, 3, 1000])("page %i: the primary's versions of a key, else the fallback's, each once", async (pageSize) => {
-    const expected = [...(await versionsIn("primary2", "team2/versioned")), ...(await versionsIn("fallback2", "team2/versioned-old"))];
-    expect(expected).toHaveLength(2 + 4);
-    const seen: string[] = [];
-    let KeyMarker: string | undefined;
-    let VersionIdMarker: string | undefined;
-    for (let guard = 0; guard < 100; guard++) {
-      const out = await router.send(new ListObjectVersionsCommand({ Bucket: example, Prefix: "team2/versioned", MaxKeys: pageSize, KeyMarker, VersionIdMarker }));
-      const page = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
-      expect(page.length).toBeLessThanOrEqual(pageSize);
-      page.sort((x, y) => compareUtf8(x.Key!, y.Key!) || Number(y.IsLatest) - Number(x.IsLatest) || y.LastModified!.getTime() - x.LastModified!.getTime());
-      seen.push(...page.map((v) => `${v.Key} ${v.VersionId}`));
-      if (!out.IsTruncated) break;
-      ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = out);
-    }
-    expect(seen).toEqual(expected);
-  });
+  it.each([1, 2, 3, 1000])(
+    "page %i: the primary's versions of a key, else the fallback's, each once",
+    async (pageSize) => {
+      const expected = [
+        ...(await versionsIn("primary2", "team2/versioned")),
+        ...(await versionsIn("fallback2", "team2/versioned-old")),
+      ];
+      expect(expected).toHaveLength(2 + 4);
+      const seen: string[] = [];
+      let KeyMarker: string | undefined;
+      let VersionIdMarker: string | undefined;
+      for (let guard = 0; guard < 100; guard++) {
+        const out = await router.send(
+          new ListObjectVersionsCommand({
+            Bucket: example,
+            Prefix: "team2/versioned",
+            MaxKeys: pageSize,
+            KeyMarker,
+            VersionIdMarker,
+          }),
+        );
+        const page = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
+        expect(page.length).toBeLessThanOrEqual(pageSize);
+        page.sort(
+          (x, y) =>
+            compareUtf8(x.Key!, y.Key!) ||
+            Number(y.IsLatest) - Number(x.IsLatest) ||
+            y.LastModified!.getTime() - x.LastModified!.getTime(),
+        );
+        seen.push(...page.map((v) => `${v.Key} ${v.VersionId}`));
+        if (!out.IsTruncated) break;
+        ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = out);
+      }
+      expect(seen).toEqual(expected);
+    },
+  );
 
   it("lists every key under the prefix once, the primary's version where both hold it", async () => {
     const out = await router.send(new ListObjectVersionsCommand({ Bucket: example, Prefix: "team2/" }));

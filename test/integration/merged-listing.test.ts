@@ -30,10 +30,37 @@ const options = (): S3RouterOptions => ({
   clients: { b, default: a },
   listingTokenSecret: "test-secret",
   routes: [
-    { name: "team2", client: "b", source_bucket_pattern: example, source_key_pattern: "team2/*", mapped_bucket_name: minioBucket, mapped_prefix: "data/" },
-    { name: "team3", client: "b", source_bucket_pattern: example, source_key_pattern: "team3/*", mapped_bucket_name: archiveBucket, mapped_prefix: "old/" },
-    { name: "rand-b", client: "b", source_bucket_pattern: example, source_key_pattern: "rand*/b*", mapped_bucket_name: minioBucket, mapped_prefix: "r/" },
-    { name: "csv", client: "default", source_bucket_pattern: example, source_key_pattern: "*.csv", mapped_bucket_name: csvBucket },
+    {
+      name: "team2",
+      client: "b",
+      source_bucket_pattern: example,
+      source_key_pattern: "team2/*",
+      mapped_bucket_name: minioBucket,
+      mapped_prefix: "data/",
+    },
+    {
+      name: "team3",
+      client: "b",
+      source_bucket_pattern: example,
+      source_key_pattern: "team3/*",
+      mapped_bucket_name: archiveBucket,
+      mapped_prefix: "old/",
+    },
+    {
+      name: "rand-b",
+      client: "b",
+      source_bucket_pattern: example,
+      source_key_pattern: "rand*/b*",
+      mapped_bucket_name: minioBucket,
+      mapped_prefix: "r/",
+    },
+    {
+      name: "csv",
+      client: "default",
+      source_bucket_pattern: example,
+      source_key_pattern: "*.csv",
+      mapped_bucket_name: csvBucket,
+    },
   ],
 });
 
@@ -81,20 +108,33 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([example, csvBucket].map((x) => emptyAndDeleteBucket(a, x)).concat([minioBucket, archiveBucket].map((x) => emptyAndDeleteBucket(b, x))));
+  await Promise.all(
+    [example, csvBucket]
+      .map((x) => emptyAndDeleteBucket(a, x))
+      .concat([minioBucket, archiveBucket].map((x) => emptyAndDeleteBucket(b, x))),
+  );
   router.destroy();
 });
 
 describe("merged listings", () => {
   const cases: Array<[ListVersion, string, string | undefined, number]> = [];
   for (const version of ["v2", "v1"] as const)
-    for (const [prefix, delimiter] of [["", undefined], ["", "/"], ["team", undefined], ["team2/", "/"], ["team1/", undefined], ["team1/", "/"]] as const)
+    for (const [prefix, delimiter] of [
+      ["", undefined],
+      ["", "/"],
+      ["team", undefined],
+      ["team2/", "/"],
+      ["team1/", undefined],
+      ["team1/", "/"],
+    ] as const)
       for (const pageSize of [1, 2, 7, 1000]) cases.push([version, prefix, delimiter, pageSize]);
 
   it.each(cases)("%s prefix=%j delimiter=%j page=%i equals the model", async (version, prefix, delimiter, pageSize) => {
     const { entries, pageSizes } = await listPages(router, { bucket: example, version, prefix, delimiter, pageSize });
     const expected = modelListing(written, prefix, delimiter);
-    expect(entries.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`)).toEqual(expected.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`));
+    expect(entries.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`)).toEqual(
+      expected.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`),
+    );
     // Every page but the last is full: MaxKeys is honoured exactly.
     for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
     expect(pageSizes[pageSizes.length - 1]).toBeLessThanOrEqual(pageSize);
@@ -102,14 +142,17 @@ describe("merged listings", () => {
 
   it("is walked end to end by the SDK paginator, every reachable key once", async () => {
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: router, pageSize: 3 }, { Bucket: example })) keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    for await (const page of paginateListObjectsV2({ client: router, pageSize: 3 }, { Bucket: example }))
+      keys.push(...(page.Contents ?? []).map((c) => c.Key!));
     expect(keys).toEqual(modelListing(written, "").map((e) => e.name));
   });
 
   it("continues in another router instance (stateless tokens)", async () => {
     const first = await router.send(new ListObjectsV2Command({ Bucket: example, MaxKeys: 5 }));
     const other = createS3Router(options());
-    const second = await other.send(new ListObjectsV2Command({ Bucket: example, MaxKeys: 1000, ContinuationToken: first.NextContinuationToken! }));
+    const second = await other.send(
+      new ListObjectsV2Command({ Bucket: example, MaxKeys: 1000, ContinuationToken: first.NextContinuationToken! }),
+    );
     const keys = [...first.Contents!, ...second.Contents!].map((c) => c.Key!);
     expect(keys).toEqual(modelListing(written, "").map((e) => e.name));
     other.destroy();
@@ -119,16 +162,24 @@ describe("merged listings", () => {
     const first = await router.send(new ListObjectsV2Command({ Bucket: example, MaxKeys: 2 }));
     const token = first.NextContinuationToken!;
     const tampered = token.slice(0, 5) + (token[5] === "A" ? "B" : "A") + token.slice(6);
-    await expect(router.send(new ListObjectsV2Command({ Bucket: example, ContinuationToken: tampered }))).rejects.toThrow(InvalidTokenError);
+    await expect(
+      router.send(new ListObjectsV2Command({ Bucket: example, ContinuationToken: tampered })),
+    ).rejects.toThrow(InvalidTokenError);
     // A token is bound to its listing: another prefix cannot reuse it.
-    await expect(router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team", ContinuationToken: token }))).rejects.toThrow(InvalidTokenError);
+    await expect(
+      router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team", ContinuationToken: token })),
+    ).rejects.toThrow(InvalidTokenError);
     const otherSecret = createS3Router({ ...options(), listingTokenSecret: "another" });
-    await expect(otherSecret.send(new ListObjectsV2Command({ Bucket: example, ContinuationToken: token }))).rejects.toThrow(InvalidTokenError);
+    await expect(
+      otherSecret.send(new ListObjectsV2Command({ Bucket: example, ContinuationToken: token })),
+    ).rejects.toThrow(InvalidTokenError);
   });
 
   it("URL-encodes merged keys when asked, decodable back to the keys", async () => {
     const out = await router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team1/", EncodingType: "url" }));
-    expect(out.Contents!.map((c) => decodeURIComponent(c.Key!))).toEqual(modelListing(written, "team1/").map((e) => e.name));
+    expect(out.Contents!.map((c) => decodeURIComponent(c.Key!))).toEqual(
+      modelListing(written, "team1/").map((e) => e.name),
+    );
   });
 
   it("lists versions merged, page by page with key markers", async () => {
@@ -136,7 +187,9 @@ describe("merged listings", () => {
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (;;) {
-      const out = await router.send(new ListObjectVersionsCommand({ Bucket: example, Prefix: "team", MaxKeys: 4, KeyMarker, VersionIdMarker }));
+      const out = await router.send(
+        new ListObjectVersionsCommand({ Bucket: example, Prefix: "team", MaxKeys: 4, KeyMarker, VersionIdMarker }),
+      );
       keys.push(...(out.Versions ?? []).map((v) => v.Key!));
       if (!out.IsTruncated) break;
       KeyMarker = out.NextKeyMarker;
@@ -152,7 +205,9 @@ describe("merged listings", () => {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     for (;;) {
-      const out = await router.send(new ListMultipartUploadsCommand({ Bucket: example, MaxUploads: 1, KeyMarker, UploadIdMarker }));
+      const out = await router.send(
+        new ListMultipartUploadsCommand({ Bucket: example, MaxUploads: 1, KeyMarker, UploadIdMarker }),
+      );
       expect(out.Bucket).toBe(example);
       seen.push(...(out.Uploads ?? []).map((u) => u.Key!));
       if (!out.IsTruncated) break;
@@ -179,8 +234,16 @@ describe("merged listings, randomized", () => {
           // Each run writes under its own root, mapped by the same patterns as the fixed keys.
           const root = `rand${run++}/`;
           const routed = keys.map((k) => `${root}${k}`);
-          await Promise.all(routed.map((Key) => router.send(new PutObjectCommand({ Bucket: example, Key, Body: "r" }))));
-          const { entries } = await listPages(router, { bucket: example, version, prefix: root + sub, delimiter, pageSize });
+          await Promise.all(
+            routed.map((Key) => router.send(new PutObjectCommand({ Bucket: example, Key, Body: "r" }))),
+          );
+          const { entries } = await listPages(router, {
+            bucket: example,
+            version,
+            prefix: root + sub,
+            delimiter,
+            pageSize,
+          });
           expect(entries.map((e) => e.name)).toEqual(modelListing(routed, root + sub, delimiter).map((e) => e.name));
         },
       ),

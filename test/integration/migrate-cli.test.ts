@@ -21,7 +21,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrateReport } from "../../src/migration/bulk-migrate.js";
-import { createBuckets, emptyAndDeleteBucket, injectRgw, readBody, rgwClient, uniqueBucket, type S3Connection } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+  type S3Connection,
+} from "../support/backends.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const rgwA = injectRgw("rgwA");
@@ -81,7 +89,12 @@ async function configFor(primary: string): Promise<string> {
   const config = {
     clients: { default: connection(rgwA), b: connection(rgwB) },
     profiles: {
-      special: { client: "default", source_bucket_pattern: X, source_key_pattern: "team2/special/*", mapped_bucket_name: uniqueBucket("mig-special") },
+      special: {
+        client: "default",
+        source_bucket_pattern: X,
+        source_key_pattern: "team2/special/*",
+        mapped_bucket_name: uniqueBucket("mig-special"),
+      },
       moved: {
         client: "b",
         source_bucket_pattern: X,
@@ -114,9 +127,14 @@ const CLI = [process.execPath, "--import", "tsx", "src/cli/bin.ts"];
 
 function cli(args: readonly string[]): Promise<Exit> {
   return new Promise((resolve) => {
-    execFile(CLI[0]!, [...CLI.slice(1), ...args], { cwd: ROOT, env: cliEnv(), timeout: 90_000, maxBuffer: 16 * MiB }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      CLI[0]!,
+      [...CLI.slice(1), ...args],
+      { cwd: ROOT, env: cliEnv(), timeout: 90_000, maxBuffer: 16 * MiB },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -128,9 +146,14 @@ function cliOnTty(args: readonly string[]): Promise<Exit> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = `stty cols 200; exec ${[...CLI, ...args].map(quote).join(" ")}`;
   return new Promise((resolve) => {
-    execFile("/usr/bin/script", ["-qfec", command, "/dev/null"], { cwd: ROOT, env: cliEnv(), timeout: 90_000, maxBuffer: 16 * MiB }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      "/usr/bin/script",
+      ["-qfec", command, "/dev/null"],
+      { cwd: ROOT, env: cliEnv(), timeout: 90_000, maxBuffer: 16 * MiB },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -148,9 +171,11 @@ async function listAll(client: S3Client, Bucket: string, Prefix?: string): Promi
 /** Runs `tasks` with at most `limit` at once. */
 async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -180,7 +205,8 @@ beforeAll(async () => {
     );
   });
   // Keys of the fallback that the "special" profile serves: never migrated by "moved".
-  for (let i = 0; i < SPECIAL; i++) await a.send(new PutObjectCommand({ Bucket: F, Key: `old/team2/special/s${i}`, Body: "special" }));
+  for (let i = 0; i < SPECIAL; i++)
+    await a.send(new PutObjectCommand({ Bucket: F, Key: `old/team2/special/s${i}`, Body: "special" }));
   sources.sort((x, y) => (x.key < y.key ? -1 : 1));
 }, 120_000);
 
@@ -205,7 +231,11 @@ describe("s3-router migrate", () => {
     expect(report.copied).toEqual({ objects: COUNT, bytes: totalBytes() });
     expect(report.present.objects + report.failed.objects).toBe(0);
     expect(report.routes).toEqual([
-      { profile: "moved", from: { client: "default", bucket: F, prefix: "old/team2/" }, to: { client: "b", bucket: P.dry, prefix: "new/team2/" } },
+      {
+        profile: "moved",
+        from: { client: "default", bucket: F, prefix: "old/team2/" },
+        to: { client: "b", bucket: P.dry, prefix: "new/team2/" },
+      },
     ]);
     expect(await listAll(b, P.dry)).toEqual([]);
 
@@ -224,7 +254,9 @@ describe("s3-router migrate", () => {
     expect(tty.stdout).toContain("\x1b[K");
     const last = redraws[redraws.length - 1]!;
     expect(last).toMatch(new RegExp(`${COUNT}/${COUNT} objects \\(100%\\)`));
-    expect(redraws.join("\n")).toMatch(/ · \d+(\.\d)? (B|KiB|MiB|GiB)\/s · \d+(\.\d)? obj\/s · ETA (\d+s|\d+m\d\ds) · copied \d+, present 0/);
+    expect(redraws.join("\n")).toMatch(
+      / · \d+(\.\d)? (B|KiB|MiB|GiB)\/s · \d+(\.\d)? obj\/s · ETA (\d+s|\d+m\d\ds) · copied \d+, present 0/,
+    );
     expect(redraws.join("\n")).toMatch(/\d+(\.\d)? (KiB|MiB)\/\d+(\.\d)? MiB/);
     expect(tty.stdout).toMatch(new RegExp(`migrated s3://${X}/team2/ in`));
     expect(tty.stdout).toMatch(new RegExp(`copied +${COUNT} objects`));
@@ -235,17 +267,23 @@ describe("s3-router migrate", () => {
     expect(plain.stdout).not.toMatch(/[\r\x1b]/);
     const lines = plain.stderr.split("\n").filter((line) => line.startsWith("migrate: "));
     expect(lines.length).toBeGreaterThanOrEqual(1);
-    expect(lines[lines.length - 1]).toMatch(/^migrate: 30\/30 objects \(100%\) · [\d.]+\/[\d.]+ (KiB|MiB) · [\d.]+ (B|KiB|MiB)\/s · [\d.]+ obj\/s · done in \d+\.\ds · copied 30, present 0$/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^migrate: 30\/30 objects \(100%\) · [\d.]+\/[\d.]+ (KiB|MiB) · [\d.]+ (B|KiB|MiB)\/s · [\d.]+ obj\/s · done in \d+\.\ds · copied 30, present 0$/,
+    );
     expect(plain.stdout).toMatch(/copied +30 objects/);
   });
 
   it("resumes after a kill: objects copied before it are found present, not copied again; the primary ends equal to the fallback", async () => {
     const config = await configFor(P.resume);
     const address = `s3://${X}/team2/`;
-    const child = spawn(CLI[0]!, [...CLI.slice(1), "migrate", config, address, "--concurrency", "2"], { cwd: ROOT, env: cliEnv(), stdio: "ignore" });
+    const child = spawn(CLI[0]!, [...CLI.slice(1), "migrate", config, address, "--concurrency", "2"], {
+      cwd: ROOT,
+      env: cliEnv(),
+      stdio: "ignore",
+    });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     let killed = false;
-    for (const started = Date.now(); Date.now() - started < 60_000; ) {
+    for (const started = Date.now(); Date.now() - started < 60_000;) {
       const copied = (await b.send(new ListObjectsV2Command({ Bucket: P.resume }))).KeyCount ?? 0;
       if (copied >= 40) {
         killed = child.kill("SIGKILL");
@@ -291,8 +329,15 @@ describe("s3-router migrate", () => {
       expect(got.ContentType, s.key).toBe(s.contentType);
       expect(sha(await readBody(got)), s.key).toBe(s.sha);
       if (s.tagging !== undefined) {
-        const tags = (await b.send(new GetObjectTaggingCommand({ Bucket: P.resume, Key: `new/${s.key}` }))).TagSet ?? [];
-        expect(tags.map((t) => `${t.Key}=${t.Value}`).sort().join("&"), s.key).toBe(s.tagging);
+        const tags =
+          (await b.send(new GetObjectTaggingCommand({ Bucket: P.resume, Key: `new/${s.key}` }))).TagSet ?? [];
+        expect(
+          tags
+            .map((t) => `${t.Key}=${t.Value}`)
+            .sort()
+            .join("&"),
+          s.key,
+        ).toBe(s.tagging);
       }
     });
     expect(await listAll(b, P.resume, "new/team2/special/")).toEqual([]);
@@ -304,17 +349,21 @@ describe("s3-router migrate", () => {
   });
 
   it("on SIGINT, finishes the copies under way, reports what it did, and exits 130", async () => {
-    const child = spawn(CLI[0]!, [...CLI.slice(1), "migrate", await configFor(P.stop), `s3://${X}/team2/`, "--concurrency", "2", "--json"], {
-      cwd: ROOT,
-      env: cliEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      CLI[0]!,
+      [...CLI.slice(1), "migrate", await configFor(P.stop), `s3://${X}/team2/`, "--concurrency", "2", "--json"],
+      {
+        cwd: ROOT,
+        env: cliEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-    for (const started = Date.now(); Date.now() - started < 60_000 && child.exitCode === null; ) {
+    for (const started = Date.now(); Date.now() - started < 60_000 && child.exitCode === null;) {
       if (((await b.send(new ListObjectsV2Command({ Bucket: P.stop }))).KeyCount ?? 0) >= 20) {
         child.kill("SIGINT");
         break;
@@ -337,18 +386,25 @@ describe("s3-router migrate", () => {
     expect(failed.code).toBe(3);
     expect(failed.stderr).toContain("error: 30 object(s) failed to copy; run the same command again to retry them");
     expect(failed.stdout).toMatch(/failed +30 objects/);
-    expect(failed.stdout).toContain(`note: profile "moved": the primary (client "b", bucket "${MISSING}") could not be listed (NoSuchBucket`);
-    for (const s of sources.filter((s) => s.key.startsWith("team2/d1/"))) expect(failed.stdout).toMatch(new RegExp(`\\n  ${s.key}  NoSuchBucket`));
+    expect(failed.stdout).toContain(
+      `note: profile "moved": the primary (client "b", bucket "${MISSING}") could not be listed (NoSuchBucket`,
+    );
+    for (const s of sources.filter((s) => s.key.startsWith("team2/d1/")))
+      expect(failed.stdout).toMatch(new RegExp(`\\n  ${s.key}  NoSuchBucket`));
 
     const json = await cli(["migrate", config, `s3://${X}/team2/d2/`, "--json", "--quiet"]);
     expect(json.code).toBe(3);
     const report = JSON.parse(json.stdout) as MigrateReport;
     expect(report.failed.objects).toBe(30);
-    expect(report.failed.errors.map((e) => e.key).sort()).toEqual(sources.filter((s) => s.key.startsWith("team2/d2/")).map((s) => s.key));
+    expect(report.failed.errors.map((e) => e.key).sort()).toEqual(
+      sources.filter((s) => s.key.startsWith("team2/d2/")).map((s) => s.key),
+    );
 
     const nothing = await cli(["migrate", config, `s3://${X}/team3/`]);
     expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toBe(`error: nothing to migrate under s3://${X}/team3/: no profile serving it has a fallback (it reaches "default")\n`);
+    expect(nothing.stderr).toBe(
+      `error: nothing to migrate under s3://${X}/team3/: no profile serving it has a fallback (it reaches "default")\n`,
+    );
 
     const noBucket = await cli(["migrate", config, "s3:///team2/"]);
     expect(noBucket.code).toBe(2);

@@ -25,11 +25,27 @@ let sha = "";
 beforeAll(async () => {
   await Promise.all([createBuckets(a, [oldBucket]), createBuckets(b, [newBucket])]);
   const { body, sha256 } = randomBody(SIZE);
-  await a.send(new PutObjectCommand({ Bucket: oldBucket, Key: "big.bin", Body: body, ContentLength: SIZE, ContentType: "application/x-big", Metadata: { kept: "yes" } }));
+  await a.send(
+    new PutObjectCommand({
+      Bucket: oldBucket,
+      Key: "big.bin",
+      Body: body,
+      ContentLength: SIZE,
+      ContentType: "application/x-big",
+      Metadata: { kept: "yes" },
+    }),
+  );
   sha = sha256();
   router = createS3Router({
     clients: { old: a, new: b, default: b },
-    profiles: { moving: { client: "new", source_bucket_pattern: logical, mapped_bucket_name: newBucket, fallback: { client: "old", mapped_bucket_name: oldBucket, copy_on_read: true } } },
+    profiles: {
+      moving: {
+        client: "new",
+        source_bucket_pattern: logical,
+        mapped_bucket_name: newBucket,
+        fallback: { client: "old", mapped_bucket_name: oldBucket, copy_on_read: true },
+      },
+    },
     copyPartSize: PART,
   });
 }, 120_000);
@@ -53,7 +69,9 @@ describe("copy-on-read of a large object", () => {
     // the collector has not reached, plus a part's worth for the reader's and sockets' buffers.
     // (The multipart copy of CopyObject and `migrate` goes 4 parts wide: 25-35 MiB here.)
     const bound = 2 * PART * 2 + PART;
-    console.info(`copy-on-read of ${SIZE / MiB} MiB, part ${PART / MiB} MiB: peak arrayBuffers +${(memory.peakArrayBuffers / MiB).toFixed(1)} MiB, ${memory.samples} samples (bound ${bound / MiB} MiB)`);
+    console.info(
+      `copy-on-read of ${SIZE / MiB} MiB, part ${PART / MiB} MiB: peak arrayBuffers +${(memory.peakArrayBuffers / MiB).toFixed(1)} MiB, ${memory.samples} samples (bound ${bound / MiB} MiB)`,
+    );
     expect(memory.samples).toBeGreaterThanOrEqual(5);
     expect(memory.peakArrayBuffers).toBeLessThan(bound);
     expect(bound).toBeLessThan(SIZE * 0.5); // the bound means something: well below the object

@@ -19,7 +19,15 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createS3Router, MirrorWriteError, type MigrationEvent, type S3Router } from "../../src/index.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { freePort } from "../support/ports.js";
 
 const primaryClient = rgwClient(injectRgw("rgwB"));
@@ -43,16 +51,25 @@ const profiles = {
 
 beforeAll(async () => {
   await Promise.all([createBuckets(primaryClient, [primaryBucket]), createBuckets(mirrorClient, [mirrorBucket])]);
-  router = createS3Router({ clients: { primary: primaryClient, replica: mirrorClient, default: primaryClient }, profiles });
+  router = createS3Router({
+    clients: { primary: primaryClient, replica: mirrorClient, default: primaryClient },
+    profiles,
+  });
   // The same profile with its mirror on a port nothing listens on.
-  const dead = rgwClient({ ...injectRgw("rgwA"), endpoint: `http://127.0.0.1:${await freePort()}` }, { maxAttempts: 1 });
+  const dead = rgwClient(
+    { ...injectRgw("rgwA"), endpoint: `http://127.0.0.1:${await freePort()}` },
+    { maxAttempts: 1 },
+  );
   broken = createS3Router({ clients: { primary: primaryClient, replica: dead, default: primaryClient }, profiles });
 }, 60_000);
 
 afterAll(async () => {
   router?.destroy();
   broken?.destroy();
-  await Promise.all([emptyAndDeleteBucket(primaryClient, primaryBucket), emptyAndDeleteBucket(mirrorClient, mirrorBucket)]);
+  await Promise.all([
+    emptyAndDeleteBucket(primaryClient, primaryBucket),
+    emptyAndDeleteBucket(mirrorClient, mirrorBucket),
+  ]);
 }, 60_000);
 
 async function bytesAt(client: S3Client, bucket: string, key: string): Promise<Buffer | undefined> {
@@ -67,7 +84,16 @@ async function bytesAt(client: S3Client, bucket: string, key: string): Promise<B
 describe("mirror mode", () => {
   it("a PutObject lands on both stores with its bytes and metadata", async () => {
     const body = randomBytes(70_000);
-    await router.send(new PutObjectCommand({ Bucket: logical, Key: "r/1", Body: body, ContentType: "application/x-report", Metadata: { team: "two" }, Tagging: "k=v" }));
+    await router.send(
+      new PutObjectCommand({
+        Bucket: logical,
+        Key: "r/1",
+        Body: body,
+        ContentType: "application/x-report",
+        Metadata: { team: "two" },
+        Tagging: "k=v",
+      }),
+    );
     expect(sha((await bytesAt(primaryClient, primaryBucket, "r/1"))!)).toBe(sha(body));
     expect(sha((await bytesAt(mirrorClient, mirrorBucket, "copy/r/1"))!)).toBe(sha(body));
     const head = await mirrorClient.send(new HeadObjectCommand({ Bucket: mirrorBucket, Key: "copy/r/1" }));
@@ -79,7 +105,11 @@ describe("mirror mode", () => {
 
   it("a multipart upload (lib-storage) and a copy land on both", async () => {
     const body = randomBytes(11 * 1024 * 1024 + 5);
-    await new Upload({ client: router, params: { Bucket: logical, Key: "r/big", Body: body }, partSize: 5 * 1024 * 1024 }).done();
+    await new Upload({
+      client: router,
+      params: { Bucket: logical, Key: "r/big", Body: body },
+      partSize: 5 * 1024 * 1024,
+    }).done();
     expect(sha((await bytesAt(mirrorClient, mirrorBucket, "copy/r/big"))!)).toBe(sha(body));
     await router.send(new CopyObjectCommand({ Bucket: logical, Key: "r/big-copy", CopySource: `${logical}/r/big` }));
     expect(sha((await bytesAt(primaryClient, primaryBucket, "r/big-copy"))!)).toBe(sha(body));
@@ -87,14 +117,22 @@ describe("mirror mode", () => {
   }, 120_000);
 
   it("tag changes follow to the mirror", async () => {
-    await router.send(new PutObjectTaggingCommand({ Bucket: logical, Key: "r/1", Tagging: { TagSet: [{ Key: "state", Value: "final" }] } }));
+    await router.send(
+      new PutObjectTaggingCommand({
+        Bucket: logical,
+        Key: "r/1",
+        Tagging: { TagSet: [{ Key: "state", Value: "final" }] },
+      }),
+    );
     const tags = await mirrorClient.send(new GetObjectTaggingCommand({ Bucket: mirrorBucket, Key: "copy/r/1" }));
     expect(tags.TagSet).toEqual([{ Key: "state", Value: "final" }]);
   });
 
   it("DeleteObject and DeleteObjects remove keys from both", async () => {
     await router.send(new DeleteObjectCommand({ Bucket: logical, Key: "r/1" }));
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: logical, Delete: { Objects: [{ Key: "r/big" }, { Key: "r/big-copy" }] } }));
+    const out = await router.send(
+      new DeleteObjectsCommand({ Bucket: logical, Delete: { Objects: [{ Key: "r/big" }, { Key: "r/big-copy" }] } }),
+    );
     expect(out.Errors).toBeUndefined();
     expect(out.Deleted?.map((d) => d.Key).sort()).toEqual(["r/big", "r/big-copy"]);
     for (const key of ["r/1", "r/big", "r/big-copy"]) {
@@ -108,7 +146,9 @@ describe("mirror mode with the mirror down", () => {
   it("fails the write with an error naming the mirror and each store's state; counts and reports the divergence", async () => {
     const events: MigrationEvent[] = [];
     const stop = broken.migration.on((e) => events.push(e));
-    const error = await broken.send(new PutObjectCommand({ Bucket: logical, Key: "down/1", Body: "written once" })).catch((e: unknown) => e);
+    const error = await broken
+      .send(new PutObjectCommand({ Bucket: logical, Key: "down/1", Body: "written once" }))
+      .catch((e: unknown) => e);
     stop();
     expect(error).toBeInstanceOf(MirrorWriteError);
     const failure = error as MirrorWriteError;
@@ -122,7 +162,9 @@ describe("mirror mode with the mirror down", () => {
     // What the error says is true: the primary has the object.
     expect((await bytesAt(primaryClient, primaryBucket, "down/1"))?.toString()).toBe("written once");
     expect(broken.migration.stats.mirrorDivergences).toBe(1);
-    expect(events).toMatchObject([{ type: "mirror-divergence", operation: "PutObject", route: "reports", bucket: logical, key: "down/1" }]);
+    expect(events).toMatchObject([
+      { type: "mirror-divergence", operation: "PutObject", route: "reports", bucket: logical, key: "down/1" },
+    ]);
   });
 
   it("with no listener, writes one log line per divergence to stderr", async () => {
@@ -132,19 +174,27 @@ describe("mirror mode with the mirror down", () => {
       return true;
     });
     try {
-      await expect(broken.send(new DeleteObjectCommand({ Bucket: logical, Key: "down/1" }))).rejects.toThrow(MirrorWriteError);
+      await expect(broken.send(new DeleteObjectCommand({ Bucket: logical, Key: "down/1" }))).rejects.toThrow(
+        MirrorWriteError,
+      );
     } finally {
       spy.mockRestore();
     }
-    const divergence = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["msg"] === "mirror divergence");
-    expect(divergence).toMatchObject([{ level: "warn", operation: "DeleteObject", route: "reports", bucket: logical, key: "down/1" }]);
+    const divergence = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l["msg"] === "mirror divergence");
+    expect(divergence).toMatchObject([
+      { level: "warn", operation: "DeleteObject", route: "reports", bucket: logical, key: "down/1" },
+    ]);
     expect(broken.migration.stats.mirrorDivergences).toBe(2);
   });
 
   it("a batch delete reports the keys the mirror kept", async () => {
     await primaryClient.send(new PutObjectCommand({ Bucket: primaryBucket, Key: "down/2", Body: "x" }));
     const stop = broken.migration.on(() => {});
-    const out = await broken.send(new DeleteObjectsCommand({ Bucket: logical, Delete: { Objects: [{ Key: "down/2" }] } }));
+    const out = await broken.send(
+      new DeleteObjectsCommand({ Bucket: logical, Delete: { Objects: [{ Key: "down/2" }] } }),
+    );
     stop();
     expect(out.Deleted ?? []).toEqual([]);
     expect(out.Errors).toMatchObject([{ Key: "down/2", Code: "MirrorWriteFailed" }]);

@@ -11,7 +11,14 @@
  * and `s3-router migrate` run as a child process next to it (the state at rest is checked — see
  * src/migration/copy-to-primary.ts for the few-round-trip window across processes).
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, paginateListObjectsV2 } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  paginateListObjectsV2,
+} from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,7 +27,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createS3Router, migrate, type MigrateReport, type S3Router, type S3RouterOptions } from "../../src/index.js";
-import { createBuckets, emptyAndDeleteBucket, errorName, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorName,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 
 const rgwA = injectRgw("rgwA");
 const rgwB = injectRgw("rgwB");
@@ -43,26 +58,43 @@ async function scenario() {
   const example = uniqueBucket("example");
   const minioBucket = uniqueBucket("minio");
   await Promise.all([createBuckets(a, [example]), createBuckets(b, [minioBucket])]);
-  cleanups.push(() => emptyAndDeleteBucket(a, example), () => emptyAndDeleteBucket(b, minioBucket));
-  const options = (copyOnRead: boolean) => ({
-    clients: { minio: b, default: a },
-    profiles: {
-      minio: {
-        source_bucket_pattern: example,
-        source_key_pattern: "team2/*",
-        mapped_bucket_name: minioBucket,
-        mapped_prefix: "data/",
-        fallback: { client: "default", copy_on_read: copyOnRead },
+  cleanups.push(
+    () => emptyAndDeleteBucket(a, example),
+    () => emptyAndDeleteBucket(b, minioBucket),
+  );
+  const options = (copyOnRead: boolean) =>
+    ({
+      clients: { minio: b, default: a },
+      profiles: {
+        minio: {
+          source_bucket_pattern: example,
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: minioBucket,
+          mapped_prefix: "data/",
+          fallback: { client: "default", copy_on_read: copyOnRead },
+        },
       },
-    },
-    // Objects above 1 MiB are copied as multipart uploads: both paths take part.
-    copyPartSize: 1024 * 1024,
-  }) satisfies S3RouterOptions;
+      // Objects above 1 MiB are copied as multipart uploads: both paths take part.
+      copyPartSize: 1024 * 1024,
+    }) satisfies S3RouterOptions;
   const model = new Map<string, string | undefined>();
-  const seeds = Array.from({ length: KEYS }, (_, i) => [`team2/obj-${String(i).padStart(3, "0")}`, randomBytes(sizeOf(i))] as const);
+  const seeds = Array.from(
+    { length: KEYS },
+    (_, i) => [`team2/obj-${String(i).padStart(3, "0")}`, randomBytes(sizeOf(i))] as const,
+  );
   for (let i = 0; i < seeds.length; i += 16) {
     await Promise.all(
-      seeds.slice(i, i + 16).map(([key, body]) => a.send(new PutObjectCommand({ Bucket: example, Key: key, Body: body, ContentType: "application/x-seed", Metadata: { origin: "a" } }))),
+      seeds.slice(i, i + 16).map(([key, body]) =>
+        a.send(
+          new PutObjectCommand({
+            Bucket: example,
+            Key: key,
+            Body: body,
+            ContentType: "application/x-seed",
+            Metadata: { origin: "a" },
+          }),
+        ),
+      ),
     );
   }
   for (const [key, body] of seeds) model.set(key, digest(body));
@@ -104,12 +136,29 @@ async function migrateCli(s: Scenario): Promise<MigrateReport> {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   const file = join(dir, "router.json");
-  await writeFile(file, JSON.stringify({ ...s.options(false), clients: { minio: connection(rgwB), default: connection(rgwA) } }));
+  await writeFile(
+    file,
+    JSON.stringify({ ...s.options(false), clients: { minio: connection(rgwB), default: connection(rgwA) } }),
+  );
   try {
-    const args = ["--import", "tsx", "src/cli/bin.ts", "migrate", file, `s3://${s.example}/team2/`, "--json", "--quiet", "--concurrency", "4"];
+    const args = [
+      "--import",
+      "tsx",
+      "src/cli/bin.ts",
+      "migrate",
+      file,
+      `s3://${s.example}/team2/`,
+      "--json",
+      "--quiet",
+      "--concurrency",
+      "4",
+    ];
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        args,
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
       ),
     );
     expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
@@ -123,7 +172,12 @@ async function migrateCli(s: Scenario): Promise<MigrateReport> {
  * Runs the workload until the migration ends (two rounds at least): overwrites, deletes, and a
  * read after each step — checked against the model when `checkEveryRead`.
  */
-async function workload(s: Scenario, router: S3Router, migration: Promise<unknown>, checkEveryRead: boolean): Promise<number> {
+async function workload(
+  s: Scenario,
+  router: S3Router,
+  migration: Promise<unknown>,
+  checkEveryRead: boolean,
+): Promise<number> {
   let migrating = true;
   void migration.finally(() => (migrating = false));
   const keys = [...s.model.keys()];
@@ -142,7 +196,11 @@ async function workload(s: Scenario, router: S3Router, migration: Promise<unknow
           s.model.set(key, undefined);
         }
         if (checkEveryRead) await checkRead(s, router, key);
-        else await router.send(new GetObjectCommand({ Bucket: s.example, Key: key })).then((o) => readBody(o), () => undefined);
+        else
+          await router.send(new GetObjectCommand({ Bucket: s.example, Key: key })).then(
+            (o) => readBody(o),
+            () => undefined,
+          );
         operations++;
       }
     }
@@ -165,12 +223,18 @@ async function checkAtRest(s: Scenario, router: S3Router): Promise<void> {
     // Every live key is on B with its newest bytes; a deleted key is nowhere.
     expect({ key, onB }).toEqual({ key, onB: expected });
     if (expected === undefined) {
-      const onA = await a.send(new HeadObjectCommand({ Bucket: s.example, Key: key })).then(() => true, () => false);
+      const onA = await a.send(new HeadObjectCommand({ Bucket: s.example, Key: key })).then(
+        () => true,
+        () => false,
+      );
       expect({ key, onA }).toEqual({ key, onA: false });
     }
   }
   const listed: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: router, pageSize: 25 }, { Bucket: s.example, Prefix: "team2/" })) {
+  for await (const page of paginateListObjectsV2(
+    { client: router, pageSize: 25 },
+    { Bucket: s.example, Prefix: "team2/" },
+  )) {
     for (const item of page.Contents ?? []) listed.push(item.Key!);
   }
   expect(listed).toEqual(keys.filter((k) => s.model.get(k) !== undefined).sort());
@@ -194,13 +258,17 @@ describe("migrating team2 from A to B under a live workload", () => {
 
       // Copies kept the source's metadata; other prefixes stayed where they were.
       const untouched = [...s.model.keys()].filter((k) => s.model.get(k) !== undefined);
-      const heads = await Promise.all(untouched.map((k) => b.send(new HeadObjectCommand({ Bucket: s.minioBucket, Key: `data/${k}` }))));
+      const heads = await Promise.all(
+        untouched.map((k) => b.send(new HeadObjectCommand({ Bucket: s.minioBucket, Key: `data/${k}` }))),
+      );
       const copies = heads.filter((h) => h.ContentType === "application/x-seed");
       expect(copies.length).toBeGreaterThan(0);
       for (const head of copies) expect(head.Metadata).toEqual({ origin: "a" });
       const team1 = await router.send(new ListObjectsV2Command({ Bucket: s.example, Prefix: "team1/" }));
       expect(team1.Contents?.map((c) => c.Key)).toEqual(["team1/keep"]);
-      expect((await b.send(new ListObjectsV2Command({ Bucket: s.minioBucket, Prefix: "data/team1/" }))).KeyCount ?? 0).toBe(0);
+      expect(
+        (await b.send(new ListObjectsV2Command({ Bucket: s.minioBucket, Prefix: "data/team1/" }))).KeyCount ?? 0,
+      ).toBe(0);
     } finally {
       router.destroy();
     }

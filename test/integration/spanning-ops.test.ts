@@ -22,7 +22,15 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Router, CrossBackendError, type S3Router, type S3RouterOptions } from "../../src/index.js";
 import { COPY_QUEUE_SIZE } from "../../src/spanning/cross-copy.js";
-import { createBuckets, emptyAndDeleteBucket, errorStatus, injectRgw, readBody, rgwClient, uniqueBucket } from "../support/backends.js";
+import {
+  createBuckets,
+  emptyAndDeleteBucket,
+  errorStatus,
+  injectRgw,
+  readBody,
+  rgwClient,
+  uniqueBucket,
+} from "../support/backends.js";
 import { measureLiveMemory } from "../support/live-memory.js";
 import { randomBody, sha256OfStream } from "../support/random-body.js";
 
@@ -40,7 +48,12 @@ const usEast = `${tag}-us-east`;
 const usWest = `${tag}-us-west`;
 
 const profiles = {
-  minio: { source_bucket_pattern: example, source_key_pattern: "team2/*", mapped_bucket_name: minioBucket, mapped_prefix: "data/" },
+  minio: {
+    source_bucket_pattern: example,
+    source_key_pattern: "team2/*",
+    mapped_bucket_name: minioBucket,
+    mapped_prefix: "data/",
+  },
   "us-east": { source_bucket_pattern: usEast },
 } as const;
 const routerWith = (extra: Partial<S3RouterOptions> = {}) =>
@@ -54,7 +67,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([emptyAndDeleteBucket(aws, example), emptyAndDeleteBucket(aws, usWest), emptyAndDeleteBucket(minio, minioBucket), emptyAndDeleteBucket(minio, usEast)]);
+  await Promise.all([
+    emptyAndDeleteBucket(aws, example),
+    emptyAndDeleteBucket(aws, usWest),
+    emptyAndDeleteBucket(minio, minioBucket),
+    emptyAndDeleteBucket(minio, usEast),
+  ]);
   router.destroy();
 });
 
@@ -63,7 +81,8 @@ async function physicalKeys(client: S3Client, bucket: string, prefix = ""): Prom
   return (out.Contents ?? []).map((c) => c.Key!).sort();
 }
 
-const put = (Key: string, Body: string, extra: Record<string, unknown> = {}) => router.send(new PutObjectCommand({ Bucket: example, Key, Body, ...extra }));
+const put = (Key: string, Body: string, extra: Record<string, unknown> = {}) =>
+  router.send(new PutObjectCommand({ Bucket: example, Key, Body, ...extra }));
 
 /** Puts `size` random bytes at `key` through the router, streamed; resolves with their sha256. */
 async function putRandom(key: string, size: number, extra: Record<string, unknown> = {}): Promise<string> {
@@ -82,7 +101,9 @@ describe("DeleteObjects across backends", () => {
   it("deletes keys of both backends in one call and answers in the caller's names and order", async () => {
     const keys = ["team1/del/a", "team2/del/b", "team3/del/c", "team2/del/d"];
     for (const key of keys) await put(key, key);
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: example, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+    const out = await router.send(
+      new DeleteObjectsCommand({ Bucket: example, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+    );
     expect(out.Deleted!.map((d) => d.Key)).toEqual(keys);
     expect(out.Errors).toBeUndefined();
     expect(await physicalKeys(minio, minioBucket, "data/team2/del/")).toEqual([]);
@@ -93,24 +114,39 @@ describe("DeleteObjects across backends", () => {
   it("honours Quiet across backends", async () => {
     await put("team1/quiet", "q");
     await put("team2/quiet", "q");
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: example, Delete: { Quiet: true, Objects: [{ Key: "team1/quiet" }, { Key: "team2/quiet" }] } }));
+    const out = await router.send(
+      new DeleteObjectsCommand({
+        Bucket: example,
+        Delete: { Quiet: true, Objects: [{ Key: "team1/quiet" }, { Key: "team2/quiet" }] },
+      }),
+    );
     expect(out.Deleted).toBeUndefined();
     expect(out.Errors).toBeUndefined();
     expect(await physicalKeys(minio, minioBucket, "data/team2/quiet")).toEqual([]);
   });
 
   it("reports the keys of a backend that is down in Errors and still deletes the others", async () => {
-    const dead = rgwClient({ endpoint: "http://127.0.0.1:1", accessKeyId: "x", secretAccessKey: "y" }, { maxAttempts: 1 });
+    const dead = rgwClient(
+      { endpoint: "http://127.0.0.1:1", accessKeyId: "x", secretAccessKey: "y" },
+      { maxAttempts: 1 },
+    );
     const halfDown = createS3Router({ clients: { minio: dead, "us-east": minio, default: aws }, profiles });
     try {
       await put("team1/down/a", "a");
       await put("team3/down/c", "c");
       const out = await halfDown.send(
-        new DeleteObjectsCommand({ Bucket: example, Delete: { Objects: [{ Key: "team1/down/a" }, { Key: "team2/down/b" }, { Key: "team3/down/c" }] } }),
+        new DeleteObjectsCommand({
+          Bucket: example,
+          Delete: { Objects: [{ Key: "team1/down/a" }, { Key: "team2/down/b" }, { Key: "team3/down/c" }] },
+        }),
       );
       expect(out.Deleted!.map((d) => d.Key)).toEqual(["team1/down/a", "team3/down/c"]);
       expect(out.Errors).toHaveLength(1);
-      expect(out.Errors![0]).toMatchObject({ Key: "team2/down/b", Code: expect.stringMatching(/\w/), Message: expect.stringMatching(/ECONNREFUSED/) });
+      expect(out.Errors![0]).toMatchObject({
+        Key: "team2/down/b",
+        Code: expect.stringMatching(/\w/),
+        Message: expect.stringMatching(/ECONNREFUSED/),
+      });
       expect(await physicalKeys(aws, example, "team1/down/")).toEqual([]);
     } finally {
       halfDown.destroy();
@@ -134,7 +170,9 @@ describe("CopyObject across backends", () => {
   });
 
   it("copies a small object with its metadata and tags (COPY directives) and answers like CopyObject", async () => {
-    const out = await router.send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/dst.txt", CopySource: `${example}/${source}` }));
+    const out = await router.send(
+      new CopyObjectCommand({ Bucket: example, Key: "team1/copy/dst.txt", CopySource: `${example}/${source}` }),
+    );
     const head = await aws.send(new HeadObjectCommand({ Bucket: example, Key: "team1/copy/dst.txt" }));
     expect(head).toMatchObject({
       ContentType: sourceMeta.ContentType,
@@ -147,7 +185,9 @@ describe("CopyObject across backends", () => {
       ["note", "a b"],
       ["team", "two"],
     ]);
-    expect(await readBody(await router.send(new GetObjectCommand({ Bucket: example, Key: "team1/copy/dst.txt" })), "utf8")).toBe("copied across servers");
+    expect(
+      await readBody(await router.send(new GetObjectCommand({ Bucket: example, Key: "team1/copy/dst.txt" })), "utf8"),
+    ).toBe("copied across servers");
     expect(out.$metadata.httpStatusCode).toBe(200);
     expect(out.CopyObjectResult!.ETag).toBe(head.ETag);
     expect(out.CopyObjectResult!.LastModified!.getTime()).toBe(head.LastModified!.getTime());
@@ -176,27 +216,53 @@ describe("CopyObject across backends", () => {
 
   it("copies the other way too, into the renamed and prefixed backend bucket", async () => {
     await put("team1/copy/back.txt", "back", { ContentType: "text/plain" });
-    await router.send(new CopyObjectCommand({ Bucket: example, Key: "team2/copy/back.txt", CopySource: `${example}/team1/copy/back.txt` }));
+    await router.send(
+      new CopyObjectCommand({
+        Bucket: example,
+        Key: "team2/copy/back.txt",
+        CopySource: `${example}/team1/copy/back.txt`,
+      }),
+    );
     expect(await physicalKeys(minio, minioBucket, "data/team2/copy/back")).toEqual(["data/team2/copy/back.txt"]);
-    expect(await readBody(await minio.send(new GetObjectCommand({ Bucket: minioBucket, Key: "data/team2/copy/back.txt" })), "utf8")).toBe("back");
+    expect(
+      await readBody(
+        await minio.send(new GetObjectCommand({ Bucket: minioBucket, Key: "data/team2/copy/back.txt" })),
+        "utf8",
+      ),
+    ).toBe("back");
   });
 
   it("copies an empty object, and keys that need URL encoding in CopySource", async () => {
     await put("team2/copy/empty", "");
-    await router.send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/empty", CopySource: `${example}/team2/copy/empty` }));
+    await router.send(
+      new CopyObjectCommand({ Bucket: example, Key: "team1/copy/empty", CopySource: `${example}/team2/copy/empty` }),
+    );
     expect((await aws.send(new HeadObjectCommand({ Bucket: example, Key: "team1/copy/empty" }))).ContentLength).toBe(0);
 
     const odd = "team2/copy/ü b+c&d?.txt";
     await put(odd, "odd");
     const copySource = `${example}/${odd.split("/").map(encodeURIComponent).join("/")}`;
-    await router.send(new CopyObjectCommand({ Bucket: example, Key: "team3/copy/ü b+c&d?.txt", CopySource: copySource }));
-    expect(await readBody(await aws.send(new GetObjectCommand({ Bucket: example, Key: "team3/copy/ü b+c&d?.txt" })), "utf8")).toBe("odd");
+    await router.send(
+      new CopyObjectCommand({ Bucket: example, Key: "team3/copy/ü b+c&d?.txt", CopySource: copySource }),
+    );
+    expect(
+      await readBody(await aws.send(new GetObjectCommand({ Bucket: example, Key: "team3/copy/ü b+c&d?.txt" })), "utf8"),
+    ).toBe("odd");
   });
 
   it("copies an object larger than copyPartSize as a multipart upload, byte for byte", async () => {
     const size = 17 * MiB + 321;
-    const sha = await putRandom("team2/copy/big.bin", size, { ContentType: "application/x-big", Metadata: { size: String(size) } });
-    const out = await router.send(new CopyObjectCommand({ Bucket: example, Key: "team3/copy/big.bin", CopySource: `${example}/team2/copy/big.bin` }));
+    const sha = await putRandom("team2/copy/big.bin", size, {
+      ContentType: "application/x-big",
+      Metadata: { size: String(size) },
+    });
+    const out = await router.send(
+      new CopyObjectCommand({
+        Bucket: example,
+        Key: "team3/copy/big.bin",
+        CopySource: `${example}/team2/copy/big.bin`,
+      }),
+    );
     const head = await aws.send(new HeadObjectCommand({ Bucket: example, Key: "team3/copy/big.bin" }));
     expect(head.ContentLength).toBe(size);
     expect(head.ETag).toMatch(/-4"$/); // ⌈17 MiB / 5 MiB⌉ parts
@@ -208,8 +274,18 @@ describe("CopyObject across backends", () => {
   it("keeps memory bounded by the part size and queue, not the object size", async () => {
     const size = 96 * MiB;
     const sha = await putRandom("team2/copy/huge.bin", size);
-    const { peakArrayBuffers: peakBuffers, peakRss, samples } = await measureLiveMemory(() =>
-      router.send(new CopyObjectCommand({ Bucket: example, Key: "team3/copy/huge.bin", CopySource: `${example}/team2/copy/huge.bin` })),
+    const {
+      peakArrayBuffers: peakBuffers,
+      peakRss,
+      samples,
+    } = await measureLiveMemory(() =>
+      router.send(
+        new CopyObjectCommand({
+          Bucket: example,
+          Key: "team3/copy/huge.bin",
+          CopySource: `${example}/team2/copy/huge.bin`,
+        }),
+      ),
     );
     const bound = 2 * PART * (COPY_QUEUE_SIZE + 1);
     console.info(
@@ -225,25 +301,50 @@ describe("CopyObject across backends", () => {
   it("answers PreconditionFailed (412) when a copy-source condition does not hold", async () => {
     const { ETag } = await router.send(new HeadObjectCommand({ Bucket: example, Key: source }));
     const mismatch = await router
-      .send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/cond", CopySource: `${example}/${source}`, CopySourceIfMatch: '"0123456789abcdef"' }))
+      .send(
+        new CopyObjectCommand({
+          Bucket: example,
+          Key: "team1/copy/cond",
+          CopySource: `${example}/${source}`,
+          CopySourceIfMatch: '"0123456789abcdef"',
+        }),
+      )
       .catch((e: unknown) => e);
     expect(mismatch).toMatchObject({ name: "PreconditionFailed" });
     expect(errorStatus(mismatch)).toBe(412);
     const notModified = await router
-      .send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/cond", CopySource: `${example}/${source}`, CopySourceIfNoneMatch: ETag! }))
+      .send(
+        new CopyObjectCommand({
+          Bucket: example,
+          Key: "team1/copy/cond",
+          CopySource: `${example}/${source}`,
+          CopySourceIfNoneMatch: ETag!,
+        }),
+      )
       .catch((e: unknown) => e);
     // RGW answers the GetObject with 304 Not Modified; a copy answers 412 like S3's CopyObject.
     expect(notModified).toMatchObject({ name: "PreconditionFailed", cause: { $metadata: { httpStatusCode: 304 } } });
     expect(errorStatus(notModified)).toBe(412);
     expect(await physicalKeys(aws, example, "team1/copy/cond")).toEqual([]);
-    await router.send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/cond", CopySource: `${example}/${source}`, CopySourceIfMatch: ETag! }));
+    await router.send(
+      new CopyObjectCommand({
+        Bucket: example,
+        Key: "team1/copy/cond",
+        CopySource: `${example}/${source}`,
+        CopySourceIfMatch: ETag!,
+      }),
+    );
     expect(await physicalKeys(aws, example, "team1/copy/cond")).toEqual(["team1/copy/cond"]);
   });
 
   it("refuses with a CrossBackendError when the router forbids cross-backend copies", async () => {
     const strict = routerWith({ crossBackendCopy: false });
     try {
-      await expect(strict.send(new CopyObjectCommand({ Bucket: example, Key: "team1/copy/no", CopySource: `${example}/${source}` }))).rejects.toThrow(CrossBackendError);
+      await expect(
+        strict.send(
+          new CopyObjectCommand({ Bucket: example, Key: "team1/copy/no", CopySource: `${example}/${source}` }),
+        ),
+      ).rejects.toThrow(CrossBackendError);
       expect(await physicalKeys(aws, example, "team1/copy/no")).toEqual([]);
     } finally {
       strict.destroy();
@@ -256,7 +357,9 @@ describe("UploadPartCopy across backends", () => {
     const bigSize = 6 * MiB;
     await putRandom("team2/upc/big.bin", bigSize);
     await put("team2/upc/tail.txt", "the tail");
-    const create = await router.send(new CreateMultipartUploadCommand({ Bucket: example, Key: "team1/upc/joined.bin" }));
+    const create = await router.send(
+      new CreateMultipartUploadCommand({ Bucket: example, Key: "team1/upc/joined.bin" }),
+    );
     const part1 = await router.send(
       new UploadPartCopyCommand({
         Bucket: example,
@@ -268,7 +371,13 @@ describe("UploadPartCopy across backends", () => {
       }),
     );
     const part2 = await router.send(
-      new UploadPartCopyCommand({ Bucket: example, Key: "team1/upc/joined.bin", UploadId: create.UploadId!, PartNumber: 2, CopySource: `${example}/team2/upc/tail.txt` }),
+      new UploadPartCopyCommand({
+        Bucket: example,
+        Key: "team1/upc/joined.bin",
+        UploadId: create.UploadId!,
+        PartNumber: 2,
+        CopySource: `${example}/team2/upc/tail.txt`,
+      }),
     );
     expect(part1.CopyPartResult!.ETag).toMatch(/^"[0-9a-f]{32}"$/);
     await router.send(
@@ -285,7 +394,9 @@ describe("UploadPartCopy across backends", () => {
       }),
     );
     const big = await readBody(await router.send(new GetObjectCommand({ Bucket: example, Key: "team2/upc/big.bin" })));
-    const joined = await readBody(await aws.send(new GetObjectCommand({ Bucket: example, Key: "team1/upc/joined.bin" })));
+    const joined = await readBody(
+      await aws.send(new GetObjectCommand({ Bucket: example, Key: "team1/upc/joined.bin" })),
+    );
     expect(joined.length).toBe(PART + "the tail".length);
     expect(joined.equals(Buffer.concat([big.subarray(0, PART), Buffer.from("the tail")]))).toBe(true);
   });
@@ -303,7 +414,9 @@ describe("ListBuckets across backends", () => {
     const paged: string[] = [];
     let token: string | undefined;
     do {
-      const page = await router.send(new ListBucketsCommand({ Prefix: tag, MaxBuckets: 1, ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await router.send(
+        new ListBucketsCommand({ Prefix: tag, MaxBuckets: 1, ...(token ? { ContinuationToken: token } : {}) }),
+      );
       expect(page.Buckets).toHaveLength(1);
       paged.push(page.Buckets![0]!.Name!);
       token = page.ContinuationToken;
@@ -316,4 +429,3 @@ describe("ListBuckets across backends", () => {
     expect([...all].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(all);
   });
 });
-

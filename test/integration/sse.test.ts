@@ -5,7 +5,13 @@
  * an SSE-C round trip through it, copy-on-read of an SSE-C object under the reader's key, a
  * mirror keeping SSE-KMS, and `migrate` refusing an SSE-C object it has no key for.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent } from "node:https";
@@ -75,15 +81,28 @@ beforeAll(async () => {
     clients: { default: settings(sa.server, sa.https), b: settings(sb.server, sb.https) },
     profiles: {
       // "moving" lives on b, and its keys not yet moved on a's old-store (copied on read).
-      moving: { source_bucket_pattern: "moving", mapped_bucket_name: "new-store", client: "b", fallback: { client: "default", mapped_bucket_name: "old-store", copy_on_read: true } },
+      moving: {
+        source_bucket_pattern: "moving",
+        mapped_bucket_name: "new-store",
+        client: "b",
+        fallback: { client: "default", mapped_bucket_name: "old-store", copy_on_read: true },
+      },
       // "mirrored" lives on a and every write reaches b's mirror bucket too.
-      mirrored: { source_bucket_pattern: "mirrored", client: "default", mirror: { client: "b", mapped_bucket_name: "mirror" } },
+      mirrored: {
+        source_bucket_pattern: "mirrored",
+        client: "default",
+        mirror: { client: "b", mapped_bucket_name: "mirror" },
+      },
     },
     gateway: { users: [GATEWAY_USER] },
   });
   // The gateway here is plain HTTP to keep this file about the backends; SSE-C from the caller
   // still reaches RGW over TLS, which is what RGW checks.
-  s3 = gw.client({ requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", maxAttempts: 1 });
+  s3 = gw.client({
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 1,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -100,19 +119,39 @@ describe("SSE through the gateway to HTTPS backends", () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: "plain", Key: "secret.txt", ...SSEC }));
     expect(got.SSECustomerKeyMD5).toBe(md5(KEY));
     expect(await readBody(got, "utf8")).toBe("for your eyes");
-    expect((await s3.send(new HeadObjectCommand({ Bucket: "plain", Key: "secret.txt", ...SSEC }))).ContentLength).toBe(13);
-    expect((await s3.send(new GetObjectCommand({ Bucket: "plain", Key: "secret.txt" })).catch((e: unknown) => e as { $metadata: { httpStatusCode: number } })).$metadata.httpStatusCode).toBe(400);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: "plain", Key: "secret.txt", ...SSEC }))).ContentLength).toBe(
+      13,
+    );
+    expect(
+      (
+        await s3
+          .send(new GetObjectCommand({ Bucket: "plain", Key: "secret.txt" }))
+          .catch((e: unknown) => e as { $metadata: { httpStatusCode: number } })
+      ).$metadata.httpStatusCode,
+    ).toBe(400);
     // Stored encrypted: the store itself wants the key.
-    expect(errorName(await a.send(new GetObjectCommand({ Bucket: "plain", Key: "secret.txt" })).catch((e: unknown) => e))).toBe("InvalidArgument");
+    expect(
+      errorName(await a.send(new GetObjectCommand({ Bucket: "plain", Key: "secret.txt" })).catch((e: unknown) => e)),
+    ).toBe("InvalidArgument");
   });
 
   it("copies an SSE-C object on read under the reader's key: the primary's copy is encrypted too", async () => {
     await a.send(new PutObjectCommand({ Bucket: "old-store", Key: "c.txt", Body: "moved under key", ...SSEC }));
-    expect(await readBody(await s3.send(new GetObjectCommand({ Bucket: "moving", Key: "c.txt", ...SSEC })), "utf8")).toBe("moved under key");
+    expect(
+      await readBody(await s3.send(new GetObjectCommand({ Bucket: "moving", Key: "c.txt", ...SSEC })), "utf8"),
+    ).toBe("moved under key");
     await gw.gateway.state.router.migration.settled();
     expect(gw.gateway.state.router.migration.stats.copyOnRead.copied).toBe(1);
-    expect(await readBody(await b.send(new GetObjectCommand({ Bucket: "new-store", Key: "c.txt", ...SSEC })), "utf8")).toBe("moved under key");
-    expect((await b.send(new GetObjectCommand({ Bucket: "new-store", Key: "c.txt" })).catch((e: unknown) => e as { $metadata: { httpStatusCode: number } })).$metadata.httpStatusCode).toBe(400);
+    expect(
+      await readBody(await b.send(new GetObjectCommand({ Bucket: "new-store", Key: "c.txt", ...SSEC })), "utf8"),
+    ).toBe("moved under key");
+    expect(
+      (
+        await b
+          .send(new GetObjectCommand({ Bucket: "new-store", Key: "c.txt" }))
+          .catch((e: unknown) => e as { $metadata: { httpStatusCode: number } })
+      ).$metadata.httpStatusCode,
+    ).toBe(400);
   });
 
   it("refuses to migrate an SSE-C object without its key, with SseKeyRequiredError, writing nothing", async () => {
@@ -122,9 +161,15 @@ describe("SSE through the gateway to HTTPS backends", () => {
     const error = await router.migration.copyToPrimary(route, "moving", "locked.txt").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SseKeyRequiredError);
     expect(error).toMatchObject({ bucket: "moving", key: "locked.txt", client: "default" });
-    expect(errorName(await b.send(new HeadObjectCommand({ Bucket: "new-store", Key: "locked.txt" })).catch((e: unknown) => e))).toBe("NotFound");
+    expect(
+      errorName(
+        await b.send(new HeadObjectCommand({ Bucket: "new-store", Key: "locked.txt" })).catch((e: unknown) => e),
+      ),
+    ).toBe("NotFound");
     // With the key, the same copy goes through.
-    expect(await router.migration.copyToPrimary(route, "moving", "locked.txt", undefined, SSEC)).toMatchObject({ outcome: "copied" });
+    expect(await router.migration.copyToPrimary(route, "moving", "locked.txt", undefined, SSEC)).toMatchObject({
+      outcome: "copied",
+    });
   });
 
   it("keeps SSE-KMS on the mirror, and mirrors an SSE-C write under its key", async () => {
@@ -132,6 +177,8 @@ describe("SSE through the gateway to HTTPS backends", () => {
     const mirrored = await b.send(new HeadObjectCommand({ Bucket: "mirror", Key: "kms.txt" }));
     expect(mirrored).toMatchObject({ ServerSideEncryption: "aws:kms", SSEKMSKeyId: "testkey-1" });
     await s3.send(new PutObjectCommand({ Bucket: "mirrored", Key: "c.txt", Body: "both", ...SSEC }));
-    expect(await readBody(await b.send(new GetObjectCommand({ Bucket: "mirror", Key: "c.txt", ...SSEC })), "utf8")).toBe("both");
+    expect(
+      await readBody(await b.send(new GetObjectCommand({ Bucket: "mirror", Key: "c.txt", ...SSEC })), "utf8"),
+    ).toBe("both");
   });
 });

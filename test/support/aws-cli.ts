@@ -62,7 +62,12 @@ export async function awsCli(
   );
   await writeFile(
     credentialsFile,
-    ["[default]", `aws_access_key_id = ${user.accessKeyId}`, `aws_secret_access_key = ${user.secretAccessKey}`, ""].join("\n"),
+    [
+      "[default]",
+      `aws_access_key_id = ${user.accessKeyId}`,
+      `aws_secret_access_key = ${user.secretAccessKey}`,
+      "",
+    ].join("\n"),
   );
 
   const env: NodeJS.ProcessEnv = {};
@@ -81,7 +86,13 @@ export async function awsCli(
       execFile(
         AWS_CLI,
         ["--endpoint-url", endpoint, ...args],
-        { env, cwd: options.cwd ?? dir, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, killSignal: "SIGKILL" },
+        {
+          env,
+          cwd: options.cwd ?? dir,
+          timeout: options.timeoutMs ?? 120_000,
+          maxBuffer: 64 * 1024 * 1024,
+          killSignal: "SIGKILL",
+        },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
           resolve({ code, stdout, stderr: error && code === -1 ? `${stderr}\n${error.message}` : stderr });
@@ -95,7 +106,9 @@ export async function awsCli(
     async ok(args, options) {
       const result = await run(args, options);
       if (result.code !== 0) {
-        throw new Error(`aws ${args.join(" ")} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+        throw new Error(
+          `aws ${args.join(" ")} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+        );
       }
       return result;
     },

@@ -13,11 +13,11 @@ import {
   S3Client,
   type ObjectIdentifier,
   type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
-import type { RgwEndpoint } from './rgw.js';
-import type { S3rverServer } from './s3rver.js';
+} from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import type { RgwEndpoint } from "./rgw.js";
+import type { S3rverServer } from "./s3rver.js";
 
 /** Enough to sign requests for one backend. */
 export interface S3Connection {
@@ -32,10 +32,12 @@ export interface S3Connection {
  * The RGW server provided by the integration project's global setup.
  * Throws when called outside that project, where nothing was provided.
  */
-export function injectRgw(key: 'rgwA' | 'rgwB'): RgwEndpoint {
+export function injectRgw(key: "rgwA" | "rgwB"): RgwEndpoint {
   const server = inject(key) as RgwEndpoint | undefined;
   if (server === undefined) {
-    throw new Error(`no "${key}" provided: RGW servers exist only in the "integration" vitest project (test/integration/**)`);
+    throw new Error(
+      `no "${key}" provided: RGW servers exist only in the "integration" vitest project (test/integration/**)`,
+    );
   }
   return server;
 }
@@ -48,17 +50,17 @@ export function injectRgw(key: 'rgwA' | 'rgwB'): RgwEndpoint {
 export function rgwClient(server: S3Connection, extra: S3ClientConfig = {}): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
-    region: server.region ?? 'us-east-1',
+    region: server.region ?? "us-east-1",
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
     ...extra,
   });
 }
 
 /** An S3Client for an in-process s3rver. `extra` overrides the defaults. */
-export function s3rverClient(server: Pick<S3rverServer, 'clientConfig'>, extra: S3ClientConfig = {}): S3Client {
+export function s3rverClient(server: Pick<S3rverServer, "clientConfig">, extra: S3ClientConfig = {}): S3Client {
   return new S3Client({ ...server.clientConfig, ...extra });
 }
 
@@ -69,16 +71,16 @@ let bucketCounter = 0;
  * lowercased and reduced to valid characters, then time, a counter and random hex. Always a valid
  * S3 name: 3–63 characters of a–z, 0–9 and '-', starting and ending with a letter or digit.
  */
-export function uniqueBucket(prefix = 'test'): string {
+export function uniqueBucket(prefix = "test"): string {
   const cleaned = prefix
     .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "")
     .slice(0, 30)
-    .replace(/-+$/g, '');
-  const suffix = `${Date.now().toString(36)}-${(bucketCounter++).toString(36)}-${randomBytes(3).toString('hex')}`;
-  return `${cleaned || 'b'}-${suffix}`;
+    .replace(/-+$/g, "");
+  const suffix = `${Date.now().toString(36)}-${(bucketCounter++).toString(36)}-${randomBytes(3).toString("hex")}`;
+  return `${cleaned || "b"}-${suffix}`;
 }
 
 /** Creates the buckets in parallel. */
@@ -97,7 +99,7 @@ export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Pr
     await deleteAllObjects(client, bucket);
     await client.send(new DeleteBucketCommand({ Bucket: bucket }));
   } catch (err) {
-    if (errorName(err) === 'NoSuchBucket') return;
+    if (errorName(err) === "NoSuchBucket") return;
     throw err;
   }
 }
@@ -116,7 +118,7 @@ async function abortUploads(client: S3Client, Bucket: string): Promise<void> {
     await Promise.all(
       (page.Uploads ?? []).map(({ Key, UploadId }) =>
         client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch((err: unknown) => {
-          if (errorName(err) !== 'NoSuchUpload') throw err;
+          if (errorName(err) !== "NoSuchUpload") throw err;
         }),
       ),
     );
@@ -158,7 +160,7 @@ async function deleteAllObjects(client: S3Client, Bucket: string): Promise<void>
       const result = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch, Quiet: true } }));
       const failed = result.Errors ?? [];
       if (failed.length > 0) {
-        throw new Error(`could not empty ${Bucket}: ${failed.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`);
+        throw new Error(`could not empty ${Bucket}: ${failed.map((e) => `${e.Key}: ${e.Code}`).join(", ")}`);
       }
     }
     if (!more) return;
@@ -172,7 +174,7 @@ async function deleteAllObjects(client: S3Client, Bucket: string): Promise<void>
 export async function readBody(output: BodyHolder): Promise<Buffer>;
 export async function readBody(output: BodyHolder, encoding: BufferEncoding): Promise<string>;
 export async function readBody(output: BodyHolder, encoding?: BufferEncoding): Promise<Buffer | string> {
-  if (output.Body === undefined) throw new Error('response has no Body');
+  if (output.Body === undefined) throw new Error("response has no Body");
   const bytes = Buffer.from(await output.Body.transformToByteArray());
   return encoding === undefined ? bytes : bytes.toString(encoding);
 }
@@ -184,19 +186,19 @@ export interface BodyHolder {
 
 /** The S3 error code of an SDK error (`NoSuchBucket`, `SignatureDoesNotMatch`, …). */
 export function errorName(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
+  if (typeof err !== "object" || err === null) return undefined;
   const { name, Code } = err as { name?: unknown; Code?: unknown };
-  return typeof Code === 'string' ? Code : typeof name === 'string' ? name : undefined;
+  return typeof Code === "string" ? Code : typeof name === "string" ? name : undefined;
 }
 
 /** HTTP status of an SDK error, if it came from a response. */
 export function errorStatus(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
+  if (typeof err !== "object" || err === null) return undefined;
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
+  return typeof status === "number" ? status : undefined;
 }
 
 function isNotImplemented(err: unknown): boolean {
   const status = errorStatus(err);
-  return errorName(err) === 'NotImplemented' || status === 501 || status === 405;
+  return errorName(err) === "NotImplemented" || status === 501 || status === 405;
 }

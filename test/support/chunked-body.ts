@@ -20,10 +20,15 @@ export function signingKey(secretAccessKey: string, date: string, region: string
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A–Z a–z 0–9 - _ . ~ */
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** `YYYYMMDDTHHMMSSZ` */
-export const amzDate = (time: Date) => time.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+export const amzDate = (time: Date) =>
+  time
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 export interface ChunkedUploadOptions {
   /** The endpoint, e.g. `http://127.0.0.1:1234` (path-style requests). */
@@ -92,10 +97,19 @@ export function signedChunkedUpload(options: ChunkedUploadOptions): ChunkedUploa
     .map((n) => n.toLowerCase())
     .sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([n, v]) => [n.toLowerCase(), v]));
-  const canonical = ["PUT", path, "", ...names.map((n) => `${n}:${lower[n]!.trim().replace(/\s+/g, " ")}`), "", names.join(";"), STREAMING_PAYLOAD].join("\n");
+  const canonical = [
+    "PUT",
+    path,
+    "",
+    ...names.map((n) => `${n}:${lower[n]!.trim().replace(/\s+/g, " ")}`),
+    "",
+    names.join(";"),
+    STREAMING_PAYLOAD,
+  ].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", time, scope, sha256Hex(canonical)].join("\n");
   const seedSignature = createHmac("sha256", key).update(toSign).digest("hex");
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${seedSignature}`;
+  headers["authorization"] =
+    `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${seedSignature}`;
 
   const parts: Buffer[] = [];
   const chunks: Array<{ start: number; end: number; signature: string }> = [];
@@ -138,22 +152,50 @@ export interface SignedRequestOptions {
 }
 
 /** A plain SigV4 header-signed request (signed payload hash), ready for {@link sendRaw}. */
-export function signedRequest(options: SignedRequestOptions): { url: string; method: string; headers: Record<string, string>; body: Buffer } {
+export function signedRequest(options: SignedRequestOptions): {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer;
+} {
   const region = options.region ?? "us-east-1";
   const time = amzDate(options.date ?? new Date());
   const scope = `${time.slice(0, 8)}/${region}/s3/aws4_request`;
   const origin = new URL(options.endpoint);
   const path =
-    options.bucket === undefined ? "/" : `/${encode(options.bucket)}${options.key === undefined ? "" : `/${options.key.split("/").map(encode).join("/")}`}`;
+    options.bucket === undefined
+      ? "/"
+      : `/${encode(options.bucket)}${options.key === undefined ? "" : `/${options.key.split("/").map(encode).join("/")}`}`;
   const body = Buffer.from(options.body ?? "");
   const payloadHash = sha256Hex(body);
-  const headers: Record<string, string> = { host: origin.host, "x-amz-content-sha256": payloadHash, "x-amz-date": time, ...options.headers };
+  const headers: Record<string, string> = {
+    host: origin.host,
+    "x-amz-content-sha256": payloadHash,
+    "x-amz-date": time,
+    ...options.headers,
+  };
   const names = Object.keys(headers).sort();
-  const canonical = [options.method, path, options.query ?? "", ...names.map((n) => `${n}:${headers[n]!.trim()}`), "", names.join(";"), payloadHash].join("\n");
+  const canonical = [
+    options.method,
+    path,
+    options.query ?? "",
+    ...names.map((n) => `${n}:${headers[n]!.trim()}`),
+    "",
+    names.join(";"),
+    payloadHash,
+  ].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", time, scope, sha256Hex(canonical)].join("\n");
-  const signature = createHmac("sha256", signingKey(options.secretAccessKey, time.slice(0, 8), region)).update(toSign).digest("hex");
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
-  return { url: `${origin.origin}${path}${options.query ? `?${options.query}` : ""}`, method: options.method, headers, body };
+  const signature = createHmac("sha256", signingKey(options.secretAccessKey, time.slice(0, 8), region))
+    .update(toSign)
+    .digest("hex");
+  headers["authorization"] =
+    `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
+  return {
+    url: `${origin.origin}${path}${options.query ? `?${options.query}` : ""}`,
+    method: options.method,
+    headers,
+    body,
+  };
 }
 
 /** A copy of the upload's body with one payload byte of data chunk `index` (0-based) flipped. */
@@ -177,7 +219,11 @@ export interface RawResponse {
 }
 
 /** Sends one request with node:http exactly as given (no header added but what node needs). */
-export function sendRaw(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | string }, timeoutMs = 30_000): Promise<RawResponse> {
+export function sendRaw(
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: Buffer | string },
+  timeoutMs = 30_000,
+): Promise<RawResponse> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(

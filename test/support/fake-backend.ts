@@ -13,13 +13,19 @@ export interface Recorded {
 export type Responder = (call: Recorded) => unknown;
 
 export function fakeBackend(respond: Responder = () => ({})): S3Client & { calls: Recorded[] } {
-  const client = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }) as S3Client & { calls: Recorded[] };
+  const client = new S3Client({
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }) as S3Client & { calls: Recorded[] };
   client.calls = [];
   client.middlewareStack.add(
     (_next, context) => async (args) => {
       // Bodies (streams) cannot be cloned, and a test reads them, if at all, from the input itself.
       const { Body, ...rest } = args.input as Record<string, unknown>;
-      const call = { command: String(context.commandName), input: { ...structuredClone(rest), ...(Body !== undefined && { Body }) } };
+      const call = {
+        command: String(context.commandName),
+        input: { ...structuredClone(rest), ...(Body !== undefined && { Body }) },
+      };
       client.calls.push(call);
       const output = respond(call);
       if (output instanceof Error) throw output;

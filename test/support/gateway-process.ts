@@ -40,15 +40,21 @@ export async function startGatewayProcess(config: RouterFileConfig, timeoutMs = 
   const env = { ...process.env };
   // Vitest's worker options (a loader, an inspector) are not for the child.
   delete env["NODE_OPTIONS"];
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", configFile, "--listen", `127.0.0.1:${port}`], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/bin.ts", "serve", "--config", configFile, "--listen", `127.0.0.1:${port}`],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${port}`;
@@ -75,7 +81,13 @@ export async function startGatewayProcess(config: RouterFileConfig, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`the gateway process exited early:\n${out}`);
-    if (await fetch(`${url}/-/health`).then((r) => r.status === 200, () => false)) return proc;
+    if (
+      await fetch(`${url}/-/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return proc;
     if (Date.now() > deadline) {
       await proc.dispose();
       throw new Error(`the gateway process did not become healthy in ${timeoutMs} ms:\n${out}`);

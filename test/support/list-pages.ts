@@ -34,20 +34,30 @@ export interface ListPagesOptions {
 }
 
 /** Lists everything under `prefix` page by page; returns the entries and the page sizes. */
-export async function listPages(router: S3Router, options: ListPagesOptions): Promise<{ entries: Listed[]; pageSizes: number[] }> {
+export async function listPages(
+  router: S3Router,
+  options: ListPagesOptions,
+): Promise<{ entries: Listed[]; pageSizes: number[] }> {
   const { bucket, version, prefix, delimiter, pageSize, withSize = false, checkKeyCount = true } = options;
   const entries: Listed[] = [];
   const pageSizes: number[] = [];
   let token: string | undefined;
   let marker: string | undefined;
   for (let guard = 0; guard < 500; guard++) {
-    const base = { Bucket: bucket, Prefix: prefix, ...(pageSize !== undefined && { MaxKeys: pageSize }), ...(delimiter && { Delimiter: delimiter }) };
+    const base = {
+      Bucket: bucket,
+      Prefix: prefix,
+      ...(pageSize !== undefined && { MaxKeys: pageSize }),
+      ...(delimiter && { Delimiter: delimiter }),
+    };
     const out =
       version === "v2"
         ? await router.send(new ListObjectsV2Command({ ...base, ...(token && { ContinuationToken: token }) }))
         : await router.send(new ListObjectsCommand({ ...base, ...(marker && { Marker: marker }) }));
     const page: Listed[] = [
-      ...(out.Contents ?? []).map((c): Listed => (withSize ? { name: c.Key!, isPrefix: false, size: c.Size } : { name: c.Key!, isPrefix: false })),
+      ...(out.Contents ?? []).map((c): Listed =>
+        withSize ? { name: c.Key!, isPrefix: false, size: c.Size } : { name: c.Key!, isPrefix: false },
+      ),
       ...(out.CommonPrefixes ?? []).map((p): Listed => ({ name: p.Prefix!, isPrefix: true })),
     ].sort((x, y) => compareUtf8(x.name, y.name));
     if (version === "v2" && checkKeyCount) expect((out as ListObjectsV2CommandOutput).KeyCount).toBe(page.length);

@@ -31,12 +31,26 @@ export function signRaw(options: RawSigning): Record<string, string> {
   const date = time.slice(0, 8);
   const scope = `${date}/us-east-1/s3/aws4_request`;
   const payload = options.payloadHash ?? EMPTY_SHA256;
-  const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payload, "x-amz-date": time, ...options.headers };
+  const headers: Record<string, string> = {
+    host: url.host,
+    "x-amz-content-sha256": payload,
+    "x-amz-date": time,
+    ...options.headers,
+  };
   const names = Object.keys(headers).sort();
-  const canonical = [options.method, options.path, options.query ?? "", ...names.map((n) => `${n}:${headers[n]!.trim()}`), "", names.join(";"), payload].join("\n");
+  const canonical = [
+    options.method,
+    options.path,
+    options.query ?? "",
+    ...names.map((n) => `${n}:${headers[n]!.trim()}`),
+    "",
+    names.join(";"),
+    payload,
+  ].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", time, scope, sha256Hex(canonical)].join("\n");
   const key = hmac(hmac(hmac(hmac(`AWS4${options.user.secretAccessKey}`, date), "us-east-1"), "s3"), "aws4_request");
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${options.user.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${hmac(key, toSign).toString("hex")}`;
+  headers["authorization"] =
+    `AWS4-HMAC-SHA256 Credential=${options.user.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${hmac(key, toSign).toString("hex")}`;
   return headers;
 }
 
@@ -51,19 +65,31 @@ export interface RawAnswer {
 /** Sends a signed request with `body`, the path exactly as given. */
 export function sendSigned(options: RawSigning & { readonly body?: string | Buffer }): Promise<RawAnswer> {
   const body = options.body ?? "";
-  const headers = signRaw({ ...options, payloadHash: options.payloadHash ?? sha256Hex(body), headers: { ...(body.length > 0 && { "content-length": String(Buffer.byteLength(body)) }), ...options.headers } });
+  const headers = signRaw({
+    ...options,
+    payloadHash: options.payloadHash ?? sha256Hex(body),
+    headers: { ...(body.length > 0 && { "content-length": String(Buffer.byteLength(body)) }), ...options.headers },
+  });
   const url = new URL(options.endpoint);
   const path = options.query ? `${options.path}?${options.query}` : options.path;
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: options.method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, code: /<Error>[\s\S]*?<Code>([^<]*)<\/Code>/.exec(text)?.[1] });
-      });
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: options.method, path, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            code: /<Error>[\s\S]*?<Code>([^<]*)<\/Code>/.exec(text)?.[1],
+          });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });

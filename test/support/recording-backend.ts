@@ -13,7 +13,13 @@
  * on the request and stay the same from run to run.
  */
 import { createHash } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request as the backend received it. */
@@ -158,12 +164,14 @@ export function parsePathStyle(rawPath: string): { bucket: string | undefined; k
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(
-    // XML 1.0 cannot carry most control characters; S3 escapes them as character references.
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
-    (c) => `&#x${c.charCodeAt(0).toString(16)};`,
-  );
+  s
+    .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!)
+    .replace(
+      // XML 1.0 cannot carry most control characters; S3 escapes them as character references.
+      // eslint-disable-next-line no-control-regex
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
+      (c) => `&#x${c.charCodeAt(0).toString(16)};`,
+    );
 const el = (name: string, value: string) => `<${name}>${esc(value)}</${name}>`;
 const ETAG = '"9b2cf535f27731c974343645a3985328"';
 const DATE = "2026-01-02T03:04:05.000Z";
@@ -182,10 +190,18 @@ function chooseAnswer(r: RecordedRequest): AnswerKind {
   if (typeof asked === "string" && (ANSWER_KINDS as readonly string[]).includes(asked)) return asked as AnswerKind;
   // Mostly successes, so that the gateway's handling of good answers (rewrites) is exercised too.
   const h = requestHash(r) % 20;
-  return h < 13 ? "ok" : (["missing", "denied", "signature", "redirect", "internal", "html", "missing"] as const)[h - 13]!;
+  return h < 13
+    ? "ok"
+    : (["missing", "denied", "signature", "redirect", "internal", "html", "missing"] as const)[h - 13]!;
 }
 
-function respond(options: RecordingBackendOptions, address: string, r: RecordedRequest, req: IncomingMessage, res: ServerResponse): void {
+function respond(
+  options: RecordingBackendOptions,
+  address: string,
+  r: RecordedRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const { bucket, key } = parsePathStyle(r.rawPath);
   const query = parseRawQuery(r.rawQuery);
   const has = (name: string) => query.some(([n]) => n === name);
@@ -194,7 +210,12 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
   const common = { "x-amz-request-id": "RECORDERREQ1", "x-amz-id-2": options.hostId, server: "RecordingS3" };
   const send = (status: number, body: string, headers: Record<string, string> = {}) => {
     const bytes = Buffer.from(body);
-    res.writeHead(status, { ...common, "content-type": "application/xml", "content-length": String(bytes.length), ...headers });
+    res.writeHead(status, {
+      ...common,
+      "content-type": "application/xml",
+      "content-length": String(bytes.length),
+      ...headers,
+    });
     res.end(head ? undefined : bytes);
   };
   const stored = bucket === undefined ? [] : (options.buckets[bucket] ?? []);
@@ -202,7 +223,14 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
   let kind = chooseAnswer(r);
   // A key the store does not hold is missing, for reads of it (but not always: some stores
   // answer from caches, and a 200 for an unknown key exercises the success path).
-  if (kind === "ok" && key !== undefined && (r.method === "GET" || r.method === "HEAD") && query.length === 0 && !stored.includes(key) && requestHash(r) % 3 === 0) {
+  if (
+    kind === "ok" &&
+    key !== undefined &&
+    (r.method === "GET" || r.method === "HEAD") &&
+    query.length === 0 &&
+    !stored.includes(key) &&
+    requestHash(r) % 3 === 0
+  ) {
     kind = "missing";
   }
   if (kind !== "ok") {
@@ -213,7 +241,10 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
   // --- service level: ListBuckets
   if (bucket === undefined) {
     const names = Object.keys(options.buckets);
-    send(200, `${XML_HEAD}<ListAllMyBucketsResult${NS}>${OWNER}<Buckets>${names.map((n) => `<Bucket>${el("Name", n)}${el("CreationDate", DATE)}</Bucket>`).join("")}</Buckets></ListAllMyBucketsResult>`);
+    send(
+      200,
+      `${XML_HEAD}<ListAllMyBucketsResult${NS}>${OWNER}<Buckets>${names.map((n) => `<Bucket>${el("Name", n)}${el("CreationDate", DATE)}</Bucket>`).join("")}</Buckets></ListAllMyBucketsResult>`,
+    );
     return;
   }
 
@@ -224,31 +255,62 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
       if (has("uploads")) return send(200, listUploads(bucket, stored, query));
       if (has("location")) return send(200, `${XML_HEAD}<LocationConstraint${NS}>us-east-1</LocationConstraint>`);
       const sub = query.find(([n]) => CONFIG_DOCUMENTS[n] !== undefined)?.[0];
-      if (sub !== undefined) return send(200, CONFIG_DOCUMENTS[sub]!(bucket, stored[0] ?? ""), sub === "policy" ? { "content-type": "application/json" } : {});
-      if (NEUTRAL_SUBRESOURCES.some(has)) return send(200, `${XML_HEAD}<Configuration${NS}><Status>Enabled</Status></Configuration>`);
+      if (sub !== undefined)
+        return send(
+          200,
+          CONFIG_DOCUMENTS[sub]!(bucket, stored[0] ?? ""),
+          sub === "policy" ? { "content-type": "application/json" } : {},
+        );
+      if (NEUTRAL_SUBRESOURCES.some(has))
+        return send(200, `${XML_HEAD}<Configuration${NS}><Status>Enabled</Status></Configuration>`);
       return send(200, listObjects(bucket, stored, query));
     }
     if (r.method === "HEAD") return send(200, "", { "x-amz-bucket-region": "us-east-1" });
     if (r.method === "PUT") return send(200, "", query.length === 0 ? { location: `http://${address}/${bucket}` } : {});
     if (r.method === "DELETE") return send(204, "");
     if (r.method === "POST" && has("delete")) return send(200, deleteResult(bucket, r.body));
-    return send(405, errorXml("MethodNotAllowed", `method ${r.method} not allowed on bucket ${bucket}`, options, address, r, bucket, undefined));
+    return send(
+      405,
+      errorXml(
+        "MethodNotAllowed",
+        `method ${r.method} not allowed on bucket ${bucket}`,
+        options,
+        address,
+        r,
+        bucket,
+        undefined,
+      ),
+    );
   }
 
   // --- object level
   const copySource = r.headers["x-amz-copy-source"];
   if (r.method === "GET") {
     if (has("uploadId")) {
-      return send(200, `${XML_HEAD}<ListPartsResult${NS}>${el("Bucket", bucket)}${el("Key", key)}${el("UploadId", get("uploadId") ?? "")}<Part><PartNumber>1</PartNumber>${el("ETag", ETAG)}<Size>5</Size></Part></ListPartsResult>`);
+      return send(
+        200,
+        `${XML_HEAD}<ListPartsResult${NS}>${el("Bucket", bucket)}${el("Key", key)}${el("UploadId", get("uploadId") ?? "")}<Part><PartNumber>1</PartNumber>${el("ETag", ETAG)}<Size>5</Size></Part></ListPartsResult>`,
+      );
     }
-    if (has("acl")) return send(200, `${XML_HEAD}<AccessControlPolicy${NS}>${OWNER}<AccessControlList/></AccessControlPolicy>`);
-    if (has("tagging")) return send(200, `${XML_HEAD}<Tagging${NS}><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>`);
+    if (has("acl"))
+      return send(200, `${XML_HEAD}<AccessControlPolicy${NS}>${OWNER}<AccessControlList/></AccessControlPolicy>`);
+    if (has("tagging"))
+      return send(200, `${XML_HEAD}<Tagging${NS}><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>`);
     if (query.some(([n]) => ["attributes", "retention", "legal-hold", "torrent", "annotation"].includes(n))) {
-      return send(200, `${XML_HEAD}<GetObjectAttributesResponse${NS}>${el("ETag", ETAG)}<ObjectSize>5</ObjectSize></GetObjectAttributesResponse>`);
+      return send(
+        200,
+        `${XML_HEAD}<GetObjectAttributesResponse${NS}>${el("ETag", ETAG)}<ObjectSize>5</ObjectSize></GetObjectAttributesResponse>`,
+      );
     }
     // An object's bytes are the caller's own data: neutral, so that only names are judged.
     const body = Buffer.from("object body\n");
-    res.writeHead(200, { ...common, "content-type": "text/plain", "content-length": String(body.length), etag: ETAG, "last-modified": new Date(DATE).toUTCString() });
+    res.writeHead(200, {
+      ...common,
+      "content-type": "text/plain",
+      "content-length": String(body.length),
+      etag: ETAG,
+      "last-modified": new Date(DATE).toUTCString(),
+    });
     res.end(body);
     return;
   }
@@ -266,7 +328,10 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
   }
   if (r.method === "POST") {
     if (has("uploads")) {
-      return send(200, `${XML_HEAD}<InitiateMultipartUploadResult${NS}>${el("Bucket", bucket)}${el("Key", key)}${el("UploadId", "upload-1")}</InitiateMultipartUploadResult>`);
+      return send(
+        200,
+        `${XML_HEAD}<InitiateMultipartUploadResult${NS}>${el("Bucket", bucket)}${el("Key", key)}${el("UploadId", "upload-1")}</InitiateMultipartUploadResult>`,
+      );
     }
     if (has("uploadId")) {
       return send(
@@ -278,7 +343,18 @@ function respond(options: RecordingBackendOptions, address: string, r: RecordedR
     return send(200, "");
   }
   if (r.method === "DELETE") return send(204, "");
-  send(405, errorXml("MethodNotAllowed", `method ${r.method} not allowed on ${bucket}/${key}`, options, address, r, bucket, key));
+  send(
+    405,
+    errorXml(
+      "MethodNotAllowed",
+      `method ${r.method} not allowed on ${bucket}/${key}`,
+      options,
+      address,
+      r,
+      bucket,
+      key,
+    ),
+  );
 }
 
 function sendError(
@@ -295,27 +371,82 @@ function sendError(
   const where = `${bucket ?? ""}${key === undefined ? "" : `/${key}`}`;
   switch (kind) {
     case "missing":
-      send(404, errorXml(key === undefined ? "NoSuchBucket" : "NoSuchKey", `The specified ${key === undefined ? "bucket" : "key"} ${where} does not exist`, options, address, r, bucket, key));
+      send(
+        404,
+        errorXml(
+          key === undefined ? "NoSuchBucket" : "NoSuchKey",
+          `The specified ${key === undefined ? "bucket" : "key"} ${where} does not exist`,
+          options,
+          address,
+          r,
+          bucket,
+          key,
+        ),
+      );
       return;
     case "denied":
-      send(403, errorXml("AccessDenied", `Access Denied to ${where} for ${options.accessKeyId}`, options, address, r, bucket, key));
+      send(
+        403,
+        errorXml(
+          "AccessDenied",
+          `Access Denied to ${where} for ${options.accessKeyId}`,
+          options,
+          address,
+          r,
+          bucket,
+          key,
+        ),
+      );
       return;
     case "signature":
-      send(403, errorXml("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", options, address, r, bucket, key, true));
+      send(
+        403,
+        errorXml(
+          "SignatureDoesNotMatch",
+          "The request signature we calculated does not match the signature you provided.",
+          options,
+          address,
+          r,
+          bucket,
+          key,
+          true,
+        ),
+      );
       return;
     case "redirect":
-      send(301, errorXml("PermanentRedirect", `The bucket ${bucket ?? ""} must be addressed using the specified endpoint`, options, address, r, bucket, key), {
-        location: `http://${address}/${where}`,
-        "x-amz-bucket-region": "eu-west-1",
-      });
+      send(
+        301,
+        errorXml(
+          "PermanentRedirect",
+          `The bucket ${bucket ?? ""} must be addressed using the specified endpoint`,
+          options,
+          address,
+          r,
+          bucket,
+          key,
+        ),
+        {
+          location: `http://${address}/${where}`,
+          "x-amz-bucket-region": "eu-west-1",
+        },
+      );
       return;
     case "internal":
-      send(500, errorXml("InternalError", `backend http://${address} failed on ${where}`, options, address, r, bucket, key));
+      send(
+        500,
+        errorXml("InternalError", `backend http://${address} failed on ${where}`, options, address, r, bucket, key),
+      );
       return;
     case "html": {
       // What a reverse proxy in front of a store answers: not S3 XML at all.
-      const body = Buffer.from(`<html><body><h1>502 Bad Gateway</h1><p>upstream ${address} for /${where}, host id ${options.hostId}</p></body></html>`);
-      res.writeHead(502, { "content-type": "text/html", "content-length": String(body.length), "x-amz-id-2": options.hostId });
+      const body = Buffer.from(
+        `<html><body><h1>502 Bad Gateway</h1><p>upstream ${address} for /${where}, host id ${options.hostId}</p></body></html>`,
+      );
+      res.writeHead(502, {
+        "content-type": "text/html",
+        "content-length": String(body.length),
+        "x-amz-id-2": options.hostId,
+      });
       res.end(head ? undefined : body);
       return;
     }
@@ -341,7 +472,10 @@ function errorXml(
     (code === "PermanentRedirect" ? el("Endpoint", `${bucket ?? ""}.${address}`) + el("Bucket", bucket ?? "") : "") +
     (signature
       ? el("AWSAccessKeyId", options.accessKeyId) +
-        el("StringToSign", `AWS4-HMAC-SHA256\n20260102T030405Z\n20260102/us-east-1/s3/aws4_request\n${createHash("sha256").update(canonical).digest("hex")}`) +
+        el(
+          "StringToSign",
+          `AWS4-HMAC-SHA256\n20260102T030405Z\n20260102/us-east-1/s3/aws4_request\n${createHash("sha256").update(canonical).digest("hex")}`,
+        ) +
         el("SignatureProvided", "0".repeat(64)) +
         el("CanonicalRequest", canonical)
       : "") +
@@ -379,18 +513,54 @@ const CONFIG_DOCUMENTS: Readonly<Record<string, (bucket: string, firstKey: strin
   const dir = (key: string) => key.slice(0, key.indexOf("/") + 1);
   const filtered = (root: string, inner: (b: string, p: string) => string) => (bucket: string, key: string) =>
     `${XML_HEAD}<${root}${NS}>${inner(bucket, dir(key))}</${root}>`;
-  const destination = (b: string) => `<Destination><S3BucketDestination><Bucket>arn:aws:s3:::${esc(b)}</Bucket><Format>CSV</Format></S3BucketDestination></Destination>`;
+  const destination = (b: string) =>
+    `<Destination><S3BucketDestination><Bucket>arn:aws:s3:::${esc(b)}</Bucket><Format>CSV</Format></S3BucketDestination></Destination>`;
   return {
-    policy: (bucket, key) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/${dir(key)}*` }] }),
-    lifecycle: filtered("LifecycleConfiguration", (_b, p) => `<Rule><ID>r</ID><Filter>${el("Prefix", p)}</Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>`),
-    notification: filtered("NotificationConfiguration", (b, p) => `<TopicConfiguration><Topic>arn:aws:sns:us-east-1:1:${esc(b)}</Topic><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name>${el("Value", p)}</FilterRule></S3Key></Filter></TopicConfiguration>`),
-    logging: filtered("BucketLoggingStatus", (b, p) => `<LoggingEnabled>${el("TargetBucket", b)}${el("TargetPrefix", `${p}logs/`)}</LoggingEnabled>`),
-    replication: filtered("ReplicationConfiguration", (b, p) => `<Rule><Status>Enabled</Status><Filter>${el("Prefix", p)}</Filter><Destination><Bucket>arn:aws:s3:::${esc(b)}-replica</Bucket></Destination></Rule>`),
-    inventory: filtered("InventoryConfiguration", (b, p) => `<Id>i</Id>${destination(b)}<Filter>${el("Prefix", p)}</Filter>`),
-    analytics: filtered("AnalyticsConfiguration", (b, p) => `<Id>a</Id><Filter>${el("Prefix", p)}</Filter><StorageClassAnalysis><DataExport><Destination><S3BucketDestination><Bucket>arn:aws:s3:::${esc(b)}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis>`),
+    policy: (bucket, key) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/${dir(key)}*` },
+        ],
+      }),
+    lifecycle: filtered(
+      "LifecycleConfiguration",
+      (_b, p) =>
+        `<Rule><ID>r</ID><Filter>${el("Prefix", p)}</Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>`,
+    ),
+    notification: filtered(
+      "NotificationConfiguration",
+      (b, p) =>
+        `<TopicConfiguration><Topic>arn:aws:sns:us-east-1:1:${esc(b)}</Topic><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name>${el("Value", p)}</FilterRule></S3Key></Filter></TopicConfiguration>`,
+    ),
+    logging: filtered(
+      "BucketLoggingStatus",
+      (b, p) => `<LoggingEnabled>${el("TargetBucket", b)}${el("TargetPrefix", `${p}logs/`)}</LoggingEnabled>`,
+    ),
+    replication: filtered(
+      "ReplicationConfiguration",
+      (b, p) =>
+        `<Rule><Status>Enabled</Status><Filter>${el("Prefix", p)}</Filter><Destination><Bucket>arn:aws:s3:::${esc(b)}-replica</Bucket></Destination></Rule>`,
+    ),
+    inventory: filtered(
+      "InventoryConfiguration",
+      (b, p) => `<Id>i</Id>${destination(b)}<Filter>${el("Prefix", p)}</Filter>`,
+    ),
+    analytics: filtered(
+      "AnalyticsConfiguration",
+      (b, p) =>
+        `<Id>a</Id><Filter>${el("Prefix", p)}</Filter><StorageClassAnalysis><DataExport><Destination><S3BucketDestination><Bucket>arn:aws:s3:::${esc(b)}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis>`,
+    ),
     metrics: filtered("MetricsConfiguration", (_b, p) => `<Id>m</Id><Filter>${el("Prefix", p)}</Filter>`),
-    "intelligent-tiering": filtered("IntelligentTieringConfiguration", (_b, p) => `<Id>t</Id><Filter>${el("Prefix", p)}</Filter><Status>Enabled</Status>`),
-    website: filtered("WebsiteConfiguration", (_b, p) => `<IndexDocument><Suffix>index.html</Suffix></IndexDocument><RoutingRules><RoutingRule><Condition>${el("KeyPrefixEquals", p)}</Condition><Redirect>${el("ReplaceKeyPrefixWith", `${p}new/`)}</Redirect></RoutingRule></RoutingRules>`),
+    "intelligent-tiering": filtered(
+      "IntelligentTieringConfiguration",
+      (_b, p) => `<Id>t</Id><Filter>${el("Prefix", p)}</Filter><Status>Enabled</Status>`,
+    ),
+    website: filtered(
+      "WebsiteConfiguration",
+      (_b, p) =>
+        `<IndexDocument><Suffix>index.html</Suffix></IndexDocument><RoutingRules><RoutingRule><Condition>${el("KeyPrefixEquals", p)}</Condition><Redirect>${el("ReplaceKeyPrefixWith", `${p}new/`)}</Redirect></RoutingRule></RoutingRules>`,
+    ),
   };
 })();
 
@@ -432,14 +602,22 @@ function listObjects(bucket: string, keys: readonly string[], query: ReadonlyArr
   const body =
     el("Name", bucket) +
     el("Prefix", name(prefix)) +
-    (v2 ? (get("start-after") !== undefined ? el("StartAfter", name(get("start-after")!)) : "") + (get("continuation-token") !== undefined ? el("ContinuationToken", get("continuation-token")!) : "") : el("Marker", name(after))) +
+    (v2
+      ? (get("start-after") !== undefined ? el("StartAfter", name(get("start-after")!)) : "") +
+        (get("continuation-token") !== undefined ? el("ContinuationToken", get("continuation-token")!) : "")
+      : el("Marker", name(after))) +
     el("MaxKeys", String(maxOf(get("max-keys")))) +
     (delimiter ? el("Delimiter", name(delimiter)) : "") +
     (encode ? el("EncodingType", "url") : "") +
     el("IsTruncated", String(p.truncated)) +
     (p.truncated ? (v2 ? el("NextContinuationToken", p.last) : delimiter ? el("NextMarker", name(p.last)) : "") : "") +
     (v2 ? el("KeyCount", String(p.contents.length + p.prefixes.length)) : "") +
-    p.contents.map((k) => `<Contents>${el("Key", name(k))}${el("LastModified", DATE)}${el("ETag", ETAG)}<Size>12</Size><StorageClass>STANDARD</StorageClass>${OWNER}</Contents>`).join("") +
+    p.contents
+      .map(
+        (k) =>
+          `<Contents>${el("Key", name(k))}${el("LastModified", DATE)}${el("ETag", ETAG)}<Size>12</Size><StorageClass>STANDARD</StorageClass>${OWNER}</Contents>`,
+      )
+      .join("") +
     p.prefixes.map((cp) => `<CommonPrefixes>${el("Prefix", name(cp))}</CommonPrefixes>`).join("");
   return `${XML_HEAD}<ListBucketResult${NS}>${body}</ListBucketResult>`;
 }
@@ -469,7 +647,9 @@ function listUploads(bucket: string, keys: readonly string[], query: ReadonlyArr
   return (
     `${XML_HEAD}<ListMultipartUploadsResult${NS}>${el("Bucket", bucket)}${el("Prefix", prefix)}${el("KeyMarker", get("key-marker") ?? "")}<UploadIdMarker/>` +
     `${el("IsTruncated", String(p.truncated))}${p.truncated ? el("NextKeyMarker", p.last) + "<NextUploadIdMarker>u1</NextUploadIdMarker>" : ""}` +
-    p.contents.map((k) => `<Upload>${el("Key", k)}<UploadId>u1</UploadId>${el("Initiated", DATE)}${OWNER}</Upload>`).join("") +
+    p.contents
+      .map((k) => `<Upload>${el("Key", k)}<UploadId>u1</UploadId>${el("Initiated", DATE)}${OWNER}</Upload>`)
+      .join("") +
     `${p.prefixes.map((cp) => `<CommonPrefixes>${el("Prefix", cp)}</CommonPrefixes>`).join("")}</ListMultipartUploadsResult>`
   );
 }

@@ -9,14 +9,14 @@
  * With .tmp/rgw.json in place, `S3R_TEST_REUSE=1 npx vitest run --project integration` skips
  * the start-up.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer, type AddressInfo, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** What a test needs to talk to one RGW; plain data, so vitest can `provide()` it. */
 export interface RgwEndpoint {
@@ -26,7 +26,7 @@ export interface RgwEndpoint {
   endpoint: string;
   accessKeyId: string;
   secretAccessKey: string;
-  region: 'us-east-1';
+  region: "us-east-1";
 }
 
 /** An endpoint plus what is needed to stop it later, possibly from another process. */
@@ -71,20 +71,30 @@ export interface RgwPair<T = RgwServer> {
 }
 
 /** Credentials of the standard pair; they differ so a request signed for one fails on the other. */
-export const RGW_PAIR_CREDENTIALS: RgwPair<Pick<RgwEndpoint, 'name' | 'accessKeyId' | 'secretAccessKey'>> = {
-  rgwA: { name: 'rgwA', accessKeyId: 'AKIAROUTERA', secretAccessKey: 'secretA-0123456789abcdefghijklmnopqrstuv' },
-  rgwB: { name: 'rgwB', accessKeyId: 'AKIAROUTERB', secretAccessKey: 'secretB-vutsrqponmlkjihgfedcba9876543210' },
+export const RGW_PAIR_CREDENTIALS: RgwPair<Pick<RgwEndpoint, "name" | "accessKeyId" | "secretAccessKey">> = {
+  rgwA: { name: "rgwA", accessKeyId: "AKIAROUTERA", secretAccessKey: "secretA-0123456789abcdefghijklmnopqrstuv" },
+  rgwB: { name: "rgwB", accessKeyId: "AKIAROUTERB", secretAccessKey: "secretB-vutsrqponmlkjihgfedcba9876543210" },
 };
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('./ceph-rgw.sh', import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("./ceph-rgw.sh", import.meta.url));
 /** Where `--keep` records a running pair, for `S3R_TEST_REUSE=1`. */
-export const RGW_STATE_FILE = join(ROOT, '.tmp', 'rgw.json');
+export const RGW_STATE_FILE = join(ROOT, ".tmp", "rgw.json");
 
-const REGION = 'us-east-1';
-const APT_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'uuid-runtime', 'curl', 'awscli', 'bsdutils'] as const;
-const REQUIRED_COMMANDS = ['radosgw', 'radosgw-admin', 'ceph', 'ceph-mon', 'ceph-osd', 'ceph-authtool', 'monmaptool', 'curl', 'script'];
-const INSTALL_HINT = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
+const REGION = "us-east-1";
+const APT_PACKAGES = ["radosgw", "ceph-mon", "ceph-osd", "uuid-runtime", "curl", "awscli", "bsdutils"] as const;
+const REQUIRED_COMMANDS = [
+  "radosgw",
+  "radosgw-admin",
+  "ceph",
+  "ceph-mon",
+  "ceph-osd",
+  "ceph-authtool",
+  "monmaptool",
+  "curl",
+  "script",
+];
+const INSTALL_HINT = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")}`;
 const SCRIPT_TIMEOUT_MS = 180_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -102,18 +112,21 @@ export function ensureRgwInstalled(): Promise<void> {
     let missing = missingCommands();
     if (missing.length === 0) return;
     const isRoot = process.getuid?.() === 0;
-    if (isRoot && hasCommand('apt-get') && process.env['S3R_NO_AUTO_INSTALL'] !== '1') {
-      process.stderr.write(`[rgw] missing ${missing.join(', ')}; installing ${APT_PACKAGES.join(' ')} with apt-get\n`);
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (isRoot && hasCommand("apt-get") && process.env["S3R_NO_AUTO_INSTALL"] !== "1") {
+      process.stderr.write(`[rgw] missing ${missing.join(", ")}; installing ${APT_PACKAGES.join(" ")} with apt-get\n`);
+      const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
       // A fresh image has no package lists, so install fails until `update` has run once.
-      await run('apt-get', ['update', '-qq'], { env, timeoutMs: 600_000 });
-      await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...APT_PACKAGES], { env, timeoutMs: 1_200_000 });
+      await run("apt-get", ["update", "-qq"], { env, timeoutMs: 600_000 });
+      await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...APT_PACKAGES], {
+        env,
+        timeoutMs: 1_200_000,
+      });
       missing = missingCommands();
       if (missing.length === 0) return;
     }
     throw new Error(
-      `The integration tests need Ceph's S3 gateway and the aws cli, but ${missing.join(', ')} ` +
-        `${missing.length === 1 ? 'is' : 'are'} not installed. On Debian/Ubuntu, as root: ${INSTALL_HINT}`,
+      `The integration tests need Ceph's S3 gateway and the aws cli, but ${missing.join(", ")} ` +
+        `${missing.length === 1 ? "is" : "are"} not installed. On Debian/Ubuntu, as root: ${INSTALL_HINT}`,
     );
   })();
   // A failed attempt should not poison later calls (e.g. the user installs and reruns in watch mode).
@@ -124,13 +137,13 @@ export function ensureRgwInstalled(): Promise<void> {
 }
 
 function hasCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v "$1" >/dev/null`, 'sh', cmd]).status === 0;
+  return spawnSync("sh", ["-c", `command -v "$1" >/dev/null`, "sh", cmd]).status === 0;
 }
 
 function missingCommands(): string[] {
   const missing = REQUIRED_COMMANDS.filter((cmd) => !hasCommand(cmd));
   // The gateway's tests drive Debian's aws cli v2 by its path: an `aws` on PATH may be a 1.x.
-  if (!existsSync('/usr/bin/aws')) missing.push('/usr/bin/aws');
+  if (!existsSync("/usr/bin/aws")) missing.push("/usr/bin/aws");
   return missing;
 }
 
@@ -160,8 +173,8 @@ export async function startRgw(options: StartRgwOptions): Promise<RgwServer> {
 async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
   const { name, accessKeyId, secretAccessKey } = options;
   const [rgwPort, monPort] = await freePorts(2);
-  if (rgwPort === undefined || monPort === undefined) throw new Error('no free ports');
-  const dir = await mkdtemp(join(tmpdir(), `s3r-${name.replace(/[^A-Za-z0-9]/g, '')}-`));
+  if (rgwPort === undefined || monPort === undefined) throw new Error("no free ports");
+  const dir = await mkdtemp(join(tmpdir(), `s3r-${name.replace(/[^A-Za-z0-9]/g, "")}-`));
   const env = {
     ...process.env,
     DIR: dir,
@@ -170,8 +183,8 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
     ACCESS_KEY: accessKeyId,
     SECRET_KEY: secretAccessKey,
     MEMSTORE_BYTES: String(options.memstoreBytes ?? 1024 * 1024 * 1024),
-    RGW_FRONTEND_OPTS: options.frontendOptions ?? '',
-    RGW_EXTRA_CONF: options.extraConf ?? '',
+    RGW_FRONTEND_OPTS: options.frontendOptions ?? "",
+    RGW_EXTRA_CONF: options.extraConf ?? "",
   };
   const server = adoptRgw({
     name,
@@ -184,7 +197,7 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
   });
   const fail = async (message: string, cause?: unknown): Promise<never> => {
     const logs = await logTail(dir);
-    const keep = process.env['S3R_KEEP_FAILED'] === '1';
+    const keep = process.env["S3R_KEEP_FAILED"] === "1";
     if (keep) {
       killOwned(server);
       live.delete(server);
@@ -197,7 +210,7 @@ async function startOnce(options: StartRgwOptions): Promise<RgwServer> {
 
   let result: RunResult;
   try {
-    result = await run('bash', [SCRIPT], { env, timeoutMs: SCRIPT_TIMEOUT_MS, check: false });
+    result = await run("bash", [SCRIPT], { env, timeoutMs: SCRIPT_TIMEOUT_MS, check: false });
   } catch (err) {
     return fail(`could not run ${SCRIPT}: ${String(err)}`, err);
   }
@@ -251,7 +264,7 @@ let exitHookInstalled = false;
 function ensureExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  process.on("exit", () => {
     for (const server of live) {
       killOwned(server);
       try {
@@ -272,7 +285,7 @@ function killOwned(server: RgwProcessInfo): void {
   for (const pid of server.pids) {
     if (!ownsPid(pid, server.dir)) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, "SIGKILL");
     } catch {
       // Already gone.
     }
@@ -281,10 +294,10 @@ function killOwned(server: RgwProcessInfo): void {
 
 function ownsPid(pid: number, dir: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
   } catch {
     // Without /proc (not Linux) trust the record; with /proc, no file means no process.
-    return !existsSync('/proc/self');
+    return !existsSync("/proc/self");
   }
 }
 
@@ -296,8 +309,8 @@ function isAlive(pid: number): boolean {
   }
   try {
     // A zombie still answers kill(0) until someone reaps it, yet it holds nothing any more.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
@@ -310,9 +323,9 @@ async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
 
 async function readPids(dir: string): Promise<number[]> {
   const pids: number[] = [];
-  for (const daemon of ['rgw', 'osd', 'mon']) {
+  for (const daemon of ["rgw", "osd", "mon"]) {
     try {
-      const pid = Number.parseInt(await readFile(join(dir, `${daemon}.pid`), 'utf8'), 10);
+      const pid = Number.parseInt(await readFile(join(dir, `${daemon}.pid`), "utf8"), 10);
       if (Number.isInteger(pid) && pid > 0) pids.push(pid);
     } catch {
       // Not started.
@@ -345,7 +358,7 @@ export async function rgwAnswers(server: RgwEndpoint): Promise<boolean> {
   return (await signedListBuckets(server)) === undefined;
 }
 
-type S3Sdk = typeof import('@aws-sdk/client-s3');
+type S3Sdk = typeof import("@aws-sdk/client-s3");
 let sdk: S3Sdk | undefined;
 
 /**
@@ -353,7 +366,7 @@ let sdk: S3Sdk | undefined;
  * runner, where importing the SDK's hundreds of ESM files took 4 s of every run instead of 0.1 s.
  */
 function loadSdk(): S3Sdk {
-  sdk ??= createRequire(import.meta.url)('@aws-sdk/client-s3') as S3Sdk;
+  sdk ??= createRequire(import.meta.url)("@aws-sdk/client-s3") as S3Sdk;
   return sdk;
 }
 
@@ -382,14 +395,11 @@ async function signedListBuckets(server: RgwEndpoint): Promise<unknown> {
 
 /** Starts rgwA and rgwB in parallel; if either fails, the other is stopped before throwing. */
 export async function startRgwPair(): Promise<RgwPair> {
-  const [a, b] = await Promise.allSettled([
-    startRgw(RGW_PAIR_CREDENTIALS.rgwA),
-    startRgw(RGW_PAIR_CREDENTIALS.rgwB),
-  ]);
-  if (a.status === 'fulfilled' && b.status === 'fulfilled') return { rgwA: a.value, rgwB: b.value };
-  await Promise.all([a, b].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
-  const errors = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'both RGW clusters failed to start');
+  const [a, b] = await Promise.allSettled([startRgw(RGW_PAIR_CREDENTIALS.rgwA), startRgw(RGW_PAIR_CREDENTIALS.rgwB)]);
+  if (a.status === "fulfilled" && b.status === "fulfilled") return { rgwA: a.value, rgwB: b.value };
+  await Promise.all([a, b].map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
+  const errors = [a, b].flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  throw errors.length === 1 ? errors[0] : new AggregateError(errors, "both RGW clusters failed to start");
 }
 
 /**
@@ -397,12 +407,28 @@ export async function startRgwPair(): Promise<RgwPair> {
  * a second principal, for tests of who the backend sees. Idempotent.
  */
 export function createRgwUser(conf: string, uid: string, accessKeyId: string, secretAccessKey: string): void {
-  const info = spawnSync('radosgw-admin', ['-c', conf, 'user', 'info', `--uid=${uid}`], { encoding: 'utf8', timeout: 60_000 });
-  if (info.status === 0) return;
-  const made = spawnSync('radosgw-admin', ['-c', conf, 'user', 'create', `--uid=${uid}`, `--display-name=${uid}`, `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`], {
-    encoding: 'utf8',
+  const info = spawnSync("radosgw-admin", ["-c", conf, "user", "info", `--uid=${uid}`], {
+    encoding: "utf8",
     timeout: 60_000,
   });
+  if (info.status === 0) return;
+  const made = spawnSync(
+    "radosgw-admin",
+    [
+      "-c",
+      conf,
+      "user",
+      "create",
+      `--uid=${uid}`,
+      `--display-name=${uid}`,
+      `--access-key=${accessKeyId}`,
+      `--secret-key=${secretAccessKey}`,
+    ],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   if (made.status !== 0) throw new Error(`radosgw-admin user create ${uid} failed: ${made.stderr}`);
 }
 
@@ -413,32 +439,39 @@ export function toEndpoint(server: RgwEndpoint): RgwEndpoint {
 }
 
 export async function writeRgwState(pair: RgwPair<RgwProcessInfo>, file = RGW_STATE_FILE): Promise<void> {
-  const strip = ({ name, endpoint, accessKeyId, secretAccessKey, region, dir, pids }: RgwProcessInfo): RgwProcessInfo =>
-    ({ name, endpoint, accessKeyId, secretAccessKey, region, dir, pids });
-  await mkdir(resolve(file, '..'), { recursive: true });
+  const strip = ({
+    name,
+    endpoint,
+    accessKeyId,
+    secretAccessKey,
+    region,
+    dir,
+    pids,
+  }: RgwProcessInfo): RgwProcessInfo => ({ name, endpoint, accessKeyId, secretAccessKey, region, dir, pids });
+  await mkdir(resolve(file, ".."), { recursive: true });
   await writeFile(file, `${JSON.stringify({ rgwA: strip(pair.rgwA), rgwB: strip(pair.rgwB) }, null, 2)}\n`);
 }
 
 export async function readRgwState(file = RGW_STATE_FILE): Promise<RgwPair<RgwProcessInfo> | undefined> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse(await readFile(file, "utf8"));
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if (typeof parsed !== "object" || parsed === null) return undefined;
   const { rgwA, rgwB } = parsed as Record<string, unknown>;
   return isProcessInfo(rgwA) && isProcessInfo(rgwB) ? { rgwA, rgwB } : undefined;
 }
 
 function isProcessInfo(value: unknown): value is RgwProcessInfo {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    ['name', 'endpoint', 'accessKeyId', 'secretAccessKey', 'dir'].every((k) => typeof v[k] === 'string') &&
-    v['region'] === REGION &&
-    Array.isArray(v['pids']) &&
-    v['pids'].every((p) => Number.isInteger(p))
+    ["name", "endpoint", "accessKeyId", "secretAccessKey", "dir"].every((k) => typeof v[k] === "string") &&
+    v["region"] === REGION &&
+    Array.isArray(v["pids"]) &&
+    v["pids"].every((p) => Number.isInteger(p))
   );
 }
 
@@ -450,7 +483,7 @@ export async function findRunningRgwPair(file = RGW_STATE_FILE): Promise<RgwPair
   const state = await readRgwState(file);
   if (state === undefined) return undefined;
   const expected = RGW_PAIR_CREDENTIALS;
-  const sameKeys = (['rgwA', 'rgwB'] as const).every(
+  const sameKeys = (["rgwA", "rgwB"] as const).every(
     (k) => state[k].accessKeyId === expected[k].accessKeyId && state[k].secretAccessKey === expected[k].secretAccessKey,
   );
   if (!sameKeys) return undefined;
@@ -474,8 +507,8 @@ async function freePorts(count: number): Promise<number[]> {
       const server = createServer();
       servers.push(server);
       await new Promise<void>((ok, ko) => {
-        server.once('error', ko);
-        server.listen(0, '127.0.0.1', ok);
+        server.once("error", ko);
+        server.listen(0, "127.0.0.1", ok);
       });
       const { port } = server.address() as AddressInfo;
       // Parallel starts in this process probe independently; never hand out a port twice.
@@ -504,22 +537,22 @@ function run(
   opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; check?: boolean },
 ): Promise<RunResult> {
   return new Promise((ok, ko) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
     const collect = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
+      output += chunk.toString("utf8");
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-    child.once('error', (err) => {
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
+    child.once("error", (err) => {
       clearTimeout(timer);
       ko(err);
     });
-    child.once('close', (code, signal) => {
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
       if (opts.check !== false && code !== 0) {
-        ko(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}\n${tail(output, 30)}`));
+        ko(new Error(`${cmd} ${args.join(" ")} exited with ${code ?? signal}\n${tail(output, 30)}`));
       } else {
         ok({ code, signal, output });
       }
@@ -527,28 +560,41 @@ function run(
   });
 }
 
-const LOGS_TO_SHOW = ['start.log', 'mkfs.out', 'admin.out', 'rgw.out', 'client.rgw.gw.log', 'osd.out', 'osd.0.log', 'mon.out', 'mon.a.log'];
+const LOGS_TO_SHOW = [
+  "start.log",
+  "mkfs.out",
+  "admin.out",
+  "rgw.out",
+  "client.rgw.gw.log",
+  "osd.out",
+  "osd.0.log",
+  "mon.out",
+  "mon.a.log",
+];
 
 /** The end of every daemon log, for error messages: a failed start is otherwise opaque. */
 async function logTail(dir: string, lines = 15): Promise<string> {
-  const logDir = join(dir, 'log');
+  const logDir = join(dir, "log");
   let present: string[];
   try {
     present = await readdir(logDir);
   } catch {
     return `(no logs in ${logDir})`;
   }
-  const ordered = [...LOGS_TO_SHOW.filter((f) => present.includes(f)), ...present.filter((f) => !LOGS_TO_SHOW.includes(f))];
+  const ordered = [
+    ...LOGS_TO_SHOW.filter((f) => present.includes(f)),
+    ...present.filter((f) => !LOGS_TO_SHOW.includes(f)),
+  ];
   const parts: string[] = [];
   for (const file of ordered) {
-    const text = (await readFile(join(logDir, file), 'utf8').catch(() => '')).trimEnd();
+    const text = (await readFile(join(logDir, file), "utf8").catch(() => "")).trimEnd();
     if (text) parts.push(`--- ${file} (last ${lines} lines)\n${tail(text, lines)}`);
   }
-  return parts.join('\n');
+  return parts.join("\n");
 }
 
 function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 function sleep(ms: number): Promise<void> {
@@ -560,11 +606,11 @@ function sleep(ms: number): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   // Same reason as in vitest.config.ts: the SDK's Node 20 deprecation notice is noise here.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const print = (pair: RgwPair<RgwEndpoint>): void => {
     process.stdout.write(`${JSON.stringify({ rgwA: toEndpoint(pair.rgwA), rgwB: toEndpoint(pair.rgwB) }, null, 2)}\n`);
   };
-  if (argv.includes('--stop')) {
+  if (argv.includes("--stop")) {
     const state = await readRgwState();
     if (state === undefined) {
       process.stdout.write(`nothing recorded in ${RGW_STATE_FILE}\n`);
@@ -575,7 +621,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`stopped rgwA (${state.rgwA.endpoint}) and rgwB (${state.rgwB.endpoint})\n`);
     return;
   }
-  if (argv.includes('--keep')) {
+  if (argv.includes("--keep")) {
     const running = await findRunningRgwPair();
     if (running !== undefined) {
       process.stdout.write(`already running (${RGW_STATE_FILE}):\n`);
@@ -589,15 +635,17 @@ async function main(argv: string[]): Promise<void> {
     await writeRgwState(pair);
     process.stdout.write(`started in ${((Date.now() - started) / 1000).toFixed(1)} s, recorded in ${RGW_STATE_FILE}\n`);
     print(pair);
-    process.stdout.write(`reuse: S3R_TEST_REUSE=1 npx vitest run --project integration\nstop:  npx tsx test/support/rgw.ts --stop\n`);
+    process.stdout.write(
+      `reuse: S3R_TEST_REUSE=1 npx vitest run --project integration\nstop:  npx tsx test/support/rgw.ts --stop\n`,
+    );
     return;
   }
   const pair = await startRgwPair();
   print(pair);
-  process.stdout.write('running; Ctrl-C stops them\n');
+  process.stdout.write("running; Ctrl-C stops them\n");
   await new Promise<void>((ok) => {
-    process.once('SIGINT', ok);
-    process.once('SIGTERM', ok);
+    process.once("SIGINT", ok);
+    process.once("SIGTERM", ok);
   });
   await Promise.all([pair.rgwA.stop(), pair.rgwB.stop()]);
 }

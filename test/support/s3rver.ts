@@ -4,16 +4,16 @@
  * aws-chunked framing as data, and lacks UploadPartCopy, ListParts, Abort, versions; prove
  * signature and multipart behaviour against RGW (test/support/rgw.ts).
  */
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { createCipheriv } from 'node:crypto';
-import { startLocalS3 } from '../../src/embedded/local-s3.js';
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import { createCipheriv } from "node:crypto";
+import { startLocalS3 } from "../../src/embedded/local-s3.js";
 
 export interface S3rverServer {
   endpoint: string;
   /** s3rver only accepts this access key; it never checks the secret. */
-  accessKeyId: 'S3RVER';
-  secretAccessKey: 'S3RVER';
-  region: 'us-east-1';
+  accessKeyId: "S3RVER";
+  secretAccessKey: "S3RVER";
+  region: "us-east-1";
   /** Settings an S3Client needs for this server (spread them, then add your own). */
   clientConfig: S3ClientConfig;
   /** Scratch directory holding the buckets; removed by `stop()`. */
@@ -41,7 +41,7 @@ export interface StartS3rverOptions {
  */
 export function legacyCryptoAvailable(): boolean {
   try {
-    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    createCipheriv("des", Buffer.alloc(8), Buffer.alloc(8));
     return true;
   } catch {
     return false;
@@ -52,9 +52,9 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   const local = await startLocalS3(options.buckets ?? []);
   return {
     endpoint: local.endpoint,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    region: 'us-east-1',
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+    region: "us-east-1",
     clientConfig: local.clientConfig,
     directory: local.directory,
     truncatedListings: legacyCryptoAvailable(),

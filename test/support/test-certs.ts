@@ -107,7 +107,9 @@ const pemKey = (key: KeyObject): string => key.export({ type: "pkcs8", format: "
 
 /** A key identifier: SHA-1 of the encoded public key (RFC 5280 allows any unique value). */
 function keyId(publicKey: KeyObject): Buffer {
-  return createHash("sha1").update(publicKey.export({ type: "spki", format: "der" })).digest();
+  return createHash("sha1")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest();
 }
 
 function distinguishedName(commonName: string): Buffer {
@@ -122,7 +124,8 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
 
 function tlv(tag: number, content: Buffer): Buffer {
   const n = content.length;
-  const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  const length =
+    n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
   return Buffer.concat([Buffer.from([tag]), length, content]);
 }
 

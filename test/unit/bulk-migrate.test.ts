@@ -27,7 +27,13 @@ function setup(fallbackObjects: Obj[], primaryObjects: Obj[], copy: (key: string
     clients: { old: fallback, new: primary, default: fakeBackend() },
     profiles: {
       other: { client: "new", source_bucket_pattern: "b", source_key_pattern: "team2/private/*" },
-      team2: { client: "new", source_bucket_pattern: "b", source_key_pattern: "team2/*", mapped_prefix: "n/", fallback: { client: "old", mapped_prefix: "o/" } },
+      team2: {
+        client: "new",
+        source_bucket_pattern: "b",
+        source_key_pattern: "team2/*",
+        mapped_prefix: "n/",
+        fallback: { client: "old", mapped_prefix: "o/" },
+      },
     },
   });
   const copied: string[] = [];
@@ -40,7 +46,10 @@ function setup(fallbackObjects: Obj[], primaryObjects: Obj[], copy: (key: string
       return result;
     },
   };
-  return { router: { routeTable: router.routeTable, backend: router.backend.bind(router), migration: migration as never }, copied };
+  return {
+    router: { routeTable: router.routeTable, backend: router.backend.bind(router), migration: migration as never },
+    copied,
+  };
 }
 
 const o = (key: string, size: number, etag: string): Obj => ({ Key: key, Size: size, ETag: `"${etag}"` });
@@ -55,14 +64,28 @@ describe("migrate (engine, fake stores)", () => {
     o("o/team2/f", 60, "f1"), // not there → the copy fails
     o("o/team2/private/x", 5, "x"), // another profile's key → skipped
   ];
-  const primaryObjects = [o("n/team2/a", 10, "a1"), o("n/team2/b", 21, "b2"), o("n/team2/e", 50, "e9-3"), o("n/team2/z", 1, "z")];
+  const primaryObjects = [
+    o("n/team2/a", 10, "a1"),
+    o("n/team2/b", 21, "b2"),
+    o("n/team2/e", 50, "e9-3"),
+    o("n/team2/z", 1, "z"),
+  ];
   const outcomes = (key: string): CopyOutcome | Error =>
-    key === "team2/c" ? { outcome: "copied", size: 30, etag: '"c1"' } : key === "team2/d" ? { outcome: "gone" } : new Error("SlowDown: reduce your request rate");
+    key === "team2/c"
+      ? { outcome: "copied", size: 30, etag: '"c1"' }
+      : key === "team2/d"
+        ? { outcome: "gone" }
+        : new Error("SlowDown: reduce your request rate");
 
   it("copies only what the primary lacks, sorts the rest, and reports failures with their keys", async () => {
     const { router, copied } = setup(fallbackObjects, primaryObjects, outcomes);
     const snapshots: MigrateProgress[] = [];
-    const report = await migrate(router, { bucket: "b", prefix: "team2/", concurrency: 2, onProgress: (p) => snapshots.push(p) });
+    const report = await migrate(router, {
+      bucket: "b",
+      prefix: "team2/",
+      concurrency: 2,
+      onProgress: (p) => snapshots.push(p),
+    });
     expect(copied.sort()).toEqual(["team2/c", "team2/d", "team2/f"]);
     expect(report.listed).toEqual({ objects: 6, bytes: 210 });
     expect(report.copied).toEqual({ objects: 1, bytes: 30 });
@@ -70,11 +93,24 @@ describe("migrate (engine, fake stores)", () => {
     expect(report.newer).toEqual({ objects: 1, bytes: 20 });
     expect(report.gone.objects).toBe(1);
     expect(report.failed.objects).toBe(1);
-    expect(report.failed.errors).toEqual([{ route: "team2", key: "team2/f", stage: "copy", error: expect.stringContaining("SlowDown") }]);
+    expect(report.failed.errors).toEqual([
+      { route: "team2", key: "team2/f", stage: "copy", error: expect.stringContaining("SlowDown") },
+    ]);
     expect(report.skipped).toBe(1);
-    expect(report.routes).toEqual([{ profile: "team2", from: { client: "old", bucket: "b", prefix: "o/team2/" }, to: { client: "new", bucket: "b", prefix: "n/team2/" } }]);
+    expect(report.routes).toEqual([
+      {
+        profile: "team2",
+        from: { client: "old", bucket: "b", prefix: "o/team2/" },
+        to: { client: "new", bucket: "b", prefix: "n/team2/" },
+      },
+    ]);
     const last = snapshots[snapshots.length - 1]!;
-    expect(last).toMatchObject({ finished: true, listing: false, total: { objects: 6, bytes: 210 }, done: { objects: 6, bytes: 210 } });
+    expect(last).toMatchObject({
+      finished: true,
+      listing: false,
+      total: { objects: 6, bytes: 210 },
+      done: { objects: 6, bytes: 210 },
+    });
   });
 
   it("in a dry run, copies nothing and reports what would be copied", async () => {
@@ -98,6 +134,8 @@ describe("migrate (engine, fake stores)", () => {
 
   it("refuses an address no profile with a fallback serves, naming what it reaches", async () => {
     const { router } = setup([], [], outcomes);
-    await expect(migrate(router, { bucket: "other-bucket", prefix: "" })).rejects.toThrow(/nothing to migrate under s3:\/\/other-bucket\/: .*"default"/);
+    await expect(migrate(router, { bucket: "other-bucket", prefix: "" })).rejects.toThrow(
+      /nothing to migrate under s3:\/\/other-bucket\/: .*"default"/,
+    );
   });
 });

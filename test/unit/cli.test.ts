@@ -108,7 +108,15 @@ describe("s3-router validate", () => {
       "router.json",
       JSON.stringify({
         clients: { default: {}, minio: { endpoint: "http://127.0.0.1:9000" } },
-        routes: [{ name: "team2", client: "minio", sourceBucketPattern: "example-bucket", sourceKeyPattern: "team2/*", mappedPrefix: "data/" }],
+        routes: [
+          {
+            name: "team2",
+            client: "minio",
+            sourceBucketPattern: "example-bucket",
+            sourceKeyPattern: "team2/*",
+            mappedPrefix: "data/",
+          },
+        ],
       }),
     );
     const result = await cli("validate", json);
@@ -121,7 +129,9 @@ describe("s3-router validate", () => {
     for (const [name, value] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(name, value);
     const ok = await cli("validate", fileURLToPath(new URL("../../examples/migration.yaml", import.meta.url)));
     expect(ok.stderr).toBe("");
-    expect(ok.stdout).toMatch(/^OK: .*migration\.yaml — 1 profile\(s\), 1 with a fallback or mirror, clients: minio, default\n$/);
+    expect(ok.stdout).toMatch(
+      /^OK: .*migration\.yaml — 1 profile\(s\), 1 with a fallback or mirror, clients: minio, default\n$/,
+    );
     expect(ok.code).toBe(0);
   });
 
@@ -138,7 +148,9 @@ describe("s3-router validate", () => {
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe("");
     expect(missing.stderr).toContain("clients.minio.endpoint: environment variable MINIO_ENDPOINT is not set");
-    expect(missing.stderr).toContain("clients.default.credentials.secretAccessKey: environment variable AWS_SECRET_ACCESS_KEY is not set");
+    expect(missing.stderr).toContain(
+      "clients.default.credentials.secretAccessKey: environment variable AWS_SECRET_ACCESS_KEY is not set",
+    );
     expect(missing.stderr).not.toContain("AWS_ACCESS_KEY_ID");
   });
 
@@ -180,7 +192,11 @@ profiles:
       /profiles\.wrongclient\.client: unknown client "nowhere"/,
       /profiles\.wrongtype\.source_bucket_pattern: the bucket pattern must be a string, got number 42/,
     ];
-    for (const pattern of expected) expect(lines.some((line) => pattern.test(line)), String(pattern)).toBe(true);
+    for (const pattern of expected)
+      expect(
+        lines.some((line) => pattern.test(line)),
+        String(pattern),
+      ).toBe(true);
     expect(lines.slice(1).every((line) => line.startsWith("  - "))).toBe(true);
   });
 
@@ -218,14 +234,18 @@ describe("s3-router explain", () => {
 
   it("sends keys no profile claims to default, unchanged", async () => {
     const { stdout } = await cli("explain", seed, "s3://example-bucket/team1/report.csv");
-    expect(stdout).toContain("  object:       profile default → client default → s3://example-bucket/team1/report.csv\n");
+    expect(stdout).toContain(
+      "  object:       profile default → client default → s3://example-bucket/team1/report.csv\n",
+    );
   });
 
   it("follows glob bucket patterns and an explicit client", async () => {
     const { stdout } = await cli("explain", seed, "logs-2024/app/x.log");
     expect(stdout).toContain("  object:       profile logs → client minio → s3://all-logs/by-bucket/app/x.log\n");
     // Every logs-* bucket lands in all-logs: the profile shares it among them.
-    expect(stdout).toContain('  bucket home:  profile logs → client minio → s3://all-logs (shared with "logs": bucket writes refused)\n');
+    expect(stdout).toContain(
+      '  bucket home:  profile logs → client minio → s3://all-logs (shared with "logs": bucket writes refused)\n',
+    );
   });
 
   it("shows a bucket's home: the first profile matching the bucket without a key pattern", async () => {
@@ -234,10 +254,14 @@ describe("s3-router explain", () => {
     const home = await cli("explain", seed, "s3://example-bucket");
     expect(home.code).toBe(0);
     expect(home.stdout).not.toContain("object:");
-    expect(home.stdout).toContain("  bucket home:  profile default → client default → s3://example-bucket (owns it: bucket writes allowed)\n");
+    expect(home.stdout).toContain(
+      "  bucket home:  profile default → client default → s3://example-bucket (owns it: bucket writes allowed)\n",
+    );
 
     const west = await cli("explain", seed, "s3://us-west-bucket/");
-    expect(west.stdout).toContain("  bucket home:  profile us-west-1 → client us-west-1 → s3://us-west-bucket (owns it: bucket writes allowed)\n");
+    expect(west.stdout).toContain(
+      "  bucket home:  profile us-west-1 → client us-west-1 → s3://us-west-bucket (owns it: bucket writes allowed)\n",
+    );
     expect(west.stdout).toContain('  listing of prefix "" queries 1 route:\n');
   });
 
@@ -254,7 +278,9 @@ describe("s3-router explain", () => {
     );
     // A prefix inside team2/ reaches minio only.
     const narrow = await cli("explain", seed, "s3://example-bucket/team2/");
-    expect(narrow.stdout).toContain('  listing of prefix "team2/" queries 1 route:\n    profile minio → client minio → s3://minio-bucket/data/team2/\n');
+    expect(narrow.stdout).toContain(
+      '  listing of prefix "team2/" queries 1 route:\n    profile minio → client minio → s3://minio-bucket/data/team2/\n',
+    );
   });
 
   it("prints the explanation as JSON with --json", async () => {
@@ -272,16 +298,26 @@ describe("s3-router explain", () => {
       ],
     } satisfies Explanation);
 
-    const bucketOnly = JSON.parse((await cli("explain", "--json", seed, "s3://us-east-bucket")).stdout) as Record<string, unknown>;
+    const bucketOnly = JSON.parse((await cli("explain", "--json", seed, "s3://us-east-bucket")).stdout) as Record<
+      string,
+      unknown
+    >;
     expect(bucketOnly).not.toHaveProperty("object");
-    expect(bucketOnly["bucketHome"]).toEqual({ profile: "us-east", client: "us-east-1", bucket: "us-east-bucket", key: "" });
+    expect(bucketOnly["bucketHome"]).toEqual({
+      profile: "us-east",
+      client: "us-east-1",
+      bucket: "us-east-bucket",
+      key: "",
+    });
   });
 
   it("works on examples/router.yaml", async () => {
     for (const [name, value] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(name, value);
     const result = await cli("explain", EXAMPLE, "s3://example-bucket/team2/report.csv");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("  object:       profile minio → client minio → s3://minio-bucket/data/team2/report.csv\n");
+    expect(result.stdout).toContain(
+      "  object:       profile minio → client minio → s3://minio-bucket/data/team2/report.csv\n",
+    );
   });
 
   it("exits 1 on an invalid configuration and 2 on an address without a bucket", async () => {
@@ -290,7 +326,11 @@ describe("s3-router explain", () => {
     expect(invalid.stderr).toContain('clients.default: required: the "default" client');
 
     const noBucket = await cli("explain", seed, "s3:///key");
-    expect(noBucket).toEqual({ code: 2, stdout: "", stderr: 'error: "s3:///key" names no bucket; expected s3://bucket/key\n' });
+    expect(noBucket).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: 'error: "s3:///key" names no bucket; expected s3://bucket/key\n',
+    });
   });
 });
 
@@ -317,7 +357,11 @@ describe("s3-router command line", () => {
 
   it("prints help to the given output and exits 0", async () => {
     const written: string[] = [];
-    await expect(program((t) => written.push(t)).exitOverride().parseAsync(["--help"], { from: "user" })).rejects.toMatchObject({
+    await expect(
+      program((t) => written.push(t))
+        .exitOverride()
+        .parseAsync(["--help"], { from: "user" }),
+    ).rejects.toMatchObject({
       exitCode: 0,
     });
     const help = written.join("");

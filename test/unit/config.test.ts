@@ -25,11 +25,23 @@ describe("router options", () => {
     const { routes } = resolveRouterOptions({
       clients: { minio: client, default: client },
       profiles: {
-        minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+        minio: {
+          source_bucket_pattern: "example-bucket",
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: "minio-bucket",
+          mapped_prefix: "data/",
+        },
       },
     });
     expect(routes).toEqual([
-      { name: "minio", client: "minio", bucketPattern: "example-bucket", keyPattern: "team2/*", mappedBucket: "minio-bucket", mappedPrefix: "data/" },
+      {
+        name: "minio",
+        client: "minio",
+        bucketPattern: "example-bucket",
+        keyPattern: "team2/*",
+        mappedBucket: "minio-bucket",
+        mappedPrefix: "data/",
+      },
     ]);
   });
 
@@ -70,7 +82,13 @@ describe("router options", () => {
 
   it("refuses profile names JavaScript would reorder", () => {
     const issues = issuesOf(() =>
-      resolveRouterOptions({ clients: { default: client }, profiles: { b: { source_bucket_pattern: "x", client: "default" }, "1": { source_bucket_pattern: "y", client: "default" } } }),
+      resolveRouterOptions({
+        clients: { default: client },
+        profiles: {
+          b: { source_bucket_pattern: "x", client: "default" },
+          "1": { source_bucket_pattern: "y", client: "default" },
+        },
+      }),
     );
     expect(issues[0]!.message).toMatch(/array indexes/);
   });
@@ -100,29 +118,46 @@ profiles:
     const config = await loadRouterConfig(file, { env: { MINIO_KEY: "k", MINIO_SECRET: "s" } });
     expect(config.clients["minio"]!.credentials).toEqual({ accessKeyId: "k", secretAccessKey: "s" });
     expect(config.profiles).toEqual({
-      minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+      minio: {
+        source_bucket_pattern: "example-bucket",
+        source_key_pattern: "team2/*",
+        mapped_bucket_name: "minio-bucket",
+        mapped_prefix: "data/",
+      },
     });
   });
 
   it("loads the same configuration from JSON", () => {
-    const json = JSON.stringify({ clients: { default: { region: "eu-west-1" } }, profiles: [{ client: "default", source_bucket_pattern: "a" }] });
+    const json = JSON.stringify({
+      clients: { default: { region: "eu-west-1" } },
+      profiles: [{ client: "default", source_bucket_pattern: "a" }],
+    });
     expect(parseRouterConfig(json).clients["default"]).toEqual({ region: "eu-west-1" });
   });
 
   it("names a missing environment variable and the field that uses it", () => {
     const issues = issuesOf(() => parseRouterConfig(yaml, { env: { MINIO_KEY: "k" } }));
-    expect(issues).toContainEqual({ path: "clients.minio.credentials.secretAccessKey", message: "environment variable MINIO_SECRET is not set" });
+    expect(issues).toContainEqual({
+      path: "clients.minio.credentials.secretAccessKey",
+      message: "environment variable MINIO_SECRET is not set",
+    });
   });
 
   it("rejects unknown client settings with a suggestion", () => {
     const issues = issuesOf(() => parseRouterConfig("clients:\n  default: { endpont: http://x }\n"));
-    expect(issues[0]).toMatchObject({ path: "clients.default.endpont", message: expect.stringMatching(/did you mean "endpoint"/) });
+    expect(issues[0]).toMatchObject({
+      path: "clients.default.endpont",
+      message: expect.stringMatching(/did you mean "endpoint"/),
+    });
   });
 
   it("carries the router's other options, validated", () => {
     const config = parseRouterConfig("listingTokenSecret: s3cret\ncrossBackendCopy: false\nclients: { default: {} }\n");
     expect(config).toMatchObject({ listingTokenSecret: "s3cret", crossBackendCopy: false });
-    expect(issuesOf(() => parseRouterConfig("copyPartSize: -1\nclients: { default: {} }\n"))[0]).toMatchObject({ path: "copyPartSize", message: expect.stringMatching(/positive/) });
+    expect(issuesOf(() => parseRouterConfig("copyPartSize: -1\nclients: { default: {} }\n"))[0]).toMatchObject({
+      path: "copyPartSize",
+      message: expect.stringMatching(/positive/),
+    });
   });
 
   it("names the file and the YAML error", async () => {

@@ -47,13 +47,29 @@ function call(method: "GET" | "PUT", upload?: Buffer, abortAfterMs?: number): Pr
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let status: number | undefined;
-    const req = request(`${proxy.url}/x`, { method, agent: false, headers: upload ? { "content-length": upload.length } : {} }, (res) => {
-      status = res.statusCode;
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ ...(status !== undefined && { status }), body: Buffer.concat(chunks) }));
-      res.on("error", (e) => resolve({ ...(status !== undefined && { status }), body: Buffer.concat(chunks), error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    });
-    req.on("error", (e) => resolve({ ...(status !== undefined && { status }), body: Buffer.concat(chunks), error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    const req = request(
+      `${proxy.url}/x`,
+      { method, agent: false, headers: upload ? { "content-length": upload.length } : {} },
+      (res) => {
+        status = res.statusCode;
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ ...(status !== undefined && { status }), body: Buffer.concat(chunks) }));
+        res.on("error", (e) =>
+          resolve({
+            ...(status !== undefined && { status }),
+            body: Buffer.concat(chunks),
+            error: (e as NodeJS.ErrnoException).code ?? e.message,
+          }),
+        );
+      },
+    );
+    req.on("error", (e) =>
+      resolve({
+        ...(status !== undefined && { status }),
+        body: Buffer.concat(chunks),
+        error: (e as NodeJS.ErrnoException).code ?? e.message,
+      }),
+    );
     if (abortAfterMs !== undefined) setTimeout(() => req.destroy(new Error("gave up")), abortAfterMs);
     req.end(upload);
   });

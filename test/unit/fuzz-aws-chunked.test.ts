@@ -66,13 +66,19 @@ function encode(kind: Kind, chunks: readonly Buffer[], withLength: boolean): Bod
     parts.push(Buffer.from(lines));
     if (kind === "signed-trailer") {
       const canonical = trailers.map(([n, v]) => `${n}:${v}\n`).join("");
-      parts.push(Buffer.from(`x-amz-trailer-signature:${sign(`AWS4-HMAC-SHA256-TRAILER\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${sha256(canonical)}`)}\r\n`));
+      parts.push(
+        Buffer.from(
+          `x-amz-trailer-signature:${sign(`AWS4-HMAC-SHA256-TRAILER\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${sha256(canonical)}`)}\r\n`,
+        ),
+      );
     }
   }
   parts.push(Buffer.from("\r\n"));
   const facts = { decodedLength: withLength ? payload.length : undefined, declaredTrailers: trailers.map(([n]) => n) };
   const mode: StreamingPayloadMode =
-    kind === "unsigned-trailer" ? { kind: "streaming-unsigned-trailer", ...facts } : { kind: "streaming-signed", trailer: kind === "signed-trailer", signing: SIGNING, ...facts };
+    kind === "unsigned-trailer"
+      ? { kind: "streaming-unsigned-trailer", ...facts }
+      : { kind: "streaming-signed", trailer: kind === "signed-trailer", signing: SIGNING, ...facts };
   return { kind, bytes: Buffer.concat(parts), payload, mode };
 }
 
@@ -116,8 +122,13 @@ function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 }
 
 const kinds = fc.constantFrom<Kind>("signed", "signed-trailer", "unsigned-trailer");
-const chunkLists = fc.array(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { maxLength: 5 });
-const bodies = fc.record({ kind: kinds, chunks: chunkLists, withLength: fc.boolean() }).map(({ kind, chunks, withLength }) => encode(kind, chunks, withLength));
+const chunkLists = fc.array(
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  { maxLength: 5 },
+);
+const bodies = fc
+  .record({ kind: kinds, chunks: chunkLists, withLength: fc.boolean() })
+  .map(({ kind, chunks, withLength }) => encode(kind, chunks, withLength));
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
 
 /** Ways to break a body (each applied at a random place). */
@@ -138,13 +149,17 @@ function mutate(body: Buffer, how: Mutation, at: number, bytes: Uint8Array): Buf
     case "insert":
       return Buffer.concat([copy.subarray(0, i), bytes, copy.subarray(i)]);
     case "delete":
-      return Buffer.concat([copy.subarray(0, i), copy.subarray(i + 1 + (bytes[0] ?? 0) % 8)]);
+      return Buffer.concat([copy.subarray(0, i), copy.subarray(i + 1 + ((bytes[0] ?? 0) % 8))]);
     case "crlf": {
       // Turn the CRLF nearest after `at` into LF CR, bare CR, or a bare LF.
       const crlf = copy.indexOf("\r\n", i);
       if (crlf < 0) return copy;
       const variants = [Buffer.from("\n\r"), Buffer.from("\r"), Buffer.from("\n"), Buffer.from("\r\r\n")];
-      return Buffer.concat([copy.subarray(0, crlf), variants[(bytes[0] ?? 0) % variants.length]!, copy.subarray(crlf + 2)]);
+      return Buffer.concat([
+        copy.subarray(0, crlf),
+        variants[(bytes[0] ?? 0) % variants.length]!,
+        copy.subarray(crlf + 2),
+      ]);
     }
     case "size": {
       // Replace the chunk size at the start of the line nearest before `at`.
@@ -152,7 +167,11 @@ function mutate(body: Buffer, how: Mutation, at: number, bytes: Uint8Array): Buf
       let end = line;
       while (end < copy.length && /[0-9a-fA-F]/.test(String.fromCharCode(copy[end]!))) end++;
       const sizes = ["0", "1", "FFFFFFFFFFFFF", "fffffffffffffff", "-1", "", " 5", "0x10", "1".repeat(2000)];
-      return Buffer.concat([copy.subarray(0, line), Buffer.from(sizes[(bytes[0] ?? 0) % sizes.length]!), copy.subarray(end)]);
+      return Buffer.concat([
+        copy.subarray(0, line),
+        Buffer.from(sizes[(bytes[0] ?? 0) % sizes.length]!),
+        copy.subarray(end),
+      ]);
     }
     case "signature": {
       // Change one digit of a chunk or trailer signature (to another digit: it must still parse).
@@ -182,10 +201,16 @@ describe("aws-chunked fuzzing: valid bodies decode the same however they are spl
     for (const kind of ["signed", "signed-trailer", "unsigned-trailer"] as const) {
       const body = encode(kind, [Buffer.from("hello, "), Buffer.from("chunked\r\nworld")], true);
       for (let cut = 0; cut <= body.bytes.length; cut++) {
-        const outcome = await decode(body.mode, [body.bytes.subarray(0, cut), body.bytes.subarray(cut)].filter((p) => p.length > 0));
+        const outcome = await decode(
+          body.mode,
+          [body.bytes.subarray(0, cut), body.bytes.subarray(cut)].filter((p) => p.length > 0),
+        );
         expect(outcome.ok && outcome.data.equals(body.payload), `${kind}, cut at ${cut}`).toBe(true);
       }
-      const bytewise = await decode(body.mode, [...body.bytes].map((b) => Buffer.from([b])));
+      const bytewise = await decode(
+        body.mode,
+        [...body.bytes].map((b) => Buffer.from([b])),
+      );
       expect(bytewise.ok && bytewise.data.equals(body.payload)).toBe(true);
     }
   });
@@ -203,13 +228,17 @@ describe("aws-chunked regressions found by fuzzing", () => {
     const failed = new Promise((resolve) => decoder.on("error", resolve));
     decoder.write(body.bytes);
     decoder.end(Buffer.from("trailing garbage"));
-    expect(isS3Error(await failed) && (await failed as { code: string }).code).toBe("InvalidRequest");
+    expect(isS3Error(await failed) && ((await failed) as { code: string }).code).toBe("InvalidRequest");
     await expect(decoder.trailers).rejects.toMatchObject({ code: "InvalidRequest" });
     expect(Buffer.concat(released).length).toBeLessThan(body.payload.length);
   });
 
   it("a trailer named __proto__ is kept as a trailer", async () => {
-    const mode: StreamingPayloadMode = { kind: "streaming-unsigned-trailer", decodedLength: undefined, declaredTrailers: ["__proto__"] };
+    const mode: StreamingPayloadMode = {
+      kind: "streaming-unsigned-trailer",
+      decodedLength: undefined,
+      declaredTrailers: ["__proto__"],
+    };
     const outcome = await decode(mode, [Buffer.from("0\r\n__proto__:x\r\n\r\n")]);
     expect(outcome.ok && Object.entries(outcome.trailers)).toEqual([["__proto__", "x"]]);
   });
@@ -218,12 +247,19 @@ describe("aws-chunked regressions found by fuzzing", () => {
 describe("aws-chunked fuzzing: mutated bodies end in their payload or a documented S3Error", () => {
   it("flipped, truncated, extended, resized, re-signed", { timeout: fuzzTimeout(30_000) }, async () => {
     await fc.assert(
-      fc.asyncProperty(bodies, fc.constantFrom(...MUTATIONS), fc.nat(), fc.uint8Array({ minLength: 2, maxLength: 40 }), cuts, async (body, how, at, bytes, at2) => {
-        const broken = mutate(body.bytes, how, at, bytes);
-        const outcome = await decode(body.mode, split(broken, at2));
-        // What decodes must be what was sent: signatures and the CRC-32 trailer both cover it.
-        if (outcome.ok) expect(outcome.data.equals(body.payload)).toBe(true);
-      }),
+      fc.asyncProperty(
+        bodies,
+        fc.constantFrom(...MUTATIONS),
+        fc.nat(),
+        fc.uint8Array({ minLength: 2, maxLength: 40 }),
+        cuts,
+        async (body, how, at, bytes, at2) => {
+          const broken = mutate(body.bytes, how, at, bytes);
+          const outcome = await decode(body.mode, split(broken, at2));
+          // What decodes must be what was sent: signatures and the CRC-32 trailer both cover it.
+          if (outcome.ok) expect(outcome.data.equals(body.payload)).toBe(true);
+        },
+      ),
       fuzzRuns(1500),
     );
   });
@@ -245,7 +281,11 @@ describe("aws-chunked fuzzing: mutated bodies end in their payload or a document
  * transform step, without stream buffering in between, so every byte counted was really
  * consumed), until it fails; returns how many bytes it took and how many it held back.
  */
-function pullUntilFailure(decoder: AwsChunkedDecoder, source: Iterator<Buffer>, cap: number): { pulled: number; error: unknown; released: number } {
+function pullUntilFailure(
+  decoder: AwsChunkedDecoder,
+  source: Iterator<Buffer>,
+  cap: number,
+): { pulled: number; error: unknown; released: number } {
   let pulled = 0;
   let error: unknown;
   let released = 0;
@@ -256,7 +296,7 @@ function pullUntilFailure(decoder: AwsChunkedDecoder, source: Iterator<Buffer>, 
     decoder._transform(next.value, "latin1", (e) => {
       if (e) error = e;
     });
-    for (let piece: Buffer | null; (piece = decoder.read() as Buffer | null) !== null; ) released += piece.length;
+    for (let piece: Buffer | null; (piece = decoder.read() as Buffer | null) !== null;) released += piece.length;
   }
   return { pulled, error, released };
 }
@@ -275,9 +315,15 @@ describe("aws-chunked fuzzing: endless hostile streams fail within the documente
   const signed = (): StreamingPayloadMode => encode("signed", [], false).mode;
   const signedTrailer = (): StreamingPayloadMode => encode("signed-trailer", [], false).mode;
   const unsigned = (): StreamingPayloadMode => encode("unsigned-trailer", [], false).mode;
-  const bare = (): StreamingPayloadMode => ({ kind: "streaming-unsigned-trailer", decodedLength: undefined, declaredTrailers: [] });
+  const bare = (): StreamingPayloadMode => ({
+    kind: "streaming-unsigned-trailer",
+    decodedLength: undefined,
+    declaredTrailers: [],
+  });
   /** A validly signed final chunk: what comes after it is trailer. */
-  const signedFinal = ((bytes) => bytes.subarray(0, bytes.indexOf("\n") + 1).toString("latin1"))(encode("signed-trailer", [], false).bytes);
+  const signedFinal = ((bytes) => bytes.subarray(0, bytes.indexOf("\n") + 1).toString("latin1"))(
+    encode("signed-trailer", [], false).bytes,
+  );
   const PIECE = 97;
   const HEADER_BOUND = MAX_CHUNK_HEADER_LINE + PIECE;
   const SIG = `;chunk-signature=${"0".repeat(64)}`;
@@ -297,7 +343,11 @@ describe("aws-chunked fuzzing: endless hostile streams fail within the documente
 
   for (const [name, mode, head, unit, bound] of cases) {
     it(name, () => {
-      const { pulled, error } = pullUntilFailure(new AwsChunkedDecoder(mode()), endless(head, unit, PIECE), 64 * MAX_TRAILER_BYTES);
+      const { pulled, error } = pullUntilFailure(
+        new AwsChunkedDecoder(mode()),
+        endless(head, unit, PIECE),
+        64 * MAX_TRAILER_BYTES,
+      );
       expect(error, `no failure after ${pulled} bytes`).toBeDefined();
       expect(isS3Error(error) && DOCUMENTED.has(error.code)).toBe(true);
       expect(pulled).toBeLessThanOrEqual(bound);
@@ -306,26 +356,42 @@ describe("aws-chunked fuzzing: endless hostile streams fail within the documente
 
   it("a signed chunk's data beyond its size is refused within maxChunkSize", () => {
     const maxChunkSize = 64 * 1024;
-    const { pulled, error } = pullUntilFailure(new AwsChunkedDecoder(signed(), { maxChunkSize }), endless(`${maxChunkSize.toString(16)}${SIG}\r\n`, "d", 4096), 16 * maxChunkSize);
+    const { pulled, error } = pullUntilFailure(
+      new AwsChunkedDecoder(signed(), { maxChunkSize }),
+      endless(`${maxChunkSize.toString(16)}${SIG}\r\n`, "d", 4096),
+      16 * maxChunkSize,
+    );
     expectRefusal(error, "InvalidRequest");
     expect(pulled).toBeLessThanOrEqual(maxChunkSize + 2 * 4096);
   });
 
   it("a signed chunk announced over maxChunkSize is refused at its header", () => {
-    const { pulled, error } = pullUntilFailure(new AwsChunkedDecoder(signed(), { maxChunkSize: 1024 }), endless(`401${SIG}\r\n`, "d"), 1 << 20);
+    const { pulled, error } = pullUntilFailure(
+      new AwsChunkedDecoder(signed(), { maxChunkSize: 1024 }),
+      endless(`401${SIG}\r\n`, "d"),
+      1 << 20,
+    );
     expectRefusal(error, "InvalidRequest");
     expect(pulled).toBeLessThanOrEqual(200);
   });
 
   it("endless forged signed chunks fail at the first one", () => {
-    const { pulled, error } = pullUntilFailure(new AwsChunkedDecoder(signed()), endless("", `1${SIG}\r\nx\r\n`), 1 << 20);
+    const { pulled, error } = pullUntilFailure(
+      new AwsChunkedDecoder(signed()),
+      endless("", `1${SIG}\r\nx\r\n`),
+      1 << 20,
+    );
     expectRefusal(error, "SignatureDoesNotMatch");
     expect(pulled).toBeLessThanOrEqual(200);
   });
 
   it("endless unsigned chunks past x-amz-decoded-content-length fail at that length", () => {
-    const mode: StreamingPayloadMode = { ...unsigned(), decodedLength: 10_000 } as StreamingPayloadMode;
-    const { pulled, error } = pullUntilFailure(new AwsChunkedDecoder(mode), endless("", "10\r\n0123456789abcdef\r\n"), 1 << 20);
+    const mode: StreamingPayloadMode = { ...unsigned(), decodedLength: 10_000 };
+    const { pulled, error } = pullUntilFailure(
+      new AwsChunkedDecoder(mode),
+      endless("", "10\r\n0123456789abcdef\r\n"),
+      1 << 20,
+    );
     expectRefusal(error, "IncompleteBody");
     expect(pulled).toBeLessThanOrEqual(10_000 * 2 + 200);
   });
@@ -334,7 +400,11 @@ describe("aws-chunked fuzzing: endless hostile streams fail within the documente
     // Without a declared length an unsigned body is as long as the connection says; what must
     // hold is that it is passed on, not collected.
     const unit = "10\r\n0123456789abcdef\r\n";
-    const { pulled, error, released } = pullUntilFailure(new AwsChunkedDecoder(bare()), endless("", unit, 4096), 4 << 20);
+    const { pulled, error, released } = pullUntilFailure(
+      new AwsChunkedDecoder(bare()),
+      endless("", unit, 4096),
+      4 << 20,
+    );
     expect(error).toBeUndefined();
     expect(pulled).toBeGreaterThan(4 << 20);
     // Payload decoded so far minus what came out: the held last piece and a partial chunk.

@@ -12,7 +12,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyEdits, parseXml, replaceText, XmlSyntaxError, type XmlElement } from "../../src/gateway/protocol/xml-scan.js";
+import {
+  applyEdits,
+  parseXml,
+  replaceText,
+  XmlSyntaxError,
+  type XmlElement,
+} from "../../src/gateway/protocol/xml-scan.js";
 import { escapeXml } from "../../src/gateway/s3-error.js";
 import { MIB, fuzzRuns, fuzzTimeout, run } from "../support/fuzz.js";
 import { parseXmlWithSaxes } from "../support/saxes-tree.js";
@@ -33,7 +39,18 @@ function flatten(root: XmlElement): unknown[] {
   const todo: XmlElement[] = [root];
   while (todo.length > 0) {
     const e = todo.pop()!;
-    out.push([e.qname, e.name, e.text, e.start, e.openEnd, e.contentStart, e.contentEnd, e.end, e.selfClosing, e.children.length]);
+    out.push([
+      e.qname,
+      e.name,
+      e.text,
+      e.start,
+      e.openEnd,
+      e.contentStart,
+      e.contentEnd,
+      e.end,
+      e.selfClosing,
+      e.children.length,
+    ]);
     for (let i = e.children.length - 1; i >= 0; i--) todo.push(e.children[i]!);
   }
   return out;
@@ -41,14 +58,67 @@ function flatten(root: XmlElement): unknown[] {
 
 /** Pieces XML is made of, and the ones that break it: soup of these reaches every branch of the scanner. */
 const TOKENS = [
-  "<", ">", "</", "/>", "<a", "<a>", "</a>", "<b:c>", "</b:c>", "<a/>", "<a x='1'>", '<a x="&lt;>">', "<![CDATA[", "]]>", "<!--", "-->", "--",
-  "<?", "?>", "<?xml version='1.0'?>", "<!DOCTYPE a>", "<!", "&", "&amp;", "&lt;", "&#", "&#x", "&#0;", "&#xD800;", "&#x110000;", "&#65;", "&#x1F600;",
-  ";", '"', "'", "=", " ", "\t", "\r", "\n", "\r\n", "a", "Key", "\u00a0", "\ufeff", "\ud800", "\udc00", "\u{1F600}", "\u0000", "\u2028",
+  "<",
+  ">",
+  "</",
+  "/>",
+  "<a",
+  "<a>",
+  "</a>",
+  "<b:c>",
+  "</b:c>",
+  "<a/>",
+  "<a x='1'>",
+  '<a x="&lt;>">',
+  "<![CDATA[",
+  "]]>",
+  "<!--",
+  "-->",
+  "--",
+  "<?",
+  "?>",
+  "<?xml version='1.0'?>",
+  "<!DOCTYPE a>",
+  "<!",
+  "&",
+  "&amp;",
+  "&lt;",
+  "&#",
+  "&#x",
+  "&#0;",
+  "&#xD800;",
+  "&#x110000;",
+  "&#65;",
+  "&#x1F600;",
+  ";",
+  '"',
+  "'",
+  "=",
+  " ",
+  "\t",
+  "\r",
+  "\n",
+  "\r\n",
+  "a",
+  "Key",
+  "\u00a0",
+  "\ufeff",
+  "\ud800",
+  "\udc00",
+  "\u{1F600}",
+  "\u0000",
+  "\u2028",
 ];
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Any UTF-16 string, lone surrogates included (fast-check's "binary" strings are slow to generate). */
 const codeUnits = fc
-  .array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...[..."<>/&;#x![]-?='\" \r\n"].map((c) => c.charCodeAt(0)))), { maxLength: 200 })
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }),
+      fc.constantFrom(...[..."<>/&;#x![]-?='\" \r\n"].map((c) => c.charCodeAt(0))),
+    ),
+    { maxLength: 200 },
+  )
   .map((units) => String.fromCharCode(...units));
 const soup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 40 }).map((t) => t.join(""));
 
@@ -66,7 +136,12 @@ const xmlChar = fc
 const names = fc.constantFrom("a", "Key", "Prefix", "s3:Key", "x-y.z", "_n", "\u00e9l\u00e9ment");
 const ws = fc.constantFrom("", " ", "\n", "\t ");
 
-type Node = { kind: "text"; value: string; spelling: "escape" | "charref" } | { kind: "cdata"; value: string } | { kind: "comment" } | { kind: "pi" } | { kind: "el"; el: El };
+type Node =
+  | { kind: "text"; value: string; spelling: "escape" | "charref" }
+  | { kind: "cdata"; value: string }
+  | { kind: "comment" }
+  | { kind: "pi" }
+  | { kind: "el"; el: El };
 interface El {
   qname: string;
   attrs: Array<[string, string]>;
@@ -79,7 +154,10 @@ interface El {
 const tree = fc.letrec<{ el: El; node: Node }>((tie) => ({
   el: fc.record({
     qname: names,
-    attrs: fc.uniqueArray(fc.tuple(fc.constantFrom("id", "xmlns", "b:c", "q"), xmlChar), { maxLength: 3, selector: ([n]) => n }),
+    attrs: fc.uniqueArray(fc.tuple(fc.constantFrom("id", "xmlns", "b:c", "q"), xmlChar), {
+      maxLength: 3,
+      selector: ([n]) => n,
+    }),
     children: fc.array(tie("node"), { maxLength: 4, depthIdentifier: "xml" }),
     selfClose: fc.boolean(),
     wsOpen: ws,
@@ -87,7 +165,11 @@ const tree = fc.letrec<{ el: El; node: Node }>((tie) => ({
   }),
   node: fc.oneof(
     { depthSize: "small", withCrossShrink: true, depthIdentifier: "xml" },
-    fc.record({ kind: fc.constant("text" as const), value: xmlChar, spelling: fc.constantFrom("escape" as const, "charref" as const) }),
+    fc.record({
+      kind: fc.constant("text" as const),
+      value: xmlChar,
+      spelling: fc.constantFrom("escape" as const, "charref" as const),
+    }),
     fc.record({ kind: fc.constant("cdata" as const), value: xmlChar.map((s) => s.replace(/]]>/g, "")) }),
     fc.constant({ kind: "comment" as const }),
     fc.constant({ kind: "pi" as const }),
@@ -182,7 +264,10 @@ describe("xml-scan fuzzing: well-formed documents read back exactly", () => {
           const e = todo.pop()!;
           seen.push([e.qname, e.text]);
           expect(xml.slice(e.start, e.start + 1 + e.qname.length)).toBe(`<${e.qname}`);
-          if (!e.selfClosing) expect(xml.slice(e.contentEnd, e.end)).toMatch(new RegExp(`^</${e.qname.replace(/[.]/g, "\\.")}[ \\t\\n]*>$`));
+          if (!e.selfClosing)
+            expect(xml.slice(e.contentEnd, e.end)).toMatch(
+              new RegExp(`^</${e.qname.replace(/[.]/g, "\\.")}[ \\t\\n]*>$`),
+            );
           for (let i = e.children.length - 1; i >= 0; i--) todo.push(e.children[i]!);
         }
         expect(seen).toEqual(model);
@@ -203,7 +288,10 @@ describe("xml-scan fuzzing: well-formed documents read back exactly", () => {
           if (e.children.length === 0) leaves.push(e);
           else todo.push(...e.children);
         }
-        const rewritten = applyEdits(xml, leaves.map((leaf) => replaceText(xml, leaf, escapeXml(replacement))));
+        const rewritten = applyEdits(
+          xml,
+          leaves.map((leaf) => replaceText(xml, leaf, escapeXml(replacement))),
+        );
         const again = parseXml(rewritten);
         const texts: string[] = [];
         const walk = [again];
@@ -214,7 +302,12 @@ describe("xml-scan fuzzing: well-formed documents read back exactly", () => {
         }
         expect(texts).toEqual(leaves.map(() => replacement));
         // Identity edits (the same text, as written) give back the very same bytes.
-        const same = applyEdits(xml, leaves.filter((l) => !l.selfClosing).map((l) => ({ start: l.contentStart, end: l.contentEnd, text: xml.slice(l.contentStart, l.contentEnd) })));
+        const same = applyEdits(
+          xml,
+          leaves
+            .filter((l) => !l.selfClosing)
+            .map((l) => ({ start: l.contentStart, end: l.contentEnd, text: xml.slice(l.contentStart, l.contentEnd) })),
+        );
         expect(same).toBe(xml);
       }),
       fuzzRuns(300),
@@ -270,15 +363,19 @@ describe("xml-scan fuzzing: hostile shapes end, in linear work", () => {
     );
   });
 
-  it("a self-closing element with 1 MiB of blanks in an attribute is rewritten in linear work", { timeout: fuzzTimeout(10_000) }, () => {
-    // The old rewrite stripped the `/>` with /\s*\/>$/, which backtracks from every blank: O(n²).
-    const xml = `<r><Prefix a="${run(" ", MIB)}"  /></r>`;
-    const root = parseXml(xml);
-    const edit = replaceText(xml, root.children[0]!, "p");
-    expect(edit.text.startsWith("<Prefix a=")).toBe(true);
-    expect(edit.text.endsWith('"  >p</Prefix>') || edit.text.endsWith('">p</Prefix>')).toBe(true);
-    expect(parseXml(applyEdits(xml, [edit])).children[0]!.text).toBe("p");
-  });
+  it(
+    "a self-closing element with 1 MiB of blanks in an attribute is rewritten in linear work",
+    { timeout: fuzzTimeout(10_000) },
+    () => {
+      // The old rewrite stripped the `/>` with /\s*\/>$/, which backtracks from every blank: O(n²).
+      const xml = `<r><Prefix a="${run(" ", MIB)}"  /></r>`;
+      const root = parseXml(xml);
+      const edit = replaceText(xml, root.children[0]!, "p");
+      expect(edit.text.startsWith("<Prefix a=")).toBe(true);
+      expect(edit.text.endsWith('"  >p</Prefix>') || edit.text.endsWith('">p</Prefix>')).toBe(true);
+      expect(parseXml(applyEdits(xml, [edit])).children[0]!.text).toBe("p");
+    },
+  );
 });
 
 describe("xml-scan limits", () => {

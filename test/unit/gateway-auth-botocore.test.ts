@@ -16,11 +16,17 @@ import { describe, expect, it } from "vitest";
 import { authenticate, decodeRequestBody, UserDirectory, type SignedRequest } from "../../src/gateway/auth/index.js";
 import { isS3Error } from "../../src/gateway/s3-error.js";
 
-const probe = spawnSync("python3", ["-c", "import botocore, sys; sys.stdout.write(botocore.__version__)"], { encoding: "utf8", timeout: 60_000 });
+const probe = spawnSync("python3", ["-c", "import botocore, sys; sys.stdout.write(botocore.__version__)"], {
+  encoding: "utf8",
+  timeout: 60_000,
+});
 const botocoreVersion = probe.status === 0 ? probe.stdout.trim() : undefined;
 const hasBotocore = botocoreVersion !== undefined;
-const skipReason = probe.error ? `python3 could not be run (${probe.error.message})` : `python3 has no botocore (${(probe.stderr ?? "").trim().split("\n").pop() ?? ""})`;
-if (!hasBotocore) console.warn(`gateway-auth-botocore: skipped — ${skipReason}. Install botocore (pip install botocore) to run it.`);
+const skipReason = probe.error
+  ? `python3 could not be run (${probe.error.message})`
+  : `python3 has no botocore (${(probe.stderr ?? "").trim().split("\n").pop() ?? ""})`;
+if (!hasBotocore)
+  console.warn(`gateway-auth-botocore: skipped — ${skipReason}. Install botocore (pip install botocore) to run it.`);
 
 const AKID = "AKIDBOTOCORE";
 const SECRET = "bOtO/c0re+secret=";
@@ -119,7 +125,11 @@ interface Captured {
 }
 
 function runBotocore(secret: string): Captured[] {
-  const run = spawnSync("python3", ["-c", SCRIPT, AKID, secret], { encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync("python3", ["-c", SCRIPT, AKID, secret], {
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`botocore script failed: ${run.error?.message ?? run.stderr}`);
   return (JSON.parse(run.stdout) as { requests: Captured[] }).requests;
 }
@@ -138,10 +148,25 @@ function asReceived(captured: Captured): { request: SignedRequest; now: Date } {
   };
   if (!captured.headers.some(([n]) => n.toLowerCase() === "host")) add("Host", new URL(captured.url).host); // added by urllib3
   for (const [name, value] of captured.headers) add(name, value);
-  const request: SignedRequest = { method: captured.method, rawPath: q < 0 ? target : target.slice(0, q), rawQuery: q < 0 ? "" : target.slice(q + 1), headers, rawHeaders };
+  const request: SignedRequest = {
+    method: captured.method,
+    rawPath: q < 0 ? target : target.slice(0, q),
+    rawQuery: q < 0 ? "" : target.slice(q + 1),
+    headers,
+    rawHeaders,
+  };
   // Verify at the time botocore signed, so a slow machine cannot make the test flaky.
   const stamp = String(headers["x-amz-date"] ?? /X-Amz-Date=(\d{8}T\d{6}Z)/.exec(captured.url)?.[1]);
-  const now = new Date(Date.UTC(+stamp.slice(0, 4), +stamp.slice(4, 6) - 1, +stamp.slice(6, 8), +stamp.slice(9, 11), +stamp.slice(11, 13), +stamp.slice(13, 15) + 5));
+  const now = new Date(
+    Date.UTC(
+      +stamp.slice(0, 4),
+      +stamp.slice(4, 6) - 1,
+      +stamp.slice(6, 8),
+      +stamp.slice(9, 11),
+      +stamp.slice(11, 13),
+      +stamp.slice(13, 15) + 5,
+    ),
+  );
   return { request, now };
 }
 

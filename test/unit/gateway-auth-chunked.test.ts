@@ -45,15 +45,23 @@ function encodeSigned(chunks: readonly Buffer[], trailers?: readonly Trailer[]):
   const parts: Buffer[] = [];
   let previous = SEED;
   for (const data of [...chunks, Buffer.alloc(0)]) {
-    const signature = hmacHex(KEY, `AWS4-HMAC-SHA256-PAYLOAD\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${EMPTY}\n${sha256(data)}`);
+    const signature = hmacHex(
+      KEY,
+      `AWS4-HMAC-SHA256-PAYLOAD\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${EMPTY}\n${sha256(data)}`,
+    );
     parts.push(Buffer.from(`${data.length.toString(16)};chunk-signature=${signature}\r\n`));
     if (data.length > 0) parts.push(data, Buffer.from("\r\n"));
     previous = signature;
   }
   if (trailers) {
     const canonical = trailers.map(([n, v]) => `${n}:${v}\n`).join("");
-    const signature = hmacHex(KEY, `AWS4-HMAC-SHA256-TRAILER\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${sha256(canonical)}`);
-    parts.push(Buffer.from(trailers.map(([n, v]) => `${n}:${v}\r\n`).join("") + `x-amz-trailer-signature:${signature}\r\n`));
+    const signature = hmacHex(
+      KEY,
+      `AWS4-HMAC-SHA256-TRAILER\n${AMZ_DATE}\n${SCOPE}\n${previous}\n${sha256(canonical)}`,
+    );
+    parts.push(
+      Buffer.from(trailers.map(([n, v]) => `${n}:${v}\r\n`).join("") + `x-amz-trailer-signature:${signature}\r\n`),
+    );
   }
   parts.push(Buffer.from("\r\n"));
   return Buffer.concat(parts);
@@ -66,7 +74,9 @@ function encodeUnsigned(chunks: readonly Buffer[], trailers: readonly Trailer[])
   return Buffer.concat(parts);
 }
 
-const signedMode = (options: { trailer?: boolean; declared?: string[]; decodedLength?: number } = {}): StreamingPayloadMode => ({
+const signedMode = (
+  options: { trailer?: boolean; declared?: string[]; decodedLength?: number } = {},
+): StreamingPayloadMode => ({
   kind: "streaming-signed",
   trailer: options.trailer ?? false,
   signing: SIGNING,
@@ -124,7 +134,10 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD", () => {
   const all = Buffer.concat(chunks);
 
   it.each([[[1]], [[7, 3, 1000]], [[65536]], [[8283]]])("decodes whatever the piece sizes (%j)", async (sizes) => {
-    const { out, error } = await run(new AwsChunkedDecoder(signedMode({ decodedLength: all.length })), split(encodeSigned(chunks), sizes));
+    const { out, error } = await run(
+      new AwsChunkedDecoder(signedMode({ decodedLength: all.length })),
+      split(encodeSigned(chunks), sizes),
+    );
     expect(error).toBeUndefined();
     expect(out.equals(all)).toBe(true);
   });
@@ -141,23 +154,37 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD", () => {
   it("refuses a tampered chunk signature, swapped chunks and a forged final chunk", async () => {
     const body = encodeSigned(chunks).toString("latin1");
     const signatures = [...body.matchAll(/chunk-signature=([0-9a-f]{64})/g)].map((m) => m[1]!);
-    const forged = body.replace(signatures[1]!, signatures[1]!.replace(/^./, (c) => (c === "0" ? "1" : "0")));
-    expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(forged, "latin1")])).error?.code).toBe("SignatureDoesNotMatch");
+    const forged = body.replace(
+      signatures[1]!,
+      signatures[1]!.replace(/^./, (c) => (c === "0" ? "1" : "0")),
+    );
+    expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(forged, "latin1")])).error?.code).toBe(
+      "SignatureDoesNotMatch",
+    );
     // Chunks signed alone are not valid in another order: each signature chains on the previous one.
     const swapped = encodeSigned([chunks[1]!, chunks[0]!, chunks[2]!]).toString("latin1");
     const [first, second] = [...swapped.matchAll(/chunk-signature=([0-9a-f]{64})/g)].map((m) => m[1]!);
     const mixed = swapped.replace(first!, "X".repeat(64)).replace(second!, first!).replace("X".repeat(64), second!);
-    expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(mixed, "latin1")])).error?.code).toBe("SignatureDoesNotMatch");
+    expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(mixed, "latin1")])).error?.code).toBe(
+      "SignatureDoesNotMatch",
+    );
     const lastSig = signatures[3]!;
-    expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(body.replace(lastSig, "f".repeat(64)), "latin1")])).error?.code).toBe("SignatureDoesNotMatch");
+    expect(
+      (await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(body.replace(lastSig, "f".repeat(64)), "latin1")]))
+        .error?.code,
+    ).toBe("SignatureDoesNotMatch");
   });
 
   it("refuses a body cut short, a missing final chunk, and a wrong decoded length", async () => {
     const body = encodeSigned(chunks);
-    expect((await run(new AwsChunkedDecoder(signedMode()), [body.subarray(0, 5000)])).error?.code).toBe("IncompleteBody");
+    expect((await run(new AwsChunkedDecoder(signedMode()), [body.subarray(0, 5000)])).error?.code).toBe(
+      "IncompleteBody",
+    );
     const noFinal = body.subarray(0, body.lastIndexOf("0;chunk-signature="));
     expect((await run(new AwsChunkedDecoder(signedMode()), [noFinal])).error?.code).toBe("IncompleteBody");
-    expect((await run(new AwsChunkedDecoder(signedMode({ decodedLength: all.length + 1 })), [body])).error?.code).toBe("IncompleteBody");
+    expect((await run(new AwsChunkedDecoder(signedMode({ decodedLength: all.length + 1 })), [body])).error?.code).toBe(
+      "IncompleteBody",
+    );
     const longer = await run(new AwsChunkedDecoder(signedMode({ decodedLength: 8192 })), [body]);
     expect(longer.error?.code).toBe("IncompleteBody");
     expect(longer.out.length).toBeLessThan(8192);
@@ -173,7 +200,9 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD", () => {
       `${text}extra`,
     ];
     for (const broken of cases) {
-      expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(broken, "latin1")])).error?.code).toBe("InvalidRequest");
+      expect((await run(new AwsChunkedDecoder(signedMode()), [Buffer.from(broken, "latin1")])).error?.code).toBe(
+        "InvalidRequest",
+      );
     }
     const { out, error } = await run(new AwsChunkedDecoder(signedMode()), [body.subarray(0, body.length - 2)]);
     expect(error).toBeUndefined();
@@ -188,7 +217,9 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD", () => {
 
   it("refuses trailers in a body whose mode announces none", async () => {
     const body = encodeSigned(chunks, [["x-amz-checksum-crc32", crc32Base64(all)]]);
-    expect((await run(new AwsChunkedDecoder(signedMode({ declared: ["x-amz-checksum-crc32"] })), [body])).error?.code).toBe("InvalidRequest");
+    expect(
+      (await run(new AwsChunkedDecoder(signedMode({ declared: ["x-amz-checksum-crc32"] })), [body])).error?.code,
+    ).toBe("InvalidRequest");
   });
 });
 
@@ -198,7 +229,9 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", () => 
   const crc = crc32Base64(all);
 
   it("verifies the trailer signature and the checksum, and exposes the trailers", async () => {
-    const decoder = new AwsChunkedDecoder(signedMode({ trailer: true, declared: ["x-amz-checksum-crc32"], decodedLength: all.length }));
+    const decoder = new AwsChunkedDecoder(
+      signedMode({ trailer: true, declared: ["x-amz-checksum-crc32"], decodedLength: all.length }),
+    );
     const events: unknown[] = [];
     decoder.on("trailers", (t) => events.push(t));
     const { out, error } = await run(decoder, split(encodeSigned(chunks, [["x-amz-checksum-crc32", crc]]), [333]));
@@ -219,10 +252,15 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", () => 
     // The last piece of the payload is never released before the end is verified.
     expect(outcome.out.length).toBeLessThan(all.length);
     const unsignedTrailer = good.replace(/x-amz-trailer-signature:[0-9a-f]+\r\n/, "");
-    expect((await run(new AwsChunkedDecoder(mode), [Buffer.from(unsignedTrailer, "latin1")])).error?.message).toContain("no x-amz-trailer-signature");
+    expect((await run(new AwsChunkedDecoder(mode), [Buffer.from(unsignedTrailer, "latin1")])).error?.message).toContain(
+      "no x-amz-trailer-signature",
+    );
     const wrongSum = encodeSigned(chunks, [["x-amz-checksum-crc32", "AAAAAA=="]]);
     const bad = await run(new AwsChunkedDecoder(mode), [wrongSum]);
-    expect([bad.error?.code, bad.error?.message]).toEqual(["BadDigest", "The CRC32 you specified did not match the calculated checksum."]);
+    expect([bad.error?.code, bad.error?.message]).toEqual([
+      "BadDigest",
+      "The CRC32 you specified did not match the calculated checksum.",
+    ]);
     expect(bad.out.length).toBeLessThan(all.length);
   });
 
@@ -231,7 +269,12 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", () => 
     const mode: StreamingPayloadMode = {
       kind: "streaming-signed",
       trailer: true,
-      signing: { signingKey: key, amzDate: "20130524T000000Z", scope: "20130524/us-east-1/s3/aws4_request", seedSignature: "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e" },
+      signing: {
+        signingKey: key,
+        amzDate: "20130524T000000Z",
+        scope: "20130524/us-east-1/s3/aws4_request",
+        seedSignature: "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e",
+      },
       declaredTrailers: ["x-amz-checksum-crc32c"],
       decodedLength: 66560,
     };
@@ -241,7 +284,9 @@ describe("AwsChunkedDecoder: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", () => 
       Buffer.from("\r\n400;chunk-signature=1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7\r\n"),
       Buffer.alloc(1024, "a"),
       Buffer.from("\r\n0;chunk-signature=2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992\r\n"),
-      Buffer.from("x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n"),
+      Buffer.from(
+        "x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n",
+      ),
     ]);
     const decoder = new AwsChunkedDecoder(mode);
     const { out, error } = await run(decoder, split(body, [1500]));
@@ -274,7 +319,11 @@ describe("AwsChunkedDecoder: STREAMING-UNSIGNED-PAYLOAD-TRAILER", () => {
   });
 
   it.each(Object.keys(sums))("refuses a wrong %s with BadDigest", async (name) => {
-    const { error, out } = await run(new AwsChunkedDecoder(unsignedMode([name])), [encodeUnsigned(chunks, [[name, sums["x-amz-checksum-crc32"] === sums[name] ? "AAAAAA==" : sums["x-amz-checksum-crc32"]!]])]);
+    const { error, out } = await run(new AwsChunkedDecoder(unsignedMode([name])), [
+      encodeUnsigned(chunks, [
+        [name, sums["x-amz-checksum-crc32"] === sums[name] ? "AAAAAA==" : sums["x-amz-checksum-crc32"]!],
+      ]),
+    ]);
     expect(error?.code).toBe("BadDigest");
     expect(out.length).toBeLessThan(all.length);
   });
@@ -282,7 +331,9 @@ describe("AwsChunkedDecoder: STREAMING-UNSIGNED-PAYLOAD-TRAILER", () => {
   it("detects a corrupted middle chunk through the checksum", async () => {
     const body = encodeUnsigned(chunks, [["x-amz-checksum-crc32c", sums["x-amz-checksum-crc32c"]!]]);
     body[70_000] = body[70_000]! ^ 0x40;
-    expect((await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32c"])), [body])).error?.code).toBe("BadDigest");
+    expect((await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32c"])), [body])).error?.code).toBe(
+      "BadDigest",
+    );
   });
 
   it("checks a CRC-64/NVME trailer, and ignores chunk extensions", async () => {
@@ -290,11 +341,18 @@ describe("AwsChunkedDecoder: STREAMING-UNSIGNED-PAYLOAD-TRAILER", () => {
     for (const chunk of chunks) crc.update(chunk);
     const right = crc.digest().toString("base64");
     const encode = (value: string) =>
-      Buffer.from(encodeUnsigned(chunks, [["x-amz-checksum-crc64nvme", value]]).toString("latin1").replace(/^10000\r\n/, "10000;ext=1\r\n"), "latin1");
+      Buffer.from(
+        encodeUnsigned(chunks, [["x-amz-checksum-crc64nvme", value]])
+          .toString("latin1")
+          .replace(/^10000\r\n/, "10000;ext=1\r\n"),
+        "latin1",
+      );
     const decoder = new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc64nvme"]));
     expect((await run(decoder, [encode(right)])).error).toBeUndefined();
     expect(await decoder.trailers).toEqual({ "x-amz-checksum-crc64nvme": right });
-    const wrong = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc64nvme"])), [encode("AAAAAAAAAAA=")]);
+    const wrong = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc64nvme"])), [
+      encode("AAAAAAAAAAA="),
+    ]);
     expect(wrong.error?.code).toBe("BadDigest");
   });
 
@@ -311,18 +369,30 @@ describe("AwsChunkedDecoder: STREAMING-UNSIGNED-PAYLOAD-TRAILER", () => {
   it("holds chunks of any size without a limit (they stream through)", async () => {
     const big = payload(20 * 1024 * 1024, 9);
     const name = "x-amz-checksum-crc32";
-    const { out, error } = await run(new AwsChunkedDecoder(unsignedMode([name]), { maxChunkSize: 1024 }), split(encodeUnsigned([big], [[name, crc32Base64(big)]]), [65536]));
+    const { out, error } = await run(
+      new AwsChunkedDecoder(unsignedMode([name]), { maxChunkSize: 1024 }),
+      split(encodeUnsigned([big], [[name, crc32Base64(big)]]), [65536]),
+    );
     expect(error).toBeUndefined();
     expect(out.equals(big)).toBe(true);
   });
 
   it("refuses undeclared, missing and duplicated trailers", async () => {
     const crc = sums["x-amz-checksum-crc32"]!;
-    const undeclared = await run(new AwsChunkedDecoder(unsignedMode([])), [encodeUnsigned(chunks, [["x-amz-checksum-crc32", crc]])]);
+    const undeclared = await run(new AwsChunkedDecoder(unsignedMode([])), [
+      encodeUnsigned(chunks, [["x-amz-checksum-crc32", crc]]),
+    ]);
     expect(undeclared.error?.message).toContain("not declared");
-    const missing = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32"])), [encodeUnsigned(chunks, [])]);
+    const missing = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32"])), [
+      encodeUnsigned(chunks, []),
+    ]);
     expect(missing.error?.message).toContain("was not sent");
-    const twice = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32"])), [encodeUnsigned(chunks, [["x-amz-checksum-crc32", crc], ["x-amz-checksum-crc32", crc]])]);
+    const twice = await run(new AwsChunkedDecoder(unsignedMode(["x-amz-checksum-crc32"])), [
+      encodeUnsigned(chunks, [
+        ["x-amz-checksum-crc32", crc],
+        ["x-amz-checksum-crc32", crc],
+      ]),
+    ]);
     expect(twice.error?.code).toBe("InvalidRequest");
   });
 
@@ -357,14 +427,24 @@ describe("crc32c", () => {
 });
 
 describe("decodeRequestBody", () => {
-  const context = (payload: AuthContext["payload"]): AuthContext => ({ user: undefined, scheme: "anonymous", payload, decodedLength: undefined });
-  const source = (pieces: Buffer[], headers: Record<string, string>) => Object.assign(Readable.from(pieces), { headers });
+  const context = (payload: AuthContext["payload"]): AuthContext => ({
+    user: undefined,
+    scheme: "anonymous",
+    payload,
+    decodedLength: undefined,
+  });
+  const source = (pieces: Buffer[], headers: Record<string, string>) =>
+    Object.assign(Readable.from(pieces), { headers });
 
   it("decodes an aws-chunked body, counting the raw bytes", async () => {
     const chunks = [payload(5000)];
     const body = encodeSigned(chunks);
     let counted = 0;
-    const out = decodeRequestBody(context(signedMode()), source([body], { "content-length": String(body.length) }), (n) => (counted += n));
+    const out = decodeRequestBody(
+      context(signedMode()),
+      source([body], { "content-length": String(body.length) }),
+      (n) => (counted += n),
+    );
     const { out: decoded, error } = await new Promise<Outcome>((resolve) => {
       const parts: Buffer[] = [];
       out!.on("data", (d: Buffer) => parts.push(d));
@@ -386,7 +466,9 @@ describe("decodeRequestBody", () => {
   });
 
   it("requires a body for aws-chunked modes and returns none for a request without one", () => {
-    expect(() => decodeRequestBody(context(signedMode()), source([], {}))).toThrow(expect.objectContaining({ code: "IncompleteBody" }));
+    expect(() => decodeRequestBody(context(signedMode()), source([], {}))).toThrow(
+      expect.objectContaining({ code: "IncompleteBody" }),
+    );
     expect(decodeRequestBody(context({ kind: "unsigned" }), source([], { "content-length": "0" }))).toBeUndefined();
   });
 });

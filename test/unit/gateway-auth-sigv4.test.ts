@@ -4,7 +4,13 @@
  * S3Client with default settings (its requests captured before they leave the process), by the
  * SDK's presigner, and against the worked examples of the S3 SigV4 documentation.
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { HttpRequest, HttpResponse, buildQueryString, extendedEncodeURIComponent } from "@smithy/core/protocols";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -35,7 +41,11 @@ const SIGNING_DATE = new Date(Date.UTC(2026, 0, 15, 12, 30, 0));
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const toBytes = (data: SourceData): Uint8Array =>
-  typeof data === "string" ? Buffer.from(data, "utf8") : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  typeof data === "string"
+    ? Buffer.from(data, "utf8")
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /** The SDK's Checksum contract over node:crypto (what @smithy/hash-node provides, not installed here). */
 class NodeSha256 {
@@ -57,10 +67,18 @@ class NodeSha256 {
 }
 
 const signer = (credentials: { accessKeyId: string; secretAccessKey: string } = ALICE, region = "us-east-1") =>
-  new SignatureV4({ service: "s3", region, credentials, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  new SignatureV4({
+    service: "s3",
+    region,
+    credentials,
+    sha256: NodeSha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
 
 /** The path the SDK sends for a bucket and key: each segment encoded, "/" kept. */
-const objectPath = (bucket: string, key: string): string => `/${bucket}/${key.split("/").map(extendedEncodeURIComponent).join("/")}`;
+const objectPath = (bucket: string, key: string): string =>
+  `/${bucket}/${key.split("/").map(extendedEncodeURIComponent).join("/")}`;
 
 interface Spec {
   method?: string;
@@ -74,14 +92,25 @@ interface Spec {
 }
 
 /** What a server receives for an SDK request: the raw target split into path and query, lowercase headers. */
-function received(request: { method: string; path: string; query?: Record<string, string | string[] | null>; headers: Record<string, string> }): SignedRequest {
+function received(request: {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+}): SignedRequest {
   const headers: IncomingHttpHeaders = {};
   const rawHeaders: string[] = [];
   for (const [name, value] of Object.entries(request.headers)) {
     headers[name.toLowerCase()] = value;
     rawHeaders.push(name, value);
   }
-  return { method: request.method, rawPath: request.path, rawQuery: buildQueryString(request.query ?? {}), headers, rawHeaders };
+  return {
+    method: request.method,
+    rawPath: request.path,
+    rawQuery: buildQueryString(request.query ?? {}),
+    headers,
+    rawHeaders,
+  };
 }
 
 async function signed(spec: Spec = {}): Promise<SignedRequest> {
@@ -95,7 +124,7 @@ async function signed(spec: Spec = {}): Promise<SignedRequest> {
     headers: { host: HOST, "x-amz-content-sha256": spec.payloadHash ?? EMPTY_SHA256, ...spec.headers },
   });
   const out = await signer(spec.credentials, spec.region).sign(request, { signingDate: spec.date ?? SIGNING_DATE });
-  return received(out as HttpRequest);
+  return received(out);
 }
 
 async function presigned(spec: Spec & { expiresIn?: number } = {}): Promise<SignedRequest> {
@@ -109,8 +138,11 @@ async function presigned(spec: Spec & { expiresIn?: number } = {}): Promise<Sign
     // As @aws-sdk/s3-request-presigner does: the payload is declared unsigned (and hoisted into the query).
     headers: { host: HOST, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...spec.headers },
   });
-  const out = await signer(spec.credentials, spec.region).presign(request, { signingDate: spec.date ?? SIGNING_DATE, expiresIn: spec.expiresIn ?? 3600 });
-  return received(out as HttpRequest);
+  const out = await signer(spec.credentials, spec.region).presign(request, {
+    signingDate: spec.date ?? SIGNING_DATE,
+    expiresIn: spec.expiresIn ?? 3600,
+  });
+  return received(out);
 }
 
 const at = (date: Date, seconds = 0): AuthenticateOptions => ({ now: new Date(date.getTime() + seconds * 1000) });
@@ -141,20 +173,32 @@ describe("authenticate: Authorization header", () => {
 
   it("reports the payload hash of a signed PUT and UNSIGNED-PAYLOAD as such", async () => {
     const sha = createHash("sha256").update("hello").digest("hex");
-    const put = authenticate(await signed({ method: "PUT", payloadHash: sha, headers: { "content-length": "5" } }), users, at(SIGNING_DATE));
+    const put = authenticate(
+      await signed({ method: "PUT", payloadHash: sha, headers: { "content-length": "5" } }),
+      users,
+      at(SIGNING_DATE),
+    );
     expect(put.payload).toEqual({ kind: "signed", sha256: sha });
     expect(put.decodedLength).toBe(5);
-    const unsigned = authenticate(await signed({ method: "PUT", payloadHash: "UNSIGNED-PAYLOAD" }), users, at(SIGNING_DATE));
+    const unsigned = authenticate(
+      await signed({ method: "PUT", payloadHash: "UNSIGNED-PAYLOAD" }),
+      users,
+      at(SIGNING_DATE),
+    );
     expect(unsigned.payload).toEqual({ kind: "unsigned" });
   });
 
   it("refuses a wrong secret with SignatureDoesNotMatch, returning what it signed", async () => {
-    const request = await signed({ credentials: { accessKeyId: ALICE.accessKeyId, secretAccessKey: "not-the-secret" } });
+    const request = await signed({
+      credentials: { accessKeyId: ALICE.accessKeyId, secretAccessKey: "not-the-secret" },
+    });
     const error = refusal(() => authenticate(request, users, at(SIGNING_DATE)));
     expect(error.code).toBe("SignatureDoesNotMatch");
     expect(error.status).toBe(403);
     expect(error.detail["CanonicalRequest"]).toContain("/bucket/key.txt");
-    expect(error.detail["StringToSign"]).toMatch(/^AWS4-HMAC-SHA256\n20260115T123000Z\n20260115\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}$/);
+    expect(error.detail["StringToSign"]).toMatch(
+      /^AWS4-HMAC-SHA256\n20260115T123000Z\n20260115\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}$/,
+    );
   });
 
   it("refuses an unknown access key with InvalidAccessKeyId", async () => {
@@ -170,7 +214,9 @@ describe("authenticate: Authorization header", () => {
     expect(authenticate(request, users, at(SIGNING_DATE, -899)).user).toBe(ALICE);
     expect(refusal(() => authenticate(request, users, at(SIGNING_DATE, 901))).code).toBe("RequestTimeTooSkewed");
     expect(refusal(() => authenticate(request, users, at(SIGNING_DATE, -901))).code).toBe("RequestTimeTooSkewed");
-    expect(refusal(() => authenticate(request, users, { ...at(SIGNING_DATE, 61), maxSkewSeconds: 60 })).code).toBe("RequestTimeTooSkewed");
+    expect(refusal(() => authenticate(request, users, { ...at(SIGNING_DATE, 61), maxSkewSeconds: 60 })).code).toBe(
+      "RequestTimeTooSkewed",
+    );
   });
 
   const keys = [
@@ -211,17 +257,32 @@ describe("authenticate: Authorization header", () => {
     const variant = { ...request, rawQuery: "marker=x%2by&prefix=a%7Eb/c%20d" };
     expect(authenticate(variant, users, at(SIGNING_DATE)).user).toBe(ALICE);
     // A bare "+" is a space, as S3 (and the gateway's query parser) read it: it cannot stand for the signed plus.
-    expect(refusal(() => authenticate({ ...request, rawQuery: "marker=x+y&prefix=a~b%2Fc%20d" }, users, at(SIGNING_DATE))).code).toBe("SignatureDoesNotMatch");
-    expect(authenticate({ ...request, rawQuery: "marker=x%2By&prefix=a~b%2Fc+d" }, users, at(SIGNING_DATE)).user).toBe(ALICE);
+    expect(
+      refusal(() => authenticate({ ...request, rawQuery: "marker=x+y&prefix=a~b%2Fc%20d" }, users, at(SIGNING_DATE)))
+        .code,
+    ).toBe("SignatureDoesNotMatch");
+    expect(authenticate({ ...request, rawQuery: "marker=x%2By&prefix=a~b%2Fc+d" }, users, at(SIGNING_DATE)).user).toBe(
+      ALICE,
+    );
   });
 
   it("canonicalizes repeated headers from rawHeaders and collapses inner whitespace", async () => {
-    const request = await signed({ method: "PUT", payloadHash: "UNSIGNED-PAYLOAD", headers: { "x-amz-meta-multi": "one,two words", "x-amz-meta-spaces": "a b" } });
+    const request = await signed({
+      method: "PUT",
+      payloadHash: "UNSIGNED-PAYLOAD",
+      headers: { "x-amz-meta-multi": "one,two words", "x-amz-meta-spaces": "a b" },
+    });
     const wire: SignedRequest = {
       ...request,
       headers: { ...request.headers, "x-amz-meta-multi": "one, two   words", "x-amz-meta-spaces": "a      b" },
       rawHeaders: [
-        ...(request.rawHeaders ?? []).flatMap((v, i, all) => (i % 2 === 0 && (v === "x-amz-meta-multi" || v === "x-amz-meta-spaces") ? [] : i % 2 === 1 && (all[i - 1] === "x-amz-meta-multi" || all[i - 1] === "x-amz-meta-spaces") ? [] : [v])),
+        ...(request.rawHeaders ?? []).flatMap((v, i, all) =>
+          i % 2 === 0 && (v === "x-amz-meta-multi" || v === "x-amz-meta-spaces")
+            ? []
+            : i % 2 === 1 && (all[i - 1] === "x-amz-meta-multi" || all[i - 1] === "x-amz-meta-spaces")
+              ? []
+              : [v],
+        ),
         "X-Amz-Meta-Multi",
         "one",
         "x-amz-meta-spaces",
@@ -240,14 +301,29 @@ describe("authenticate: Authorization header", () => {
     const request = await signed();
     const header = String(request.headers.authorization);
     const compact = header.replace(/,\s*/g, ",");
-    const loose = header.replace("AWS4-HMAC-SHA256 ", "AWS4-HMAC-SHA256   ").replace(/,\s*/g, " ,  ").replace(/=/, " = ");
+    const loose = header
+      .replace("AWS4-HMAC-SHA256 ", "AWS4-HMAC-SHA256   ")
+      .replace(/,\s*/g, " ,  ")
+      .replace(/=/, " = ");
     for (const authorization of [compact, loose, `  ${header}  `]) {
-      expect(authenticate({ ...request, headers: { ...request.headers, authorization }, rawHeaders: undefined }, users, at(SIGNING_DATE)).user).toBe(ALICE);
+      expect(
+        authenticate(
+          { ...request, headers: { ...request.headers, authorization }, rawHeaders: undefined },
+          users,
+          at(SIGNING_DATE),
+        ).user,
+      ).toBe(ALICE);
     }
   });
 
   it("refuses every tampered part of a signed request", async () => {
-    const request = await signed({ method: "PUT", path: "/bucket/a.txt", query: { tagging: "" }, payloadHash: "UNSIGNED-PAYLOAD", headers: { "x-amz-meta-a": "1" } });
+    const request = await signed({
+      method: "PUT",
+      path: "/bucket/a.txt",
+      query: { tagging: "" },
+      payloadHash: "UNSIGNED-PAYLOAD",
+      headers: { "x-amz-meta-a": "1" },
+    });
     const tampered: SignedRequest[] = [
       { ...request, method: "DELETE" },
       { ...request, rawPath: "/bucket/b.txt" },
@@ -257,7 +333,8 @@ describe("authenticate: Authorization header", () => {
       { ...request, headers: { ...request.headers, "x-amz-meta-a": "2" }, rawHeaders: undefined },
       { ...request, headers: { ...request.headers, host: "other.local:8333" }, rawHeaders: undefined },
     ];
-    for (const request of tampered) expect(refusal(() => authenticate(request, users, at(SIGNING_DATE))).code).toBe("SignatureDoesNotMatch");
+    for (const request of tampered)
+      expect(refusal(() => authenticate(request, users, at(SIGNING_DATE))).code).toBe("SignatureDoesNotMatch");
   });
 
   it("refuses x-amz-* headers the signature does not cover", async () => {
@@ -270,7 +347,9 @@ describe("authenticate: Authorization header", () => {
   it("requires x-amz-content-sha256, with a valid value", async () => {
     const request = await signed();
     const { "x-amz-content-sha256": _drop, ...headers } = request.headers;
-    expect(refusal(() => authenticate({ ...request, headers, rawHeaders: undefined }, users, at(SIGNING_DATE))).code).toBe("InvalidRequest");
+    expect(
+      refusal(() => authenticate({ ...request, headers, rawHeaders: undefined }, users, at(SIGNING_DATE))).code,
+    ).toBe("InvalidRequest");
     const bad = await signed({ payloadHash: "STREAMING-AWS4-HMAC-SHA256-EVENTS" });
     expect(refusal(() => authenticate(bad, users, at(SIGNING_DATE))).code).toBe("InvalidArgument");
   });
@@ -282,12 +361,31 @@ describe("authenticate: Authorization header", () => {
       ...request,
       headers: { ...request.headers, authorization: header.replace(/Credential=[^,]+/, `Credential=${credential}`) },
     });
-    for (const credential of ["AKIDALICE/20260115/eu-west-3/s3", "AKIDALICE", "/20260115/eu-west-3/s3/aws4_request", "AKIDALICE/2026011/eu-west-3/s3/aws4_request"]) {
-      expect(refusal(() => authenticate(withCredential(credential), users, at(SIGNING_DATE))).code).toBe("AuthorizationHeaderMalformed");
+    for (const credential of [
+      "AKIDALICE/20260115/eu-west-3/s3",
+      "AKIDALICE",
+      "/20260115/eu-west-3/s3/aws4_request",
+      "AKIDALICE/2026011/eu-west-3/s3/aws4_request",
+    ]) {
+      expect(refusal(() => authenticate(withCredential(credential), users, at(SIGNING_DATE))).code).toBe(
+        "AuthorizationHeaderMalformed",
+      );
     }
-    expect(refusal(() => authenticate(withCredential("AKIDALICE/20260115/eu-west-3/ec2/aws4_request"), users, at(SIGNING_DATE))).message).toContain('incorrect service "ec2"');
-    expect(refusal(() => authenticate(withCredential("AKIDALICE/20260115/eu-west-3/s3/aws5_request"), users, at(SIGNING_DATE))).message).toContain("incorrect terminal");
-    expect(refusal(() => authenticate(withCredential("AKIDALICE/20260116/eu-west-3/s3/aws4_request"), users, at(SIGNING_DATE))).message).toContain("Invalid credential date");
+    expect(
+      refusal(() =>
+        authenticate(withCredential("AKIDALICE/20260115/eu-west-3/ec2/aws4_request"), users, at(SIGNING_DATE)),
+      ).message,
+    ).toContain('incorrect service "ec2"');
+    expect(
+      refusal(() =>
+        authenticate(withCredential("AKIDALICE/20260115/eu-west-3/s3/aws5_request"), users, at(SIGNING_DATE)),
+      ).message,
+    ).toContain("incorrect terminal");
+    expect(
+      refusal(() =>
+        authenticate(withCredential("AKIDALICE/20260116/eu-west-3/s3/aws4_request"), users, at(SIGNING_DATE)),
+      ).message,
+    ).toContain("Invalid credential date");
 
     expect(authenticate(request, users, { ...at(SIGNING_DATE), region: "eu-west-3" }).user).toBe(ALICE);
     const wrongRegion = refusal(() => authenticate(request, users, { ...at(SIGNING_DATE), region: "us-east-1" }));
@@ -298,24 +396,54 @@ describe("authenticate: Authorization header", () => {
   it("refuses a malformed Authorization header, SigV2, SigV4A and unknown schemes", async () => {
     const request = await signed();
     const header = String(request.headers.authorization);
-    const withAuthorization = (authorization: string) => ({ ...request, headers: { ...request.headers, authorization } });
-    for (const broken of [header.replace(/, Signature=[0-9a-f]+/, ""), header.replace("SignedHeaders=", "Headers="), `${header}, Extra=1`, "AWS4-HMAC-SHA256", header.replace("SignedHeaders=host;", "SignedHeaders=Host;")]) {
-      expect(refusal(() => authenticate(withAuthorization(broken), users, at(SIGNING_DATE))).code).toBe("AuthorizationHeaderMalformed");
+    const withAuthorization = (authorization: string) => ({
+      ...request,
+      headers: { ...request.headers, authorization },
+    });
+    for (const broken of [
+      header.replace(/, Signature=[0-9a-f]+/, ""),
+      header.replace("SignedHeaders=", "Headers="),
+      `${header}, Extra=1`,
+      "AWS4-HMAC-SHA256",
+      header.replace("SignedHeaders=host;", "SignedHeaders=Host;"),
+    ]) {
+      expect(refusal(() => authenticate(withAuthorization(broken), users, at(SIGNING_DATE))).code).toBe(
+        "AuthorizationHeaderMalformed",
+      );
     }
     const unsignedHost = header.replace(/SignedHeaders=[^,]+/, "SignedHeaders=x-amz-content-sha256;x-amz-date");
-    expect(refusal(() => authenticate(withAuthorization(unsignedHost), users, at(SIGNING_DATE))).message).toContain("must include host");
+    expect(refusal(() => authenticate(withAuthorization(unsignedHost), users, at(SIGNING_DATE))).message).toContain(
+      "must include host",
+    );
 
-    const v2 = refusal(() => authenticate(withAuthorization("AWS AKIDALICE:frJIUN8DYpKDtOLCwo//yllqDzg="), users, at(SIGNING_DATE)));
+    const v2 = refusal(() =>
+      authenticate(withAuthorization("AWS AKIDALICE:frJIUN8DYpKDtOLCwo//yllqDzg="), users, at(SIGNING_DATE)),
+    );
     expect([v2.code, v2.message]).toEqual(["InvalidRequest", "Signature Version 2 is not supported; use SigV4"]);
-    expect(refusal(() => authenticate(withAuthorization("AWS4-ECDSA-P256-SHA256 Credential=x"), users, at(SIGNING_DATE))).code).toBe("InvalidRequest");
-    expect(refusal(() => authenticate(withAuthorization("Bearer abc"), users, at(SIGNING_DATE))).code).toBe("InvalidArgument");
+    expect(
+      refusal(() => authenticate(withAuthorization("AWS4-ECDSA-P256-SHA256 Credential=x"), users, at(SIGNING_DATE)))
+        .code,
+    ).toBe("InvalidRequest");
+    expect(refusal(() => authenticate(withAuthorization("Bearer abc"), users, at(SIGNING_DATE))).code).toBe(
+      "InvalidArgument",
+    );
   });
 
   it("needs a valid x-amz-date (or a signed Date header)", async () => {
     const request = await signed();
-    expect(refusal(() => authenticate({ ...request, headers: { ...request.headers, "x-amz-date": "2026-01-15T12:30:00Z" } }, users, at(SIGNING_DATE))).code).toBe("AccessDenied");
+    expect(
+      refusal(() =>
+        authenticate(
+          { ...request, headers: { ...request.headers, "x-amz-date": "2026-01-15T12:30:00Z" } },
+          users,
+          at(SIGNING_DATE),
+        ),
+      ).code,
+    ).toBe("AccessDenied");
     const { "x-amz-date": _drop, ...noDate } = request.headers;
-    expect(refusal(() => authenticate({ ...request, headers: noDate }, users, at(SIGNING_DATE))).message).toContain("valid Date or x-amz-date");
+    expect(refusal(() => authenticate({ ...request, headers: noDate }, users, at(SIGNING_DATE))).message).toContain(
+      "valid Date or x-amz-date",
+    );
   });
 
   it("accepts a signed Date header in place of x-amz-date", () => {
@@ -332,15 +460,34 @@ describe("authenticate: Authorization header", () => {
       "x-amz-content-sha256": EMPTY_SHA256,
       authorization: `AWS4-HMAC-SHA256 Credential=${ALICE.accessKeyId}/${scope}, SignedHeaders=date;host;x-amz-content-sha256, Signature=${signature}`,
     };
-    expect(authenticate({ method: "GET", rawPath: "/bucket/key", rawQuery: "", headers }, users, at(SIGNING_DATE)).user).toBe(ALICE);
+    expect(
+      authenticate({ method: "GET", rawPath: "/bucket/key", rawQuery: "", headers }, users, at(SIGNING_DATE)).user,
+    ).toBe(ALICE);
     // An unsigned Date cannot stand in: it could be replayed with any time.
-    const unsignedDate = { ...headers, authorization: headers.authorization.replace("SignedHeaders=date;", "SignedHeaders=") };
-    expect(refusal(() => authenticate({ method: "GET", rawPath: "/bucket/key", rawQuery: "", headers: unsignedDate }, users, at(SIGNING_DATE))).code).toBe("AccessDenied");
+    const unsignedDate = {
+      ...headers,
+      authorization: headers.authorization.replace("SignedHeaders=date;", "SignedHeaders="),
+    };
+    expect(
+      refusal(() =>
+        authenticate(
+          { method: "GET", rawPath: "/bucket/key", rawQuery: "", headers: unsignedDate },
+          users,
+          at(SIGNING_DATE),
+        ),
+      ).code,
+    ).toBe("AccessDenied");
   });
 
   it("refuses a request carrying both an Authorization header and presigned query parameters", async () => {
     const request = await signed();
-    const error = refusal(() => authenticate({ ...request, rawQuery: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00" }, users, at(SIGNING_DATE)));
+    const error = refusal(() =>
+      authenticate(
+        { ...request, rawQuery: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00" },
+        users,
+        at(SIGNING_DATE),
+      ),
+    );
     expect(error.code).toBe("InvalidArgument");
     expect(error.message).toContain("Only one auth mechanism allowed");
   });
@@ -349,7 +496,11 @@ describe("authenticate: Authorization header", () => {
     const request = await signed({
       method: "PUT",
       payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
-      headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "1234", "x-amz-trailer": "x-amz-checksum-crc32" },
+      headers: {
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "1234",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+      },
     });
     const auth = authenticate(request, users, at(SIGNING_DATE));
     const signature = /Signature=([0-9a-f]{64})/.exec(String(request.headers.authorization))![1];
@@ -362,7 +513,11 @@ describe("authenticate: Authorization header", () => {
       signing: { amzDate: "20260115T123000Z", scope: "20260115/us-east-1/s3/aws4_request", seedSignature: signature },
     });
     if (auth.payload.kind !== "streaming-signed") throw new Error("unreachable");
-    expect(Buffer.from(auth.payload.signing.signingKey).equals(deriveSigningKey(ALICE.secretAccessKey, "20260115", "us-east-1"))).toBe(true);
+    expect(
+      Buffer.from(auth.payload.signing.signingKey).equals(
+        deriveSigningKey(ALICE.secretAccessKey, "20260115", "us-east-1"),
+      ),
+    ).toBe(true);
     // The key signs anything in its scope for a day: it stays out of logs and JSON.
     expect(JSON.stringify(auth)).not.toContain("signingKey");
   });
@@ -424,26 +579,60 @@ describe("authenticate: presigned URLs", () => {
       edit(/X-Amz-Date=[^&]+/, "X-Amz-Date=20260115"),
       { ...request, rawQuery: `${request.rawQuery}&X-Amz-Signature=00` },
     ]) {
-      expect(refusal(() => authenticate(variant, users, at(SIGNING_DATE))).code).toBe("AuthorizationQueryParametersError");
+      expect(refusal(() => authenticate(variant, users, at(SIGNING_DATE))).code).toBe(
+        "AuthorizationQueryParametersError",
+      );
     }
-    expect(refusal(() => authenticate(request, users, { ...at(SIGNING_DATE), region: "eu-central-1" })).detail["Region"]).toBe("eu-central-1");
+    expect(
+      refusal(() => authenticate(request, users, { ...at(SIGNING_DATE), region: "eu-central-1" })).detail["Region"],
+    ).toBe("eu-central-1");
   });
 
   it("refuses unsigned x-amz-* headers on a presigned request, and SigV2 query auth", async () => {
     const request = withHeaders(await presigned(), { "x-amz-acl": "public-read" });
     expect(refusal(() => authenticate(request, users, at(SIGNING_DATE))).detail["HeadersNotSigned"]).toBe("x-amz-acl");
-    const v2 = refusal(() => authenticate({ method: "GET", rawPath: "/b/k", rawQuery: "AWSAccessKeyId=AKIDALICE&Expires=1700000000&Signature=abc%3D", headers: { host: HOST } }, users));
+    const v2 = refusal(() =>
+      authenticate(
+        {
+          method: "GET",
+          rawPath: "/b/k",
+          rawQuery: "AWSAccessKeyId=AKIDALICE&Expires=1700000000&Signature=abc%3D",
+          headers: { host: HOST },
+        },
+        users,
+      ),
+    );
     expect([v2.code, v2.message]).toEqual(["InvalidRequest", "Signature Version 2 is not supported; use SigV4"]);
   });
 
   it("accepts URLs from @aws-sdk/s3-request-presigner (GET and PUT, special keys)", async () => {
-    const client = new S3Client({ region: "us-east-1", endpoint: `http://${HOST}`, forcePathStyle: true, credentials: ALICE });
+    const client = new S3Client({
+      region: "us-east-1",
+      endpoint: `http://${HOST}`,
+      forcePathStyle: true,
+      credentials: ALICE,
+    });
     for (const [command, method] of [
-      [new GetObjectCommand({ Bucket: "bucket", Key: "dir/a b+ü~=&.txt", ResponseContentDisposition: 'attachment; filename="x y.txt"' }), "GET"],
-      [new PutObjectCommand({ Bucket: "bucket", Key: "up load/😀.bin", ContentType: "application/octet-stream" }), "PUT"],
+      [
+        new GetObjectCommand({
+          Bucket: "bucket",
+          Key: "dir/a b+ü~=&.txt",
+          ResponseContentDisposition: 'attachment; filename="x y.txt"',
+        }),
+        "GET",
+      ],
+      [
+        new PutObjectCommand({ Bucket: "bucket", Key: "up load/😀.bin", ContentType: "application/octet-stream" }),
+        "PUT",
+      ],
     ] as const) {
       const url = new URL(await getSignedUrl(client, command, { expiresIn: 900 }));
-      const request: SignedRequest = { method, rawPath: url.pathname, rawQuery: url.search.slice(1), headers: { host: url.host } };
+      const request: SignedRequest = {
+        method,
+        rawPath: url.pathname,
+        rawQuery: url.search.slice(1),
+        headers: { host: url.host },
+      };
       const auth = authenticate(request, users);
       expect([auth.user, auth.scheme]).toEqual([ALICE, "presigned"]);
     }
@@ -462,7 +651,9 @@ describe("authenticate: anonymous requests", () => {
 });
 
 describe("authenticate: published AWS examples", () => {
-  const example = new UserDirectory([{ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }]);
+  const example = new UserDirectory([
+    { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+  ]);
   const exampleTime = at(new Date(Date.UTC(2013, 4, 24)), 60);
 
   it("GET Object with a Range header (sig-v4-header-based-auth)", () => {
@@ -490,7 +681,11 @@ describe("authenticate: published AWS examples", () => {
     const rawQuery =
       "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z" +
       "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
-    const auth = authenticate({ method: "GET", rawPath: "/test.txt", rawQuery, headers: { host: "examplebucket.s3.amazonaws.com" } }, example, exampleTime);
+    const auth = authenticate(
+      { method: "GET", rawPath: "/test.txt", rawQuery, headers: { host: "examplebucket.s3.amazonaws.com" } },
+      example,
+      exampleTime,
+    );
     expect(auth.scheme).toBe("presigned");
   });
 
@@ -547,13 +742,30 @@ function capturingClient(options: { forcePathStyle?: boolean } = {}) {
     ...(options.forcePathStyle !== undefined && { forcePathStyle: options.forcePathStyle }),
     requestHandler: {
       async handle(request: HttpRequest) {
-        const body = request.body === undefined ? Buffer.alloc(0) : typeof request.body === "string" || request.body instanceof Uint8Array ? Buffer.from(request.body) : await collect(request.body as Readable);
+        const body =
+          request.body === undefined
+            ? Buffer.alloc(0)
+            : typeof request.body === "string" || request.body instanceof Uint8Array
+              ? Buffer.from(request.body)
+              : await collect(request.body as Readable);
         const headers = { ...request.headers };
         // The node HTTP handler adds the port-qualified host from the endpoint when it sends.
         headers["host"] ??= request.port ? `${request.hostname}:${request.port}` : request.hostname;
-        sent.push({ request: received({ method: request.method, path: request.path, query: request.query, headers }), body });
-        const xml = request.method === "GET" && request.query["list-type"] ? `<ListBucketResult><Name>bucket</Name><IsTruncated>false</IsTruncated></ListBucketResult>` : "";
-        return { response: new HttpResponse({ statusCode: 200, headers: { "content-type": "application/xml" }, body: Readable.from([Buffer.from(xml)]) }) };
+        sent.push({
+          request: received({ method: request.method, path: request.path, query: request.query, headers }),
+          body,
+        });
+        const xml =
+          request.method === "GET" && request.query["list-type"]
+            ? `<ListBucketResult><Name>bucket</Name><IsTruncated>false</IsTruncated></ListBucketResult>`
+            : "";
+        return {
+          response: new HttpResponse({
+            statusCode: 200,
+            headers: { "content-type": "application/xml" },
+            body: Readable.from([Buffer.from(xml)]),
+          }),
+        };
       },
     },
   });
@@ -561,28 +773,51 @@ function capturingClient(options: { forcePathStyle?: boolean } = {}) {
 }
 
 describe("authenticate: requests of a default-configured S3Client", () => {
-  it.each([true, false])("verifies GET, LIST, PUT and DeleteObjects with special keys (forcePathStyle=%s)", async (forcePathStyle) => {
-    const { client, sent } = capturingClient({ forcePathStyle });
-    const key = "dir/a b+ü~=&?#%.txt";
-    await client.send(new GetObjectCommand({ Bucket: "bucket", Key: key, Range: "bytes=0-9" })).catch(() => undefined);
-    await client.send(new ListObjectsV2Command({ Bucket: "bucket", Prefix: "a b+ü~=&", Delimiter: "/", StartAfter: "日本" }));
-    await client.send(new PutObjectCommand({ Bucket: "bucket", Key: key, Body: Buffer.from("hello world"), Metadata: { note: "  spaced   out  " } }));
-    await client.send(new DeleteObjectsCommand({ Bucket: "bucket", Delete: { Objects: [{ Key: key }, { Key: "b" }] } })).catch(() => undefined);
-    expect(sent).toHaveLength(4);
-    for (const { request, body } of sent) {
-      const auth: AuthContext = authenticate(request, users);
-      expect(auth.user).toBe(ALICE);
-      // Whatever the SDK declared about the body, the body it sent satisfies it.
-      const stream = Object.assign(Readable.from(body.length > 0 ? [body] : []), { headers: request.headers });
-      const decoded = decodeRequestBody(auth, stream);
-      if (decoded) expect((await collect(decoded)).length).toBeGreaterThan(0);
-    }
-  });
+  it.each([true, false])(
+    "verifies GET, LIST, PUT and DeleteObjects with special keys (forcePathStyle=%s)",
+    async (forcePathStyle) => {
+      const { client, sent } = capturingClient({ forcePathStyle });
+      const key = "dir/a b+ü~=&?#%.txt";
+      await client
+        .send(new GetObjectCommand({ Bucket: "bucket", Key: key, Range: "bytes=0-9" }))
+        .catch(() => undefined);
+      await client.send(
+        new ListObjectsV2Command({ Bucket: "bucket", Prefix: "a b+ü~=&", Delimiter: "/", StartAfter: "日本" }),
+      );
+      await client.send(
+        new PutObjectCommand({
+          Bucket: "bucket",
+          Key: key,
+          Body: Buffer.from("hello world"),
+          Metadata: { note: "  spaced   out  " },
+        }),
+      );
+      await client
+        .send(new DeleteObjectsCommand({ Bucket: "bucket", Delete: { Objects: [{ Key: key }, { Key: "b" }] } }))
+        .catch(() => undefined);
+      expect(sent).toHaveLength(4);
+      for (const { request, body } of sent) {
+        const auth: AuthContext = authenticate(request, users);
+        expect(auth.user).toBe(ALICE);
+        // Whatever the SDK declared about the body, the body it sent satisfies it.
+        const stream = Object.assign(Readable.from(body.length > 0 ? [body] : []), { headers: request.headers });
+        const decoded = decodeRequestBody(auth, stream);
+        if (decoded) expect((await collect(decoded)).length).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it("verifies a streamed PutObject (aws-chunked, unsigned payload with a CRC32 trailer)", async () => {
     const { client, sent } = capturingClient({ forcePathStyle: true });
     const payload = Buffer.alloc(200_000, "xyz");
-    await client.send(new PutObjectCommand({ Bucket: "bucket", Key: "streamed.bin", Body: Readable.from([payload.subarray(0, 70_000), payload.subarray(70_000)]), ContentLength: payload.length }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: "bucket",
+        Key: "streamed.bin",
+        Body: Readable.from([payload.subarray(0, 70_000), payload.subarray(70_000)]),
+        ContentLength: payload.length,
+      }),
+    );
     const { request, body } = sent[0]!;
     const auth = authenticate(request, users);
     expect(auth.payload.kind).toBe("streaming-unsigned-trailer");

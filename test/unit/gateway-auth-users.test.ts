@@ -8,7 +8,11 @@ import { UserDirectory, type GatewayUser } from "../../src/gateway/auth/index.js
 import { isS3Error, type S3Error } from "../../src/gateway/s3-error.js";
 
 const ADMIN: GatewayUser = { accessKeyId: "AKADMIN", secretAccessKey: "s1" };
-const TEAM: GatewayUser = { accessKeyId: "AKTEAM", secretAccessKey: "s2", buckets: ["team-*", "shared", "logs-202[45]"] };
+const TEAM: GatewayUser = {
+  accessKeyId: "AKTEAM",
+  secretAccessKey: "s2",
+  buckets: ["team-*", "shared", "logs-202[45]"],
+};
 const READER: GatewayUser = { accessKeyId: "AKREAD", secretAccessKey: "s3", buckets: ["team-a"], readOnly: true };
 const AUDITOR: GatewayUser = { accessKeyId: "AKAUDIT", secretAccessKey: "s4", readOnly: true };
 const NOBODY: GatewayUser = { accessKeyId: "AKNONE", secretAccessKey: "s5", buckets: [] };
@@ -60,7 +64,8 @@ describe("UserDirectory", () => {
   });
 
   it("lets every authenticated user list buckets; canSee filters the answer", () => {
-    for (const user of [ADMIN, TEAM, READER, AUDITOR, NOBODY]) expect(() => users.authorize(user, { bucket: undefined, write: false })).not.toThrow();
+    for (const user of [ADMIN, TEAM, READER, AUDITOR, NOBODY])
+      expect(() => users.authorize(user, { bucket: undefined, write: false })).not.toThrow();
     const all = ["team-a", "team-b", "shared", "private"];
     expect(all.filter((b) => users.canSee(READER, b))).toEqual(["team-a"]);
     expect(all.filter((b) => users.canSee(NOBODY, b))).toEqual([]);
@@ -82,7 +87,9 @@ describe("UserDirectory", () => {
     expect(open.allowsAnonymous).toBe(true);
     expect(() => open.authorize(undefined, { bucket: "public-data", write: false })).not.toThrow();
     expect(denial(() => open.authorize(undefined, { bucket: "public-data", write: true })).code).toBe("AccessDenied");
-    expect(denial(() => open.authorize(undefined, { bucket: "private", write: false })).detail["BucketName"]).toBe("private");
+    expect(denial(() => open.authorize(undefined, { bucket: "private", write: false })).detail["BucketName"]).toBe(
+      "private",
+    );
     expect(open.canSee(undefined, "public-data")).toBe(true);
     expect(() => new UserDirectory([], {}).authorize(undefined, { bucket: "any", write: true })).not.toThrow();
   });

@@ -13,7 +13,11 @@ import { encodeRfc3986 } from "../../src/gateway/protocol/index.js";
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: SourceData): string | Uint8Array =>
-  typeof d === "string" ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
+  typeof d === "string"
+    ? d
+    : ArrayBuffer.isView(d)
+      ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
+      : new Uint8Array(d);
 
 /** Node's crypto behind the SDK signer's hash interface (as the gateway gave it before). */
 class Sha256 {
@@ -41,7 +45,15 @@ interface Case {
 
 const creds = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const cases: Case[] = [
-  { name: "GET of a key", method: "GET", path: "/bucket/a%20key/with~tilde", query: [], headers: { host: "127.0.0.1:7480" }, payloadHash: "UNSIGNED-PAYLOAD", credentials: creds },
+  {
+    name: "GET of a key",
+    method: "GET",
+    path: "/bucket/a%20key/with~tilde",
+    query: [],
+    headers: { host: "127.0.0.1:7480" },
+    payloadHash: "UNSIGNED-PAYLOAD",
+    credentials: creds,
+  },
   {
     name: "listing with repeated, bare and escaped parameters",
     method: "GET",
@@ -84,15 +96,36 @@ describe("signBackendRequest", () => {
   it.each(cases)("signs as the SDK does: $name", async (c) => {
     const date = new Date("2026-12-03T15:04:05.678Z");
     const headers: Record<string, string> = { ...c.headers, "x-amz-content-sha256": c.payloadHash };
-    const mine = signBackendRequest({ method: c.method, path: c.path, encodedQuery: c.query.map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const), headers: { ...headers }, payloadHash: c.payloadHash, region: "us-west-2" }, c.credentials, date);
+    const mine = signBackendRequest(
+      {
+        method: c.method,
+        path: c.path,
+        encodedQuery: c.query.map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const),
+        headers: { ...headers },
+        payloadHash: c.payloadHash,
+        region: "us-west-2",
+      },
+      c.credentials,
+      date,
+    );
 
     const query: Record<string, string | string[]> = {};
     for (const [k, v] of c.query) {
       const prior = query[k];
       query[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
     }
-    const sdk = new SignatureV4({ credentials: c.credentials, region: "us-west-2", service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false });
-    const theirs = await sdk.sign({ method: c.method, protocol: "http:", hostname: headers["host"]!.split(":")[0]!, path: c.path, query, headers }, { signingDate: date });
+    const sdk = new SignatureV4({
+      credentials: c.credentials,
+      region: "us-west-2",
+      service: "s3",
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const theirs = await sdk.sign(
+      { method: c.method, protocol: "http:", hostname: headers["host"]!.split(":")[0]!, path: c.path, query, headers },
+      { signingDate: date },
+    );
 
     expect(mine["authorization"]).toBe(theirs.headers["authorization"]);
     expect(mine["x-amz-date"]).toBe(theirs.headers["x-amz-date"]);
@@ -101,7 +134,20 @@ describe("signBackendRequest", () => {
 
   it("leaves hop headers and a browser's sec-* headers out of SignedHeaders", () => {
     const headers = signBackendRequest(
-      { method: "GET", path: "/b/k", encodedQuery: [], headers: { host: "h", "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "user-agent": "u", "sec-fetch-site": "cross-site", "proxy-x": "1" }, payloadHash: "UNSIGNED-PAYLOAD", region: "us-east-1" },
+      {
+        method: "GET",
+        path: "/b/k",
+        encodedQuery: [],
+        headers: {
+          host: "h",
+          "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+          "user-agent": "u",
+          "sec-fetch-site": "cross-site",
+          "proxy-x": "1",
+        },
+        payloadHash: "UNSIGNED-PAYLOAD",
+        region: "us-east-1",
+      },
       creds,
     );
     expect(headers["authorization"]).toMatch(/SignedHeaders=host;x-amz-content-sha256;x-amz-date,/);

@@ -33,7 +33,15 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../../src/gateway/gateway.js";
 import { amzDate, signingKey } from "../support/chunked-body.js";
-import { ANSWER_HEADER, ANSWER_KINDS, lenientDecode, parseRawQuery, startRecordingBackend, type RecordedRequest, type RecordingBackend } from "../support/recording-backend.js";
+import {
+  ANSWER_HEADER,
+  ANSWER_KINDS,
+  lenientDecode,
+  parseRawQuery,
+  startRecordingBackend,
+  type RecordedRequest,
+  type RecordingBackend,
+} from "../support/recording-backend.js";
 
 // ---------------------------------------------------------------------------------------------
 // The world: backends, routes, users.
@@ -54,9 +62,15 @@ const HOLDINGS: Readonly<Record<BackendName, Readonly<Record<string, readonly st
   plain: { "plain-bucket": ["p1.txt", "dir/p2.txt"] },
   renamed: { "zqx-renamed": ["r1.txt", "dir/r2.txt"] },
   // Two tenants in one physical bucket, under different prefixes, and a key of neither.
-  shared: { "zqx-shared": ["zqx-a/mine.txt", "zqx-a/dir/x", "zqx-b/theirs.txt", "zqx-b/top-secret.txt", "zqx-root-object"] },
+  shared: {
+    "zqx-shared": ["zqx-a/mine.txt", "zqx-a/dir/x", "zqx-b/theirs.txt", "zqx-b/top-secret.txt", "zqx-root-object"],
+  },
   keys: { "zqx-keys": ["zqx-t2/team2/a.txt", "zqx-other/x.txt"] },
-  default: { "example-bucket": ["e1.txt", "team2/shadow.txt"], "secret-bucket": ["top-secret.txt"], "other-bucket": ["o.txt"] },
+  default: {
+    "example-bucket": ["e1.txt", "team2/shadow.txt"],
+    "secret-bucket": ["top-secret.txt"],
+    "other-bucket": ["o.txt"],
+  },
 };
 
 /** The routes of a caller bucket, as the configuration below means them (written out, not computed by the code under test). */
@@ -79,7 +93,14 @@ function placesOf(bucket: string): Place[] {
     default:
       // Every other name is the default client's, unrenamed, except the names where S3 servers
       // answer their administration APIs: those must never be reached.
-      if (bucket === "" || bucket === "." || bucket === ".." || bucket.includes("/") || RESERVED.has(bucket.toLowerCase())) return [];
+      if (
+        bucket === "" ||
+        bucket === "." ||
+        bucket === ".." ||
+        bucket.includes("/") ||
+        RESERVED.has(bucket.toLowerCase())
+      )
+        return [];
       return [{ backend: "default", bucket, prefix: "" }];
   }
 }
@@ -94,7 +115,12 @@ interface User {
 const USERS = {
   admin: { accessKeyId: "AKADMIN0001", secretAccessKey: "admin-secret-0123456789" },
   tenantA: { accessKeyId: "AKTENANTA01", secretAccessKey: "tenant-a-secret-0123456789", buckets: ["team-a"] },
-  reader: { accessKeyId: "AKREADER001", secretAccessKey: "reader-secret-0123456789", buckets: ["team-*", "plain-bucket", "renamed-bucket"], readOnly: true },
+  reader: {
+    accessKeyId: "AKREADER001",
+    secretAccessKey: "reader-secret-0123456789",
+    buckets: ["team-*", "plain-bucket", "renamed-bucket"],
+    readOnly: true,
+  },
   examples: { accessKeyId: "AKEXAMPLES1", secretAccessKey: "examples-secret-0123456789", buckets: ["example-bucket"] },
   roAll: { accessKeyId: "AKREADALL01", secretAccessKey: "read-all-secret-0123456789", readOnly: true },
 } satisfies Record<string, User>;
@@ -102,7 +128,8 @@ type UserName = keyof typeof USERS;
 
 /** The scope check as the configuration means it (literal names and `prefix*` globs only). */
 const inScope = (user: User, bucket: string): boolean =>
-  user.buckets === undefined || user.buckets.some((g) => (g.endsWith("*") ? bucket.startsWith(g.slice(0, -1)) : bucket === g));
+  user.buckets === undefined ||
+  user.buckets.some((g) => (g.endsWith("*") ? bucket.startsWith(g.slice(0, -1)) : bucket === g));
 
 const DOMAIN = "s3.test";
 
@@ -114,7 +141,12 @@ let gatewayPort: number;
 beforeAll(async () => {
   const started = await Promise.all(
     BACKENDS.map((name) =>
-      startRecordingBackend({ name, accessKeyId: `ZQXKEY${name.toUpperCase()}`, buckets: HOLDINGS[name], hostId: `zqx-host-id-${name}+AbCd/EfGh=` }),
+      startRecordingBackend({
+        name,
+        accessKeyId: `ZQXKEY${name.toUpperCase()}`,
+        buckets: HOLDINGS[name],
+        hostId: `zqx-host-id-${name}+AbCd/EfGh=`,
+      }),
     ),
   );
   backends = Object.fromEntries(started.map((b) => [b.name, b])) as Record<BackendName, RecordingBackend>;
@@ -135,9 +167,25 @@ beforeAll(async () => {
       profiles: {
         plain: { client: "plain", source_bucket_pattern: "plain-bucket" },
         renamed: { client: "renamed", source_bucket_pattern: "renamed-bucket", mapped_bucket_name: "zqx-renamed" },
-        "team-a": { client: "shared", source_bucket_pattern: "team-a", mapped_bucket_name: "zqx-shared", mapped_prefix: "zqx-a/" },
-        "team-b": { client: "shared", source_bucket_pattern: "team-b", mapped_bucket_name: "zqx-shared", mapped_prefix: "zqx-b/" },
-        team2: { client: "keys", source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "zqx-keys", mapped_prefix: "zqx-t2/" },
+        "team-a": {
+          client: "shared",
+          source_bucket_pattern: "team-a",
+          mapped_bucket_name: "zqx-shared",
+          mapped_prefix: "zqx-a/",
+        },
+        "team-b": {
+          client: "shared",
+          source_bucket_pattern: "team-b",
+          mapped_bucket_name: "zqx-shared",
+          mapped_prefix: "zqx-b/",
+        },
+        team2: {
+          client: "keys",
+          source_bucket_pattern: "example-bucket",
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: "zqx-keys",
+          mapped_prefix: "zqx-t2/",
+        },
       },
       gateway: { domain: DOMAIN, users: Object.values(USERS), logLevel: "silent", backendTimeoutMs: 10_000 },
     },
@@ -204,7 +252,23 @@ const BUCKETS = [
   "..",
   ".",
 ] as const;
-const KEY_SEGMENTS = ["..", ".", "", "team2", "team-b", "team-a", "secret-bucket", "top-secret.txt", "mine.txt", "theirs.txt", "admin", "minio", "a b", "a+b", "x"];
+const KEY_SEGMENTS = [
+  "..",
+  ".",
+  "",
+  "team2",
+  "team-b",
+  "team-a",
+  "secret-bucket",
+  "top-secret.txt",
+  "mine.txt",
+  "theirs.txt",
+  "admin",
+  "minio",
+  "a b",
+  "a+b",
+  "x",
+];
 
 type Encoding = "minimal" | "full" | "lower-hex";
 const encoding = fc.constantFrom<Encoding>("minimal", "minimal", "full", "lower-hex");
@@ -238,17 +302,30 @@ function encodeQuery(text: string, how: Encoding, plusForSpace: boolean): string
   return out;
 }
 
-const keySegment = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEY_SEGMENTS) }, { weight: 2, arbitrary: freeText });
+const keySegment = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...KEY_SEGMENTS) },
+  { weight: 2, arbitrary: freeText },
+);
 /** A key as segments, each encoded its own way, joined by `/` or `%2F`. */
 const rawKey = fc
-  .array(fc.record({ text: keySegment, how: encoding, slash: fc.constantFrom("/", "/", "/", "%2F", "%2f") }), { minLength: 1, maxLength: 5 })
+  .array(fc.record({ text: keySegment, how: encoding, slash: fc.constantFrom("/", "/", "/", "%2F", "%2f") }), {
+    minLength: 1,
+    maxLength: 5,
+  })
   .map((segments) => segments.map((s, i) => (i === 0 ? "" : s.slash) + encodePath(s.text, s.how)).join(""));
 
 /** A copy or rename source: `bucket/key`, in the forms clients send it. */
 const copySource = fc
-  .record({ bucket: fc.constantFrom(...BUCKETS), key: fc.constantFrom("mine.txt", "theirs.txt", "team2/a.txt", "top-secret.txt", "../team-b/theirs.txt", "a b"), form: fc.constantFrom("plain", "slash", "version", "encoded-slash", "dots") })
+  .record({
+    bucket: fc.constantFrom(...BUCKETS),
+    key: fc.constantFrom("mine.txt", "theirs.txt", "team2/a.txt", "top-secret.txt", "../team-b/theirs.txt", "a b"),
+    form: fc.constantFrom("plain", "slash", "version", "encoded-slash", "dots"),
+  })
   .map(({ bucket, key, form }) => {
-    const encodedKey = key.split("/").map((s) => encodeURIComponent(s)).join("/");
+    const encodedKey = key
+      .split("/")
+      .map((s) => encodeURIComponent(s))
+      .join("/");
     const value =
       form === "plain"
         ? `${bucket}/${encodedKey}`
@@ -263,31 +340,150 @@ const copySource = fc
   });
 
 const SUBRESOURCES = [
-  "acl", "tagging", "versions", "uploads", "delete", "location", "policy", "lifecycle", "logging", "replication", "inventory", "analytics", "metrics",
-  "intelligent-tiering", "website", "notification", "cors", "encryption", "versioning", "object-lock", "retention", "legal-hold", "attributes", "torrent",
-  "restore", "select", "uploadId", "partNumber", "session", "metadataInventoryTable", "metadataTable", "renameObject", "annotation", "requestPayment",
-  "publicAccessBlock", "ownershipControls", "policyStatus", "accelerate", "foo", "admin", "x-id", "list-type", "id", "versionId",
+  "acl",
+  "tagging",
+  "versions",
+  "uploads",
+  "delete",
+  "location",
+  "policy",
+  "lifecycle",
+  "logging",
+  "replication",
+  "inventory",
+  "analytics",
+  "metrics",
+  "intelligent-tiering",
+  "website",
+  "notification",
+  "cors",
+  "encryption",
+  "versioning",
+  "object-lock",
+  "retention",
+  "legal-hold",
+  "attributes",
+  "torrent",
+  "restore",
+  "select",
+  "uploadId",
+  "partNumber",
+  "session",
+  "metadataInventoryTable",
+  "metadataTable",
+  "renameObject",
+  "annotation",
+  "requestPayment",
+  "publicAccessBlock",
+  "ownershipControls",
+  "policyStatus",
+  "accelerate",
+  "foo",
+  "admin",
+  "x-id",
+  "list-type",
+  "id",
+  "versionId",
 ];
-const LISTING_PARAMS = ["prefix", "marker", "start-after", "continuation-token", "delimiter", "key-marker", "upload-id-marker", "version-id-marker", "encoding-type", "max-keys", "fetch-owner"];
-const HOSTILE_VALUES = ["", "/", "../", "..", "%2E%2E/", "team-b/", "../team-b/", "team2/", "team2/../", "/team-b", "a b", "+", "1", "2", "url", "0", "1000", "\u0001", "é"];
-const HOISTED = ["x-amz-copy-source", "X-Amz-Copy-Source", "x-amz-rename-source", "x-amz-acl", "x-amz-metadata-directive", "x-amz-expected-bucket-owner", "x-amz-tagging"];
+const LISTING_PARAMS = [
+  "prefix",
+  "marker",
+  "start-after",
+  "continuation-token",
+  "delimiter",
+  "key-marker",
+  "upload-id-marker",
+  "version-id-marker",
+  "encoding-type",
+  "max-keys",
+  "fetch-owner",
+];
+const HOSTILE_VALUES = [
+  "",
+  "/",
+  "../",
+  "..",
+  "%2E%2E/",
+  "team-b/",
+  "../team-b/",
+  "team2/",
+  "team2/../",
+  "/team-b",
+  "a b",
+  "+",
+  "1",
+  "2",
+  "url",
+  "0",
+  "1000",
+  "\u0001",
+  "é",
+];
+const HOISTED = [
+  "x-amz-copy-source",
+  "X-Amz-Copy-Source",
+  "x-amz-rename-source",
+  "x-amz-acl",
+  "x-amz-metadata-directive",
+  "x-amz-expected-bucket-owner",
+  "x-amz-tagging",
+];
 const PRESIGN_FIELDS = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders"];
 
 const queryParam = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ name: fc.constantFrom(...SUBRESOURCES), value: fc.oneof({ weight: 3, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.constantFrom("1", "2", "v1", "upload-1", "ListObjectsV2", "a b") }), bare: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ name: fc.constantFrom(...LISTING_PARAMS), value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), freeText), bare: fc.constant(false) }) },
-  { weight: 1, arbitrary: fc.record({ name: fc.constantFrom(...HOISTED), value: fc.oneof(copySource.map((c) => c.value), fc.constantFrom("public-read", "REPLACE", "k=v")), bare: fc.constant(false) }) },
-  { weight: 1, arbitrary: fc.record({ name: fc.constantFrom(...PRESIGN_FIELDS), value: fc.constantFrom("AWS4-HMAC-SHA256", "junk", "60"), bare: fc.constant(false) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      name: fc.constantFrom(...SUBRESOURCES),
+      value: fc.oneof(
+        { weight: 3, arbitrary: fc.constant("") },
+        { weight: 1, arbitrary: fc.constantFrom("1", "2", "v1", "upload-1", "ListObjectsV2", "a b") },
+      ),
+      bare: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      name: fc.constantFrom(...LISTING_PARAMS),
+      value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), freeText),
+      bare: fc.constant(false),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      name: fc.constantFrom(...HOISTED),
+      value: fc.oneof(
+        copySource.map((c) => c.value),
+        fc.constantFrom("public-read", "REPLACE", "k=v"),
+      ),
+      bare: fc.constant(false),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      name: fc.constantFrom(...PRESIGN_FIELDS),
+      value: fc.constantFrom("AWS4-HMAC-SHA256", "junk", "60"),
+      bare: fc.constant(false),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ name: freeText.filter((s) => s !== ""), value: freeText, bare: fc.boolean() }) },
 );
 
-const rawQuery = fc.array(fc.record({ param: queryParam, how: encoding, plus: fc.boolean() }), { maxLength: 4 }).map((params) =>
-  params.map(({ param, how, plus }) => ({
-    name: param.name,
-    value: param.bare ? "" : param.value,
-    raw: param.bare && param.value === "" ? encodeQuery(param.name, how, plus) : `${encodeQuery(param.name, how, plus)}=${encodeQuery(param.bare ? "" : param.value, how, plus)}`,
-  })),
-);
+const rawQuery = fc
+  .array(fc.record({ param: queryParam, how: encoding, plus: fc.boolean() }), { maxLength: 4 })
+  .map((params) =>
+    params.map(({ param, how, plus }) => ({
+      name: param.name,
+      value: param.bare ? "" : param.value,
+      raw:
+        param.bare && param.value === ""
+          ? encodeQuery(param.name, how, plus)
+          : `${encodeQuery(param.name, how, plus)}=${encodeQuery(param.bare ? "" : param.value, how, plus)}`,
+    })),
+  );
 
 /**
  * Where the bucket goes: the path (with various hosts, none under the domain; sometimes an
@@ -301,16 +497,37 @@ const target = (key: boolean | undefined) => {
       weight: 6,
       arbitrary: fc
         .record({
-          bucket: key === undefined ? fc.option(fc.constantFrom(...BUCKETS), { freq: 12 }) : fc.constantFrom(...BUCKETS),
+          bucket:
+            key === undefined ? fc.option(fc.constantFrom(...BUCKETS), { freq: 12 }) : fc.constantFrom(...BUCKETS),
           how: encoding,
           key: keyArb,
           trailing: fc.boolean(),
-          host: fc.constantFrom("gateway", "gateway", "gateway", DOMAIN, `S3.TEST:${0}`, "evil.example", `team-b.${DOMAIN}.evil`, "localhost"),
-          absolute: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("http://evil.example", "http://team-b.s3.test", "http://127.0.0.1") }),
+          host: fc.constantFrom(
+            "gateway",
+            "gateway",
+            "gateway",
+            DOMAIN,
+            `S3.TEST:${0}`,
+            "evil.example",
+            `team-b.${DOMAIN}.evil`,
+            "localhost",
+          ),
+          absolute: fc.oneof(
+            { weight: 12, arbitrary: fc.constant(null) },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom("http://evil.example", "http://team-b.s3.test", "http://127.0.0.1"),
+            },
+          ),
         })
         .map(({ bucket, how, key, trailing, host, absolute }) => {
-          const path = bucket === null ? "/" : `/${encodePath(bucket, how)}${key !== null ? `/${key}` : trailing ? "/" : ""}`;
-          return { rawPath: `${absolute ?? ""}${path}`, host: host === "gateway" ? "" : host, bucket: bucket === null ? undefined : bucket };
+          const path =
+            bucket === null ? "/" : `/${encodePath(bucket, how)}${key !== null ? `/${key}` : trailing ? "/" : ""}`;
+          return {
+            rawPath: `${absolute ?? ""}${path}`,
+            host: host === "gateway" ? "" : host,
+            bucket: bucket === null ? undefined : bucket,
+          };
         }),
     },
     {
@@ -323,7 +540,14 @@ const target = (key: boolean | undefined) => {
         })
         .map(({ bucket, hostForm, key }) => {
           const name = `${bucket}.${DOMAIN}`;
-          const host = hostForm === "upper" ? name.toUpperCase() : hostForm === "dot" ? `${name}.` : hostForm === "port" ? `${name}:${0}` : name;
+          const host =
+            hostForm === "upper"
+              ? name.toUpperCase()
+              : hostForm === "dot"
+                ? `${name}.`
+                : hostForm === "port"
+                  ? `${name}:${0}`
+                  : name;
           // Virtual-hosted: DNS names are case-insensitive, so the bucket S3 reads is lowercase.
           return { rawPath: key === null ? "/" : `/${key}`, host, bucket: bucket.toLowerCase() };
         }),
@@ -342,10 +566,28 @@ const SHAPES: ReadonlyArray<{ method: string; key: boolean; params: ReadonlyArra
   { method: "GET", key: false, params: [["versions", ""]] },
   { method: "GET", key: false, params: [["uploads", ""]] },
   { method: "GET", key: false, params: [["location", ""]] },
-  ...["acl", "policy", "lifecycle", "logging", "replication", "website", "notification", "tagging", "versioning", "cors", "encryption", "publicAccessBlock"].map(
-    (sub) => ({ method: "GET", key: false, params: [[sub, ""]] as const }),
-  ),
-  ...["inventory", "analytics", "metrics", "intelligent-tiering"].map((sub) => ({ method: "GET", key: false, params: [[sub, ""], ["id", "c1"]] as const })),
+  ...[
+    "acl",
+    "policy",
+    "lifecycle",
+    "logging",
+    "replication",
+    "website",
+    "notification",
+    "tagging",
+    "versioning",
+    "cors",
+    "encryption",
+    "publicAccessBlock",
+  ].map((sub) => ({ method: "GET", key: false, params: [[sub, ""]] as const })),
+  ...["inventory", "analytics", "metrics", "intelligent-tiering"].map((sub) => ({
+    method: "GET",
+    key: false,
+    params: [
+      [sub, ""],
+      ["id", "c1"],
+    ] as const,
+  })),
   { method: "HEAD", key: false, params: [] },
   { method: "PUT", key: false, params: [] },
   { method: "PUT", key: false, params: [["tagging", ""]] },
@@ -361,30 +603,50 @@ const SHAPES: ReadonlyArray<{ method: string; key: boolean; params: ReadonlyArra
   { method: "HEAD", key: true, params: [] },
   { method: "PUT", key: true, params: [] },
   { method: "PUT", key: true, params: [["tagging", ""]] },
-  { method: "PUT", key: true, params: [["partNumber", "1"], ["uploadId", "upload-1"]] },
+  {
+    method: "PUT",
+    key: true,
+    params: [
+      ["partNumber", "1"],
+      ["uploadId", "upload-1"],
+    ],
+  },
   { method: "POST", key: true, params: [["uploads", ""]] },
   { method: "POST", key: true, params: [["uploadId", "upload-1"]] },
   { method: "DELETE", key: true, params: [] },
   { method: "DELETE", key: true, params: [["uploadId", "upload-1"]] },
 ];
 
-const shaped = fc.record({
-  shape: fc.constantFrom(...SHAPES),
-  // Hostile listing arguments (reads drop what is not theirs; writes would refuse them).
-  extra: fc.array(fc.record({ name: fc.constantFrom(...LISTING_PARAMS), value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), freeText) }), { maxLength: 2 }),
-  how: encoding,
-  plus: fc.boolean(),
-}).chain(({ shape, extra, how, plus }) =>
-  target(shape.key).map((t) => ({
-    method: shape.method,
-    target: t,
-    query: [...shape.params.map(([name, value]) => ({ name, value })), ...(shape.method === "GET" ? extra : [])].map(({ name, value }) => ({
-      name,
-      value,
-      raw: value === "" && shape.params.some(([n]) => n === name) ? encodeQuery(name, how, plus) : `${encodeQuery(name, how, plus)}=${encodeQuery(value, how, plus)}`,
+const shaped = fc
+  .record({
+    shape: fc.constantFrom(...SHAPES),
+    // Hostile listing arguments (reads drop what is not theirs; writes would refuse them).
+    extra: fc.array(
+      fc.record({
+        name: fc.constantFrom(...LISTING_PARAMS),
+        value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), freeText),
+      }),
+      { maxLength: 2 },
+    ),
+    how: encoding,
+    plus: fc.boolean(),
+  })
+  .chain(({ shape, extra, how, plus }) =>
+    target(shape.key).map((t) => ({
+      method: shape.method,
+      target: t,
+      query: [...shape.params.map(([name, value]) => ({ name, value })), ...(shape.method === "GET" ? extra : [])].map(
+        ({ name, value }) => ({
+          name,
+          value,
+          raw:
+            value === "" && shape.params.some(([n]) => n === name)
+              ? encodeQuery(name, how, plus)
+              : `${encodeQuery(name, how, plus)}=${encodeQuery(value, how, plus)}`,
+        }),
+      ),
     })),
-  })),
-);
+  );
 
 const METHODS = ["GET", "GET", "GET", "PUT", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"];
 const anyShape = fc.record({ method: fc.constantFrom(...METHODS), target: target(undefined), query: rawQuery });
@@ -393,17 +655,31 @@ const probe: fc.Arbitrary<Probe> = fc
   .record({
     user: fc.constantFrom<UserName>("admin", "admin", "tenantA", "reader", "examples", "roAll"),
     request: fc.oneof({ weight: 3, arbitrary: shaped }, { weight: 2, arbitrary: anyShape }),
-    copy: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.record({ source: copySource, header: fc.constantFrom("x-amz-copy-source", "x-amz-copy-source", "x-amz-rename-source") }) }),
+    copy: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          source: copySource,
+          header: fc.constantFrom("x-amz-copy-source", "x-amz-copy-source", "x-amz-rename-source"),
+        }),
+      },
+    ),
     answer: fc.option(fc.constantFrom(...ANSWER_KINDS), { freq: 2 }),
     // One request in four is a presigned URL.
     presigned: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
-    deleteKeys: fc.array(fc.constantFrom("mine.txt", "../team-b/theirs.txt", "team2/a.txt", "/x", "a b", ""), { minLength: 1, maxLength: 3 }),
+    deleteKeys: fc.array(fc.constantFrom("mine.txt", "../team-b/theirs.txt", "team2/a.txt", "/x", "a b", ""), {
+      minLength: 1,
+      maxLength: 3,
+    }),
   })
   .map(({ user, request: { method, target: t, query }, copy, answer, presigned, deleteKeys }) => {
     const headers: Record<string, string> = {};
     if (copy !== null) headers[copy.header] = copy.source.value;
     if (answer !== null) headers[ANSWER_HEADER] = answer;
-    const hoisted = query.find((q) => q.name.toLowerCase() === "x-amz-copy-source" || q.name.toLowerCase() === "x-amz-rename-source");
+    const hoisted = query.find(
+      (q) => q.name.toLowerCase() === "x-amz-copy-source" || q.name.toLowerCase() === "x-amz-rename-source",
+    );
     const sourceValue = copy?.source.value ?? hoisted?.value;
     const deleting = method === "POST" && query.some((q) => q.name === "delete");
     const body = deleting
@@ -419,7 +695,8 @@ const probe: fc.Arbitrary<Probe> = fc
       bucket: t.bucket,
       query,
       headers,
-      sourceBucket: sourceValue === undefined ? undefined : lenientDecode(sourceValue.replace(/^\//, "").split(/\/|%2F/i)[0]!),
+      sourceBucket:
+        sourceValue === undefined ? undefined : lenientDecode(sourceValue.replace(/^\//, "").split(/\/|%2F/i)[0]!),
       presigned,
       body,
     } satisfies Probe;
@@ -430,7 +707,11 @@ const probe: fc.Arbitrary<Probe> = fc
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const toBytes = (d: SourceData): string | Uint8Array =>
-  typeof d === "string" ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
+  typeof d === "string"
+    ? d
+    : ArrayBuffer.isView(d)
+      ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
+      : new Uint8Array(d);
 
 /** Node's crypto behind the hash interface the SDK's signer takes. */
 class NodeSha256 {
@@ -446,7 +727,8 @@ class NodeSha256 {
   }
 }
 
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 interface Sent {
   readonly method: string;
@@ -459,7 +741,14 @@ interface Sent {
 async function sign(p: Probe): Promise<Sent> {
   const user = USERS[p.user];
   if (!p.rawPath.startsWith("/")) return signAbsoluteForm(p, user);
-  const signer = new SignatureV4({ service: "s3", region: "us-east-1", credentials: user, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    service: "s3",
+    region: "us-east-1",
+    credentials: user,
+    sha256: NodeSha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const host = p.host === "" ? gatewayAddress : p.host.replace(/:0$/, `:${gatewayPort}`);
   const query: Record<string, string | string[]> = {};
   for (const { name, value } of p.query) {
@@ -483,13 +772,25 @@ async function sign(p: Probe): Promise<Sent> {
     // As the SDK's presigner does: x-amz-* headers (the copy source too) are hoisted into the query.
     const out = await signer.presign(request, { expiresIn: 900 });
     const search = Object.entries(out.query ?? {})
-      .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${rfc3986(name)}=${rfc3986(String(v ?? ""))}`))
+      .flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((v) => `${rfc3986(name)}=${rfc3986(String(v ?? ""))}`),
+      )
       .join("&");
-    return { method: p.method, target: `${p.rawPath}?${search}`, headers: out.headers as Record<string, string>, body: p.body };
+    return {
+      method: p.method,
+      target: `${p.rawPath}?${search}`,
+      headers: out.headers,
+      body: p.body,
+    };
   }
   const out = await signer.sign(request);
   const search = p.query.map((q) => q.raw).join("&");
-  return { method: p.method, target: search === "" ? p.rawPath : `${p.rawPath}?${search}`, headers: out.headers as Record<string, string>, body: p.body };
+  return {
+    method: p.method,
+    target: search === "" ? p.rawPath : `${p.rawPath}?${search}`,
+    headers: out.headers,
+    body: p.body,
+  };
 }
 
 /**
@@ -503,16 +804,32 @@ function signAbsoluteForm(p: Probe, user: User): Sent {
   const scope = `${time.slice(0, 8)}/us-east-1/s3/aws4_request`;
   const payloadHash = createHash("sha256").update(p.body).digest("hex");
   const host = p.host === "" ? gatewayAddress : p.host.replace(/:0$/, `:${gatewayPort}`);
-  const headers: Record<string, string> = { host, ...p.headers, "x-amz-content-sha256": payloadHash, "x-amz-date": time };
+  const headers: Record<string, string> = {
+    host,
+    ...p.headers,
+    "x-amz-content-sha256": payloadHash,
+    "x-amz-date": time,
+  };
   const names = Object.keys(headers).sort();
   const query = p.query
     .map((q) => `${rfc3986(q.name)}=${rfc3986(q.value)}`)
     .sort()
     .join("&");
-  const canonical = [p.method, p.rawPath, query, ...names.map((n) => `${n}:${headers[n]!.trim().replace(/\s+/g, " ")}`), "", names.join(";"), payloadHash].join("\n");
+  const canonical = [
+    p.method,
+    p.rawPath,
+    query,
+    ...names.map((n) => `${n}:${headers[n]!.trim().replace(/\s+/g, " ")}`),
+    "",
+    names.join(";"),
+    payloadHash,
+  ].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", time, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
-  const signature = createHmac("sha256", signingKey(user.secretAccessKey, time.slice(0, 8), "us-east-1")).update(toSign).digest("hex");
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${user.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
+  const signature = createHmac("sha256", signingKey(user.secretAccessKey, time.slice(0, 8), "us-east-1"))
+    .update(toSign)
+    .digest("hex");
+  headers["authorization"] =
+    `AWS4-HMAC-SHA256 Credential=${user.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   const search = p.query.map((q) => q.raw).join("&");
   return { method: p.method, target: search === "" ? p.rawPath : `${p.rawPath}?${search}`, headers, body: p.body };
 }
@@ -528,17 +845,39 @@ interface Answer {
 function send(sent: Sent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const body = Buffer.from(sent.body);
-    const headers = { ...sent.headers, ...(body.length > 0 || sent.method === "PUT" || sent.method === "POST" ? { "content-length": String(body.length) } : {}) };
-    const req = httpRequest({ host: "127.0.0.1", port: gatewayPort, method: sent.method, path: sent.target, headers, agent: false, setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const pairs: Array<[string, string]> = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? "", headers: pairs, body: Buffer.concat(chunks).toString("utf8") });
-      });
-      res.on("error", reject);
-    });
+    const headers = {
+      ...sent.headers,
+      ...(body.length > 0 || sent.method === "PUT" || sent.method === "POST"
+        ? { "content-length": String(body.length) }
+        : {}),
+    };
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: gatewayPort,
+        method: sent.method,
+        path: sent.target,
+        headers,
+        agent: false,
+        setHost: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const pairs: Array<[string, string]> = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+            pairs.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+          resolve({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? "",
+            headers: pairs,
+            body: Buffer.concat(chunks).toString("utf8"),
+          });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body.length > 0 ? body : undefined);
   });
@@ -561,22 +900,26 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
   const query = parseRawQuery(r.rawQuery);
   // (SelectObjectContent reads with a POST; a CORS preflight, OPTIONS, reads the bucket's CORS rules.)
   const select = r.method === "POST" && query.some(([n]) => n === "select");
-  if (user.readOnly && r.method !== "GET" && r.method !== "HEAD" && r.method !== "OPTIONS" && !select) problems.push(`read-only user caused a write: ${where}`);
+  if (user.readOnly && r.method !== "GET" && r.method !== "HEAD" && r.method !== "OPTIONS" && !select)
+    problems.push(`read-only user caused a write: ${where}`);
 
   const first = r.rawPath.split("/")[1] ?? "";
-  if (RESERVED.has(lenientDecode(first).toLowerCase())) problems.push(`an administration namespace was reached: ${where}`);
+  if (RESERVED.has(lenientDecode(first).toLowerCase()))
+    problems.push(`an administration namespace was reached: ${where}`);
 
   const rest = r.rawPath.slice(1);
   if (rest === "") {
     // Service level: only ListBuckets, for a caller who asked for it (its answer is filtered).
     const listBucketArgs = new Set(["max-buckets", "continuation-token", "prefix", "bucket-region", "x-id"]);
-    if (p.bucket !== undefined || r.method !== "GET" || query.some(([n]) => !listBucketArgs.has(n))) problems.push(`service-level request: ${where}`);
+    if (p.bucket !== undefined || r.method !== "GET" || query.some(([n]) => !listBucketArgs.has(n)))
+      problems.push(`service-level request: ${where}`);
     return problems;
   }
 
   // 1. inside a route of the bucket the caller named (or its copy source), within its scope.
   // A CORS preflight carries no identity: it may reach any bucket some user's scope names.
-  const mayName = (b: string) => (r.method === "OPTIONS" ? Object.values(USERS).some((u) => inScope(u, b)) : inScope(user, b));
+  const mayName = (b: string) =>
+    r.method === "OPTIONS" ? Object.values(USERS).some((u) => inScope(u, b)) : inScope(user, b);
   const named = [p.bucket, p.sourceBucket].filter((b): b is string => b !== undefined && mayName(b));
   const places = named.flatMap(placesOf).filter((place) => place.backend === r.backend);
   const place = places.find((pl) => r.rawPath === `/${pl.bucket}` || r.rawPath.startsWith(`/${pl.bucket}/`));
@@ -591,20 +934,29 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
   if (isObject) {
     // The raw key as received, not a decoded or normalised one: `zqx-a/../zqx-b/x` would pass
     // a decoded check too, but `%2E%2E` or a normalised path would not reach here unnoticed.
-    if (!rawKey.startsWith(place.prefix) || !under(lenientDecode(rawKey))) problems.push(`object key outside the route's prefix "${place.prefix}": ${where}`);
+    if (!rawKey.startsWith(place.prefix) || !under(lenientDecode(rawKey)))
+      problems.push(`object key outside the route's prefix "${place.prefix}": ${where}`);
   } else if (place.prefix !== "") {
     const has = (n: string) => query.some(([name]) => name === n);
-    const listing = r.method === "GET" && (query.every(([n]) => LISTING_PARAMS.includes(n) || n === "list-type" || n === "x-id") || has("versions") || has("uploads"));
+    const listing =
+      r.method === "GET" &&
+      (query.every(([n]) => LISTING_PARAMS.includes(n) || n === "list-type" || n === "x-id") ||
+        has("versions") ||
+        has("uploads"));
     if (listing) {
       const prefix = query.find(([n]) => n === "prefix")?.[1];
-      if (prefix === undefined || !under(prefix)) problems.push(`listing without the route's prefix "${place.prefix}": ${where}`);
+      if (prefix === undefined || !under(prefix))
+        problems.push(`listing without the route's prefix "${place.prefix}": ${where}`);
       for (const marker of ["marker", "start-after", "key-marker"]) {
         const value = query.find(([n]) => n === marker)?.[1];
-        if (value !== undefined && value !== "" && !under(value)) problems.push(`listing ${marker} outside the route's prefix: ${where}`);
+        if (value !== undefined && value !== "" && !under(value))
+          problems.push(`listing ${marker} outside the route's prefix: ${where}`);
       }
     } else if (r.method === "POST" && has("delete")) {
       const keys = [...r.body.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1]!));
-      for (const key of keys) if (!under(key)) problems.push(`batch delete of a key outside the route's prefix: ${JSON.stringify(key)} in ${where}`);
+      for (const key of keys)
+        if (!under(key))
+          problems.push(`batch delete of a key outside the route's prefix: ${JSON.stringify(key)} in ${where}`);
     } else if (r.method !== "GET" && r.method !== "HEAD" && r.method !== "OPTIONS") {
       // The backend bucket is shared with other routes: changing it changes it for them.
       problems.push(`a change to a shared backend bucket: ${where}`);
@@ -616,7 +968,9 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
     const path = lenientDecode(value.split("?")[0]!.replace(/^\//, ""));
     const slash = path.indexOf("/");
     const [bucket, key] = slash < 0 ? [path, ""] : [path.slice(0, slash), path.slice(slash + 1)];
-    const sourcePlaces = named.flatMap(placesOf).filter((pl) => pl.backend === r.backend && pl.bucket === bucket && key.startsWith(pl.prefix));
+    const sourcePlaces = named
+      .flatMap(placesOf)
+      .filter((pl) => pl.backend === r.backend && pl.bucket === bucket && key.startsWith(pl.prefix));
     if (sourcePlaces.length === 0) problems.push(`${name} outside the caller's routes: ${value} in ${where}`);
   }
   return problems;
@@ -624,17 +978,35 @@ function backendViolations(p: Probe, r: RecordedRequest): string[] {
 
 const unescapeXml = (s: string) =>
   s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-f]+|#\d+);/gi, (_m, e: string) =>
-    e === "lt" ? "<" : e === "gt" ? ">" : e === "amp" ? "&" : e === "quot" ? '"' : e === "apos" ? "'" : String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
+    e === "lt"
+      ? "<"
+      : e === "gt"
+        ? ">"
+        : e === "amp"
+          ? "&"
+          : e === "quot"
+            ? '"'
+            : e === "apos"
+              ? "'"
+              : String.fromCodePoint(
+                  e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
+                ),
   );
 
 /** 3. What an answer shows that it must not. */
 function answerViolations(answer: Answer): string[] {
-  const text = [`${answer.status} ${answer.statusMessage}`, ...answer.headers.map(([n, v]) => `${n}: ${v}`), answer.body].join("\n");
+  const text = [
+    `${answer.status} ${answer.statusMessage}`,
+    ...answer.headers.map(([n, v]) => `${n}: ${v}`),
+    answer.body,
+  ].join("\n");
   const problems: string[] = [];
   const mark = text.toLowerCase().indexOf(MARK);
-  if (mark >= 0) problems.push(`the answer names a backend's name or secret: …${text.slice(Math.max(0, mark - 60), mark + 60)}…`);
+  if (mark >= 0)
+    problems.push(`the answer names a backend's name or secret: …${text.slice(Math.max(0, mark - 60), mark + 60)}…`);
   for (const name of BACKENDS) {
-    if (text.includes(backends[name].address)) problems.push(`the answer names backend ${name}'s address ${backends[name].address}`);
+    if (text.includes(backends[name].address))
+      problems.push(`the answer names backend ${name}'s address ${backends[name].address}`);
   }
   return problems;
 }
@@ -675,13 +1047,21 @@ const describeRun = (p: Probe, result: Awaited<ReturnType<typeof run>>) =>
   [
     `probe: ${JSON.stringify(p)}`,
     ...result.problems.map((x) => `  VIOLATION ${x}`),
-    ...result.recorded.map((r) => `  backend ${r.backend}: ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`),
+    ...result.recorded.map(
+      (r) => `  backend ${r.backend}: ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`,
+    ),
     `  answer: ${result.answer.status} ${result.answer.body.slice(0, 600)}`,
   ].join("\n");
 
 // ---------------------------------------------------------------------------------------------
 
-const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "AuthorizationQueryParametersError", "AuthorizationHeaderMalformed", "InvalidAccessKeyId", "RequestTimeTooSkewed"]);
+const AUTH_FAILURES = new Set([
+  "SignatureDoesNotMatch",
+  "AuthorizationQueryParametersError",
+  "AuthorizationHeaderMalformed",
+  "InvalidAccessKeyId",
+  "RequestTimeTooSkewed",
+]);
 
 const RUNS = Number(process.env["S3R_PROPERTY_RUNS"] ?? 300);
 const SEED = Number(process.env["S3R_PROPERTY_SEED"] ?? 0x5e3d10);
@@ -707,10 +1087,24 @@ describe("gateway boundary (issue #10)", () => {
     );
     // The probes must mostly pass authentication and often reach a backend, or they test nothing
     // of routing and authorization (only the signature check).
-    if (process.env["S3R_PROPERTY_STATS"]) console.log(JSON.stringify({ ...outcomes, codes: Object.fromEntries([...outcomes.codes].sort((a, b) => b[1] - a[1])) }, null, 1));
+    if (process.env["S3R_PROPERTY_STATS"])
+      console.log(
+        JSON.stringify(
+          { ...outcomes, codes: Object.fromEntries([...outcomes.codes].sort((a, b) => b[1] - a[1])) },
+          null,
+          1,
+        ),
+      );
     expect(outcomes.authFailed).toBeLessThan(outcomes.probes * 0.1);
     expect(outcomes.reachedBackend).toBeGreaterThan(outcomes.probes * 0.25);
-    if (process.env["S3R_PROPERTY_STATS"]) console.log(JSON.stringify({ ...outcomes, codes: Object.fromEntries([...outcomes.codes].sort((a, b) => b[1] - a[1])) }, null, 1));
+    if (process.env["S3R_PROPERTY_STATS"])
+      console.log(
+        JSON.stringify(
+          { ...outcomes, codes: Object.fromEntries([...outcomes.codes].sort((a, b) => b[1] - a[1])) },
+          null,
+          1,
+        ),
+      );
   });
 });
 
@@ -718,14 +1112,29 @@ describe("gateway boundary (issue #10)", () => {
 const exact = (user: UserName, method: string, rawPath: string, rawQuery = "", extra: Partial<Probe> = {}): Probe => {
   const query = parseRawQuery(rawQuery).map(([name, value], i) => ({ name, value, raw: rawQuery.split("&")[i]! }));
   const first = lenientDecode(rawPath.split("/")[1] ?? "");
-  return { user, method, rawPath, host: "", bucket: first === "" ? undefined : first, query, headers: { [ANSWER_HEADER]: "ok" }, sourceBucket: undefined, presigned: false, body: "", ...extra };
+  return {
+    user,
+    method,
+    rawPath,
+    host: "",
+    bucket: first === "" ? undefined : first,
+    query,
+    headers: { [ANSWER_HEADER]: "ok" },
+    sourceBucket: undefined,
+    presigned: false,
+    body: "",
+    ...extra,
+  };
 };
 
 /** Runs a hand-written probe and requires the invariants too. */
 async function runExact(p: Probe) {
   const result = await run(p);
   expect(result.problems, describeRun(p, result)).toEqual([]);
-  return { ...result, seen: result.recorded.map((r) => `${r.backend} ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`) };
+  return {
+    ...result,
+    seen: result.recorded.map((r) => `${r.backend} ${r.method} ${r.rawPath}${r.rawQuery ? `?${r.rawQuery}` : ""}`),
+  };
 }
 
 describe("gateway boundary: the examples of issue #10", () => {
@@ -749,21 +1158,39 @@ describe("gateway boundary: the examples of issue #10", () => {
   });
 
   it("PUT /example-bucket/team2/../../x lands at the literal key inside the route's prefix", async () => {
-    const { seen, answer } = await runExact(exact("examples", "PUT", "/example-bucket/team2/../../x", "", { body: "payload" }));
+    const { seen, answer } = await runExact(
+      exact("examples", "PUT", "/example-bucket/team2/../../x", "", { body: "payload" }),
+    );
     expect(seen).toEqual(["keys PUT /zqx-keys/zqx-t2/team2/../../x"]);
     expect(answer.status).toBe(200);
   });
 
   it.each([
-    ["POST /bucket/key?delete", exact("admin", "POST", "/plain-bucket/key", "delete", { body: "<Delete><Object><Key>k</Key></Object></Delete>" }), 405],
+    [
+      "POST /bucket/key?delete",
+      exact("admin", "POST", "/plain-bucket/key", "delete", { body: "<Delete><Object><Key>k</Key></Object></Delete>" }),
+      405,
+    ],
     ["PATCH", exact("admin", "PATCH", "/plain-bucket/key", "", { body: "payload" }), 405],
-    ["PUT /bucket?metadataInventoryTable", exact("admin", "PUT", "/plain-bucket", "metadataInventoryTable", { body: "<x/>" }), 501],
+    [
+      "PUT /bucket?metadataInventoryTable",
+      exact("admin", "PUT", "/plain-bucket", "metadataInventoryTable", { body: "<x/>" }),
+      501,
+    ],
     ["Ceph's /admin/user", exact("admin", "GET", "/admin/user", "uid=x&format=json"), 403],
     ["Ceph's /admin/bucket", exact("admin", "GET", "/admin/bucket", "bucket=secret-bucket"), 403],
     ["MinIO's /minio/admin/v3/info", exact("admin", "GET", "/minio/admin/v3/info"), 403],
     // (A write with an argument PutObject does not take is refused before its bucket is looked at.)
-    ["MinIO's /minio/admin/v3/add-user", exact("admin", "PUT", "/minio/admin/v3/add-user", "accessKey=x", { body: "{}" }), 501],
-    ["MinIO's /minio/admin/v3/set-policy", exact("admin", "PUT", "/minio/admin/v3/set-policy", "", { body: "{}" }), 403],
+    [
+      "MinIO's /minio/admin/v3/add-user",
+      exact("admin", "PUT", "/minio/admin/v3/add-user", "accessKey=x", { body: "{}" }),
+      501,
+    ],
+    [
+      "MinIO's /minio/admin/v3/set-policy",
+      exact("admin", "PUT", "/minio/admin/v3/set-policy", "", { body: "{}" }),
+      403,
+    ],
   ])("%s is refused and reaches no backend", async (_name, p, status) => {
     const { seen, answer } = await runExact(p);
     expect(seen).toEqual([]);
@@ -773,7 +1200,10 @@ describe("gateway boundary: the examples of issue #10", () => {
 
 describe("gateway boundary: regressions found by the property", () => {
   it("a caller's x-amz-copy-source on an operation that is not a copy is not forwarded, mapped or not", async () => {
-    const p = exact("admin", "GET", "/plain-bucket", "", { headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "team-a/mine.txt" }, sourceBucket: "team-a" });
+    const p = exact("admin", "GET", "/plain-bucket", "", {
+      headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "team-a/mine.txt" },
+      sourceBucket: "team-a",
+    });
     const { recorded } = await runExact(p);
     expect(recorded.map((r) => r.headers["x-amz-copy-source"])).toEqual([undefined]);
   });
@@ -794,7 +1224,11 @@ describe("gateway boundary: regressions found by the property", () => {
   it("a copy from a bucket named like an administration namespace is refused, also across backends", async () => {
     // Found as: PUT plain-bucket/a with x-amz-copy-source admin/mine.txt, a copy across backends
     // the library ran: it read GET /admin/mine.txt from the default backend (Ceph's admin API).
-    const p = exact("admin", "PUT", "/plain-bucket/a", "", { body: "", headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "admin/mine.txt" }, sourceBucket: "admin" });
+    const p = exact("admin", "PUT", "/plain-bucket/a", "", {
+      body: "",
+      headers: { [ANSWER_HEADER]: "ok", "x-amz-copy-source": "admin/mine.txt" },
+      sourceBucket: "admin",
+    });
     const { seen, answer } = await runExact(p);
     expect(seen).toEqual([]);
     expect(answer.status).toBe(403);
@@ -805,14 +1239,19 @@ describe("gateway boundary: regressions found by the property", () => {
     const { seen, answer } = await runExact(exact("tenantA", "POST", "/team-a", "delete", { body }));
     expect(seen).toEqual(["shared POST /zqx-shared?delete"]);
     // The recorder fails every other key, with a message naming "zqx-shared/zqx-a/dir/x".
-    expect(answer.body).toMatch(/<Error><Key>dir\/x<\/Key><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><\/Error>/);
+    expect(answer.body).toMatch(
+      /<Error><Key>dir\/x<\/Key><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><\/Error>/,
+    );
   });
 
   it("so does a DeleteObjects over several routes (answered by the library)", async () => {
-    const body = "<Delete><Object><Key>team2/a.txt</Key></Object><Object><Key>team2/b.txt</Key></Object><Object><Key>e1.txt</Key></Object></Delete>";
+    const body =
+      "<Delete><Object><Key>team2/a.txt</Key></Object><Object><Key>team2/b.txt</Key></Object><Object><Key>e1.txt</Key></Object></Delete>";
     const { seen, answer } = await runExact(exact("examples", "POST", "/example-bucket", "delete", { body }));
     expect(seen.sort()).toEqual(["default POST /example-bucket/?delete=", "keys POST /zqx-keys/?delete="]);
-    expect(answer.body).toMatch(/<Error><Key>team2\/b.txt<\/Key><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><\/Error>/);
+    expect(answer.body).toMatch(
+      /<Error><Key>team2\/b.txt<\/Key><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><\/Error>/,
+    );
   });
 });
 

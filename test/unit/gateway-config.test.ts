@@ -5,7 +5,14 @@ import { parseGatewaySettings } from "../../src/gateway/gateway-config.js";
 
 describe("gateway settings", () => {
   it("applies defaults", () => {
-    expect(parseGatewaySettings(undefined)).toMatchObject({ host: "127.0.0.1", port: 8333, users: [], maxSkewSeconds: 900, backendTimeoutMs: 30_000, anonymous: undefined });
+    expect(parseGatewaySettings(undefined)).toMatchObject({
+      host: "127.0.0.1",
+      port: 8333,
+      users: [],
+      maxSkewSeconds: 900,
+      backendTimeoutMs: 30_000,
+      anonymous: undefined,
+    });
     expect(parseGatewaySettings({ listen: "[::1]:9000" })).toMatchObject({ host: "::1", port: 9000 });
   });
 
@@ -16,8 +23,12 @@ describe("gateway settings", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const paths = (error as ConfigError).issues.map((i) => i.path);
-      expect(paths).toEqual(expect.arrayContaining(["gateway.listen", "gateway.users[0].secretAccessKey", "gateway.domian"]));
-      expect((error as ConfigError).issues.find((i) => i.path === "gateway.domian")!.message).toMatch(/did you mean "domain"/);
+      expect(paths).toEqual(
+        expect.arrayContaining(["gateway.listen", "gateway.users[0].secretAccessKey", "gateway.domian"]),
+      );
+      expect((error as ConfigError).issues.find((i) => i.path === "gateway.domian")!.message).toMatch(
+        /did you mean "domain"/,
+      );
     }
   });
 
@@ -27,12 +38,21 @@ describe("gateway settings", () => {
   });
 
   it("validates the example gateway file through the CLI", async () => {
-    const env = { LISTING_TOKEN_SECRET: "x", MINIO_ENDPOINT: "http://127.0.0.1:9000", MINIO_ACCESS_KEY: "a", MINIO_SECRET_KEY: "b", GW_KEY: "k", GW_SECRET: "s", GW_READER_KEY: "r", GW_READER_SECRET: "t" };
+    const env = {
+      LISTING_TOKEN_SECRET: "x",
+      MINIO_ENDPOINT: "http://127.0.0.1:9000",
+      MINIO_ACCESS_KEY: "a",
+      MINIO_SECRET_KEY: "b",
+      GW_KEY: "k",
+      GW_SECRET: "s",
+      GW_READER_KEY: "r",
+      GW_READER_SECRET: "t",
+    };
     const saved = { ...process.env };
     Object.assign(process.env, env);
     const writes: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = (chunk: string) => (writes.push(String(chunk)), true);
     try {
       expect(await run(["validate", "examples/gateway.yaml"])).toBe(0);
     } finally {

@@ -25,7 +25,8 @@ function capture() {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -78,13 +79,22 @@ describe("reportMigrationEvents", () => {
     const { lines, log } = capture();
     reportMigrationEvents(migration, metrics, log);
     emit({ type: "copy-on-read", route: "team2", bucket: "example", key: "team2/a.txt", outcome: "copied" });
-    emit({ type: "copy-on-read", route: "team2", bucket: "example", key: "team2/b.txt", outcome: "failed", error: new Error("boom") });
+    emit({
+      type: "copy-on-read",
+      route: "team2",
+      bucket: "example",
+      key: "team2/b.txt",
+      outcome: "failed",
+      error: new Error("boom"),
+    });
     log.flush();
     await new Promise((r) => setImmediate(r));
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/s3router_copy_on_read_total\{route="team2",outcome="copied"\} 1/);
     expect(text).toMatch(/s3router_copy_on_read_total\{route="team2",outcome="failed"\} 1/);
-    expect(lines.filter((l) => l["event"] === "copy-on-read")).toEqual([expect.objectContaining({ level: 40, key: "team2/b.txt", error: "Error: boom" })]);
+    expect(lines.filter((l) => l["event"] === "copy-on-read")).toEqual([
+      expect.objectContaining({ level: 40, key: "team2/b.txt", error: "Error: boom" }),
+    ]);
   });
 
   it("stops reporting when told", async () => {

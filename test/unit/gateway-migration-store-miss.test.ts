@@ -26,14 +26,19 @@ describe("errorCodeOf", () => {
 
   it("finds no code in a body that is not an S3 error", () => {
     expect(errorCodeOf(200, "")).toBeUndefined();
-    expect(errorCodeOf(200, "<CompleteMultipartUploadResult><ETag>\"x\"</ETag></CompleteMultipartUploadResult>")).toBeUndefined();
+    expect(
+      errorCodeOf(200, '<CompleteMultipartUploadResult><ETag>"x"</ETag></CompleteMultipartUploadResult>'),
+    ).toBeUndefined();
     expect(errorCodeOf(200, "<<< not xml")).toBeUndefined();
   });
 });
 
 describe("isStoreMiss", () => {
   /** The SDK's error for the same answer: its name is the code as errorCodeOf reads it. */
-  const sdkError = (status: number, body: string) => ({ name: errorCodeOf(status, body) ?? "UnknownError", $metadata: { httpStatusCode: status } });
+  const sdkError = (status: number, body: string) => ({
+    name: errorCodeOf(status, body) ?? "UnknownError",
+    $metadata: { httpStatusCode: status },
+  });
 
   const answers: ReadonlyArray<readonly [string, number, string, boolean]> = [
     ["GET of a missing key", 404, errorBody("NoSuchKey"), true],

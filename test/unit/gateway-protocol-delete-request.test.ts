@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DELETE_REQUEST_LIMIT, parseDeleteRequest, readDeleteRequest } from "../../src/gateway/protocol/delete-request.js";
+import {
+  DELETE_REQUEST_LIMIT,
+  parseDeleteRequest,
+  readDeleteRequest,
+} from "../../src/gateway/protocol/delete-request.js";
 import { deleteRequestXml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error } from "../../src/gateway/s3-error.js";
 
@@ -45,7 +49,9 @@ describe("parseDeleteRequest", () => {
   });
 
   it("reads unicode keys and character references", () => {
-    expect(parseDeleteRequest("<Delete><Object><Key>d&#xE9;j&#224; 😀</Key></Object></Delete>").objects).toEqual([{ key: "déjà 😀" }]);
+    expect(parseDeleteRequest("<Delete><Object><Key>d&#xE9;j&#224; 😀</Key></Object></Delete>").objects).toEqual([
+      { key: "déjà 😀" },
+    ]);
   });
 
   it("refuses what does not validate with MalformedXML", () => {
@@ -72,7 +78,11 @@ describe("parseDeleteRequest", () => {
       "<Delete><Object><Key>a</Key><constructor>x</constructor></Object></Delete>",
       "<Delete><Object><Key>a</Key><__proto__>x</__proto__></Object></Delete>",
     ];
-    for (const body of bad) expect(code(() => parseDeleteRequest(body)), body).toBe("MalformedXML");
+    for (const body of bad)
+      expect(
+        code(() => parseDeleteRequest(body)),
+        body,
+      ).toBe("MalformedXML");
   });
 
   it("accepts 1000 objects and refuses 1001", () => {
@@ -93,7 +103,10 @@ describe("readDeleteRequest (streamed, bounded)", () => {
   it("reads a body split anywhere, even inside a multi-byte character", async () => {
     const body = "<Delete><Object><Key>caf\u00e9/\u{1F600}</Key></Object><Quiet>false</Quiet></Delete>";
     for (const size of [1, 2, 3, 7]) {
-      expect(await readDeleteRequest(chunks(body, size))).toEqual({ quiet: false, objects: [{ key: "caf\u00e9/\u{1F600}" }] });
+      expect(await readDeleteRequest(chunks(body, size))).toEqual({
+        quiet: false,
+        objects: [{ key: "caf\u00e9/\u{1F600}" }],
+      });
     }
   });
 
@@ -111,35 +124,81 @@ describe("readDeleteRequest (streamed, bounded)", () => {
   });
 
   it("refuses nesting deeper than S3's schema, and text longer than a key can be", async () => {
-    await expect(readDeleteRequest([Buffer.from(`<Delete><Object>${"<a>".repeat(10)}`)])).rejects.toMatchObject({ code: "MalformedXML" });
-    await expect(readDeleteRequest([Buffer.from(`<Delete><Object><Key>${"k".repeat(5000)}</Key></Object></Delete>`)])).rejects.toMatchObject({ code: "MalformedXML" });
+    await expect(readDeleteRequest([Buffer.from(`<Delete><Object>${"<a>".repeat(10)}`)])).rejects.toMatchObject({
+      code: "MalformedXML",
+    });
+    await expect(
+      readDeleteRequest([Buffer.from(`<Delete><Object><Key>${"k".repeat(5000)}</Key></Object></Delete>`)]),
+    ).rejects.toMatchObject({ code: "MalformedXML" });
     await expect(readDeleteRequest([Buffer.from([0x3c, 0xff, 0xfe])])).rejects.toMatchObject({ code: "MalformedXML" });
   });
 
   it("never throws anything but MalformedXML, whatever the bytes (fuzzed)", async () => {
-    const piece = fc.constantFrom("<Delete>", "</Delete>", "<Object>", "</Object>", "<Key>", "</Key>", "<Quiet>", "</Quiet>", "<VersionId>", "<Size>1</Size>", "&amp;", "&#0;", "&x;", "<!DOCTYPE a>", "<![CDATA[x]]>", "<!--c-->", "<?pi?>", "a", " ", "<", ">", "\u00e9");
+    const piece = fc.constantFrom(
+      "<Delete>",
+      "</Delete>",
+      "<Object>",
+      "</Object>",
+      "<Key>",
+      "</Key>",
+      "<Quiet>",
+      "</Quiet>",
+      "<VersionId>",
+      "<Size>1</Size>",
+      "&amp;",
+      "&#0;",
+      "&x;",
+      "<!DOCTYPE a>",
+      "<![CDATA[x]]>",
+      "<!--c-->",
+      "<?pi?>",
+      "a",
+      " ",
+      "<",
+      ">",
+      "\u00e9",
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), async (pieces, size) => {
-        try {
-          const parsed = await readDeleteRequest(chunks(pieces.join(""), size));
-          expect(parsed.objects.length).toBeGreaterThan(0);
-        } catch (error) {
-          expect(error).toMatchObject({ code: "MalformedXML" });
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (pieces, size) => {
+          try {
+            const parsed = await readDeleteRequest(chunks(pieces.join(""), size));
+            expect(parsed.objects.length).toBeGreaterThan(0);
+          } catch (error) {
+            expect(error).toMatchObject({ code: "MalformedXML" });
+          }
+        },
+      ),
       { numRuns: 500, seed: 10 },
     );
   });
 
   it("round-trips any keys: serialize, stream, parse", async () => {
-    const key = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
+    const key = fc
+      .string({ minLength: 1, maxLength: 30, unit: "grapheme" })
+      .filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ key, versionId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: undefined }) }), { minLength: 1, maxLength: 5 }), fc.boolean(), fc.integer({ min: 1, max: 16 }), async (objects, quiet, size) => {
-        const body = deleteRequestXml({ Quiet: quiet, Objects: objects.map((o) => ({ Key: o.key, VersionId: o.versionId })) });
-        const parsed = await readDeleteRequest(chunks(body, size));
-        expect(parsed.quiet).toBe(quiet);
-        expect(parsed.objects).toEqual(objects.map((o) => ({ key: o.key, ...(o.versionId !== undefined && { versionId: o.versionId }) })));
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ key, versionId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: undefined }) }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 16 }),
+        async (objects, quiet, size) => {
+          const body = deleteRequestXml({
+            Quiet: quiet,
+            Objects: objects.map((o) => ({ Key: o.key, VersionId: o.versionId })),
+          });
+          const parsed = await readDeleteRequest(chunks(body, size));
+          expect(parsed.quiet).toBe(quiet);
+          expect(parsed.objects).toEqual(
+            objects.map((o) => ({ key: o.key, ...(o.versionId !== undefined && { versionId: o.versionId }) })),
+          );
+        },
+      ),
     );
   });
 });

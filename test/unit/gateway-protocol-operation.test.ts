@@ -170,7 +170,8 @@ describe("classifyOperation", () => {
   });
 
   it("classifies presigned requests by their operation, not their signature parameters", () => {
-    const presign = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+    const presign =
+      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
     expect(classify("GET", `/b/k?${presign}`).name).toBe("GetObject");
     expect(classify("GET", `/b?${presign}`).name).toBe("ListObjects");
     expect(classify("PUT", `/b/k?${presign}&partNumber=1&uploadId=u`).name).toBe("UploadPart");
@@ -201,8 +202,12 @@ describe("classifyOperation", () => {
   });
 
   it("refuses control characters in response-* overrides (they become answer headers)", () => {
-    expect(() => classify("GET", "/b/k?response-content-disposition=a%0D%0ASet-Cookie%3A%20x")).toThrow(expect.objectContaining({ code: "InvalidArgument" }));
-    expect(classify("GET", "/b/k?response-content-disposition=attachment%3B%20filename%3D%22a.txt%22").args).toHaveLength(1);
+    expect(() => classify("GET", "/b/k?response-content-disposition=a%0D%0ASet-Cookie%3A%20x")).toThrow(
+      expect.objectContaining({ code: "InvalidArgument" }),
+    );
+    expect(
+      classify("GET", "/b/k?response-content-disposition=attachment%3B%20filename%3D%22a.txt%22").args,
+    ).toHaveLength(1);
   });
 
   it("knows CORS preflights (unsigned OPTIONS) at bucket and object level", () => {
@@ -279,7 +284,11 @@ async function serialize(command: object, endpoint: string, forcePathStyle: bool
 
 const rawQueryOf = (query: Captured["query"]): string =>
   Object.entries(query)
-    .flatMap(([k, v]) => (v === null ? [encodeRfc3986(k)] : (Array.isArray(v) ? v : [v]).map((x) => `${encodeRfc3986(k)}=${encodeRfc3986(x)}`)))
+    .flatMap(([k, v]) =>
+      v === null
+        ? [encodeRfc3986(k)]
+        : (Array.isArray(v) ? v : [v]).map((x) => `${encodeRfc3986(k)}=${encodeRfc3986(x)}`),
+    )
     .join("&");
 
 /** An input with every member any command needs to serialize (members a command lacks are ignored). */
@@ -300,7 +309,9 @@ const INPUT = {
 /** Commands the gateway does not classify: WriteGetObjectResponse is sent to Object Lambda's host. */
 const NOT_GATEWAY = new Set(["WriteGetObjectResponseCommand"]);
 
-const commandNames = Object.keys(sdk).filter((name) => name.endsWith("Command") && name !== "$Command" && !NOT_GATEWAY.has(name));
+const commandNames = Object.keys(sdk).filter(
+  (name) => name.endsWith("Command") && name !== "$Command" && !NOT_GATEWAY.has(name),
+);
 
 describe("classifyOperation against the SDK's own serialization", () => {
   it("covers the SDK's commands", () => {
@@ -315,19 +326,32 @@ describe("classifyOperation against the SDK's own serialization", () => {
       const input = commandName === "ListDirectoryBucketsCommand" || commandName === "ListBucketsCommand" ? {} : INPUT;
       const request = await serialize(new Command(input), endpoint, style === "path");
       const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
-      const target = parseTarget(request.path, rawQueryOf(request.query), request.hostname, style === "path" ? undefined : "s3.gw.example");
+      const target = parseTarget(
+        request.path,
+        rawQueryOf(request.query),
+        request.hostname,
+        style === "path" ? undefined : "s3.gw.example",
+      );
       const op = classifyOperation(request.method, target.bucket, target.key, target.query, headers);
       const name = commandName.replace(/Command$/, "");
       expect(op.name).toBe(name);
       // Everything the SDK sends is an argument the gateway forwards, or a protocol field: no
       // parameter of a real client is dropped or refused.
-      for (const [param] of target.query) expect(op.args.some(([n]) => n === param) || isProtocolParameter(param), param).toBe(true);
+      for (const [param] of target.query)
+        expect(op.args.some(([n]) => n === param) || isProtocolParameter(param), param).toBe(true);
       if (name !== "ListBuckets" && name !== "ListDirectoryBuckets") {
         expect(target.bucket).toBe("bucket");
         expect(target.key === undefined || target.key === INPUT.Key).toBe(true);
       }
-      expect(op.kind).toBe(commandKind(commandName, { ...(target.bucket !== undefined && { Bucket: target.bucket }), ...(target.key !== undefined && { Key: target.key }) }));
-      expect(op.write).toBe(!/^(Get|List|Head)/.test(name) && name !== "CreateSession" && name !== "SelectObjectContent");
+      expect(op.kind).toBe(
+        commandKind(commandName, {
+          ...(target.bucket !== undefined && { Bucket: target.bucket }),
+          ...(target.key !== undefined && { Key: target.key }),
+        }),
+      );
+      expect(op.write).toBe(
+        !/^(Get|List|Head)/.test(name) && name !== "CreateSession" && name !== "SelectObjectContent",
+      );
     });
   }
 });

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatQuery, parseQuery, queryGet, queryHas, queryNames } from "../../src/gateway/protocol/query-params.js";
-import { encodeBucketPath, encodeKeyPath, objectPath, parseTarget, splitRequestUrl } from "../../src/gateway/protocol/request-target.js";
+import {
+  encodeBucketPath,
+  encodeKeyPath,
+  objectPath,
+  parseTarget,
+  splitRequestUrl,
+} from "../../src/gateway/protocol/request-target.js";
 import { S3Error } from "../../src/gateway/s3-error.js";
 
 const path = (rawPath: string, rawQuery = "") => parseTarget(rawPath, rawQuery, "localhost:9000", undefined);
@@ -69,7 +75,11 @@ describe("parseTarget, virtual-hosted-style", () => {
   const vhost = (host: string, rawPath: string) => parseTarget(rawPath, "", host, "s3.example.com");
 
   it("takes the bucket from the host under the domain, port and case ignored", () => {
-    expect(vhost("photos.s3.example.com", "/2024/a.jpg")).toMatchObject({ bucket: "photos", key: "2024/a.jpg", style: "virtual-hosted" });
+    expect(vhost("photos.s3.example.com", "/2024/a.jpg")).toMatchObject({
+      bucket: "photos",
+      key: "2024/a.jpg",
+      style: "virtual-hosted",
+    });
     expect(vhost("photos.s3.example.com:9000", "/")).toMatchObject({ bucket: "photos", key: undefined });
     expect(vhost("Photos.S3.Example.COM.", "/k")).toMatchObject({ bucket: "photos", key: "k" });
     expect(vhost("my.dotted.bucket.s3.example.com", "/k")).toMatchObject({ bucket: "my.dotted.bucket", key: "k" });
@@ -85,7 +95,11 @@ describe("parseTarget, virtual-hosted-style", () => {
     expect(vhost("127.0.0.1:9000", "/b/k")).toMatchObject({ bucket: "b", key: "k", style: "path" });
     expect(vhost("[::1]:9000", "/b/k")).toMatchObject({ bucket: "b", key: "k", style: "path" });
     expect(vhost("evil-s3.example.com", "/b/k")).toMatchObject({ bucket: "b", style: "path" });
-    expect(parseTarget("/b2/k", "", "b.s3.example.com", undefined)).toMatchObject({ bucket: "b2", key: "k", style: "path" });
+    expect(parseTarget("/b2/k", "", "b.s3.example.com", undefined)).toMatchObject({
+      bucket: "b2",
+      key: "k",
+      style: "path",
+    });
     expect(parseTarget("/b/k", "", undefined, "s3.example.com")).toMatchObject({ bucket: "b", style: "path" });
   });
 });
@@ -108,14 +122,22 @@ describe("query", () => {
   });
 
   it("formats like the SDKs and SigV4: RFC 3986, name=value", () => {
-    expect(formatQuery([["prefix", "a b+c/ü!*'()"], ["uploads", ""]])).toBe("prefix=a%20b%2Bc%2F%C3%BC%21%2A%27%28%29&uploads=");
+    expect(
+      formatQuery([
+        ["prefix", "a b+c/ü!*'()"],
+        ["uploads", ""],
+      ]),
+    ).toBe("prefix=a%20b%2Bc%2F%C3%BC%21%2A%27%28%29&uploads=");
   });
 
   it("round-trips any parameters", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.string({ minLength: 1, unit: "grapheme" }), fc.string({ unit: "grapheme" }))), (params) => {
-        expect(parseQuery(formatQuery(params))).toEqual(params);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.string({ minLength: 1, unit: "grapheme" }), fc.string({ unit: "grapheme" }))),
+        (params) => {
+          expect(parseQuery(formatQuery(params))).toEqual(params);
+        },
+      ),
     );
   });
 });
@@ -138,7 +160,10 @@ describe("encodeKeyPath / encodeBucketPath / objectPath", () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, unit: "grapheme" }), (key) => {
         expect(parseTarget(objectPath("bucket", key), "", "gw", undefined)).toMatchObject({ bucket: "bucket", key });
-        expect(parseTarget(`/${encodeKeyPath(key)}`, "", "bucket.gw.local", "gw.local")).toMatchObject({ bucket: "bucket", key });
+        expect(parseTarget(`/${encodeKeyPath(key)}`, "", "bucket.gw.local", "gw.local")).toMatchObject({
+          bucket: "bucket",
+          key,
+        });
       }),
     );
   });

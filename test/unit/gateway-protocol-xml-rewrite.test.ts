@@ -2,26 +2,38 @@ import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-
 import fc from "fast-check";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { isSpanning, planCommand, type CommandPlan } from "../../src/client/command-plan.js";
+import { isSpanning, planCommand } from "../../src/client/command-plan.js";
 import type { NameScope } from "../../src/client/output-mapping.js";
 import { RouteTable } from "../../src/routing/route-table.js";
-import { rewriteDeleteResultXml, rewriteListingXml, rewriteObjectResultXml } from "../../src/gateway/protocol/xml-rewrite.js";
+import {
+  rewriteDeleteResultXml,
+  rewriteListingXml,
+  rewriteObjectResultXml,
+} from "../../src/gateway/protocol/xml-rewrite.js";
 import { listObjectsV2Xml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error, escapeXml } from "../../src/gateway/s3-error.js";
 
 // The seed's configuration: team2/* of example-bucket lives in minio-bucket under data/.
 const table = new RouteTable([
-  { name: "minio", client: "minio", bucketPattern: "example-bucket", keyPattern: "team2/*", mappedBucket: "minio-bucket", mappedPrefix: "data/" },
+  {
+    name: "minio",
+    client: "minio",
+    bucketPattern: "example-bucket",
+    keyPattern: "team2/*",
+    mappedBucket: "minio-bucket",
+    mappedPrefix: "data/",
+  },
 ]);
 
 /** The scope the gateway gets from the shared planner for `command` with `input`. */
 function scopeOf(command: string, input: Record<string, unknown>): NameScope {
   const plan = planCommand(table, command, input);
   if (isSpanning(plan)) throw new Error("expected a single-backend plan");
-  return (plan as CommandPlan).scope;
+  return plan.scope;
 }
 
-const listScope = (extra: Record<string, unknown> = {}) => scopeOf("ListObjectsV2Command", { Bucket: "example-bucket", Prefix: "team2/", ...extra });
+const listScope = (extra: Record<string, unknown> = {}) =>
+  scopeOf("ListObjectsV2Command", { Bucket: "example-bucket", Prefix: "team2/", ...extra });
 /** For bodies that are not errors: an error body reaching it fails the test. */
 const notAnError = (body: string): string => {
   throw new Error(`unexpected error body ${body}`);
@@ -58,7 +70,10 @@ describe("rewriteListingXml", () => {
       .replace("<Name>minio-bucket</Name>", "<Name>example-bucket</Name>")
       .replace("<Prefix>data/team2/</Prefix>", "<Prefix>team2/</Prefix>")
       .replace("<StartAfter>data/team2/a</StartAfter>", "<StartAfter>team2/a</StartAfter>")
-      .replace("<Key>data/team2/a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos; déjà.txt</Key>", "<Key>team2/a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos; déjà.txt</Key>")
+      .replace(
+        "<Key>data/team2/a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos; déjà.txt</Key>",
+        "<Key>team2/a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos; déjà.txt</Key>",
+      )
       .replace("<Prefix>data/team2/photos/</Prefix>", "<Prefix>team2/photos/</Prefix>");
     expect(rewriteListingXml(backend, listScope())).toBe(expected);
   });
@@ -70,11 +85,12 @@ describe("rewriteListingXml", () => {
       `<Contents><Key>data/team2/a</Key><LastModified>2024-01-02T03:04:05.678Z</LastModified><ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag>` +
       `<Size>0</Size><StorageClass>STANDARD</StorageClass><Owner><ID>tester</ID><DisplayName>tester</DisplayName></Owner><Type>Normal</Type></Contents>` +
       `<Contents><Key>data/team2/b</Key><Size>1</Size></Contents></ListBucketResult>`;
-    const out = rewriteListingXml(backend, scopeOf("ListObjectsCommand", { Bucket: "example-bucket", Prefix: "team2/", Marker: "team2/0" }));
+    const out = rewriteListingXml(
+      backend,
+      scopeOf("ListObjectsCommand", { Bucket: "example-bucket", Prefix: "team2/", Marker: "team2/0" }),
+    );
     expect(out).toBe(
-      backend
-        .replace("<Name>minio-bucket</Name>", "<Name>example-bucket</Name>")
-        .replaceAll("data/team2/", "team2/"),
+      backend.replace("<Name>minio-bucket</Name>", "<Name>example-bucket</Name>").replaceAll("data/team2/", "team2/"),
     );
   });
 
@@ -84,8 +100,17 @@ describe("rewriteListingXml", () => {
     expect(rewriteListingXml(unchanged, scope)).toBe(unchanged);
     // An empty backend prefix lies outside the route's data/ prefix: nothing maps to it, it stays.
     const outside = `<ListBucketResult><Name>minio-bucket</Name><Prefix  /></ListBucketResult>`;
-    expect(rewriteListingXml(outside, listScope())).toBe(`<ListBucketResult><Name>example-bucket</Name><Prefix  /></ListBucketResult>`);
-    expect(rewriteObjectResultXml(`<CompleteMultipartUploadResult><Location a="1"/></CompleteMultipartUploadResult>`, objectScope("team2/k"), "http://gw", notAnError)).toBe(
+    expect(rewriteListingXml(outside, listScope())).toBe(
+      `<ListBucketResult><Name>example-bucket</Name><Prefix  /></ListBucketResult>`,
+    );
+    expect(
+      rewriteObjectResultXml(
+        `<CompleteMultipartUploadResult><Location a="1"/></CompleteMultipartUploadResult>`,
+        objectScope("team2/k"),
+        "http://gw",
+        notAnError,
+      ),
+    ).toBe(
       `<CompleteMultipartUploadResult><Location a="1">http://gw/example-bucket/team2/k</Location></CompleteMultipartUploadResult>`,
     );
   });
@@ -119,7 +144,10 @@ describe("rewriteListingXml", () => {
       `<Version><Key>data/team2/b</Key><VersionId>v2</VersionId><IsLatest>false</IsLatest><LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>"e"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass><Owner><ID>data/team2/b</ID><DisplayName>x</DisplayName></Owner></Version>` +
       `<DeleteMarker><Key>data/team2/b</Key><VersionId>v3</VersionId><IsLatest>true</IsLatest><Owner><ID>data/team2/b</ID></Owner></DeleteMarker>` +
       `<Version><Key>data/team2/c</Key><VersionId>v9</VersionId></Version></ListVersionsResult>`;
-    const out = rewriteListingXml(backend, scopeOf("ListObjectVersionsCommand", { Bucket: "example-bucket", Prefix: "team2/" }));
+    const out = rewriteListingXml(
+      backend,
+      scopeOf("ListObjectVersionsCommand", { Bucket: "example-bucket", Prefix: "team2/" }),
+    );
     expect(out).toBe(
       backend
         .replace("<Name>minio-bucket</Name>", "<Name>example-bucket</Name>")
@@ -138,7 +166,10 @@ describe("rewriteListingXml", () => {
       `<Upload><Key>data/team2/k</Key><UploadId>u1</UploadId><Initiator><ID>minio-bucket</ID><DisplayName>data/team2/k</DisplayName></Initiator>` +
       `<Owner><ID>o</ID><DisplayName>minio-bucket</DisplayName></Owner><StorageClass>STANDARD</StorageClass><Initiated>2010-11-10T20:48:33.000Z</Initiated></Upload>` +
       `</ListMultipartUploadsResult>`;
-    const out = rewriteListingXml(backend, scopeOf("ListMultipartUploadsCommand", { Bucket: "example-bucket", Prefix: "team2/" }));
+    const out = rewriteListingXml(
+      backend,
+      scopeOf("ListMultipartUploadsCommand", { Bucket: "example-bucket", Prefix: "team2/" }),
+    );
     expect(out).toBe(
       backend
         .replace("<Bucket>minio-bucket</Bucket>", "<Bucket>example-bucket</Bucket>")
@@ -155,7 +186,13 @@ describe("rewriteListingXml", () => {
       expect(rewriteListingXml(root, listScope())).toBe(root);
       expect(rewriteObjectResultXml(root, objectScope("team2/k"), "http://gw", notAnError)).toBe(root);
     }
-    for (const bad of ["", "<ListBucketResult>", "<ListBucketResult><Name>a</Nam></ListBucketResult>", "<ListBucketResult><Key>a &bogus; b</Key></ListBucketResult>", "<!DOCTYPE x [<!ENTITY e 'x'>]><ListBucketResult/>"]) {
+    for (const bad of [
+      "",
+      "<ListBucketResult>",
+      "<ListBucketResult><Name>a</Nam></ListBucketResult>",
+      "<ListBucketResult><Key>a &bogus; b</Key></ListBucketResult>",
+      "<!DOCTYPE x [<!ENTITY e 'x'>]><ListBucketResult/>",
+    ]) {
       expect(() => rewriteListingXml(bad, listScope())).toThrow(S3Error);
     }
   });
@@ -163,7 +200,9 @@ describe("rewriteListingXml", () => {
   it("namespace prefixes, attributes, CDATA and a BOM do not get in the way", () => {
     const backend = `\uFEFF<?xml version="1.0"?><s3:ListBucketResult xmlns:s3="${"http://s3.amazonaws.com/doc/2006-03-01/"}" a='x>y'><s3:Name>minio-bucket</s3:Name><s3:Contents><s3:Key><![CDATA[data/team2/<raw>]]></s3:Key></s3:Contents></s3:ListBucketResult>`;
     expect(rewriteListingXml(backend, listScope())).toBe(
-      backend.replace("<s3:Name>minio-bucket</s3:Name>", "<s3:Name>example-bucket</s3:Name>").replace("<![CDATA[data/team2/<raw>]]>", "team2/&lt;raw&gt;"),
+      backend
+        .replace("<s3:Name>minio-bucket</s3:Name>", "<s3:Name>example-bucket</s3:Name>")
+        .replace("<![CDATA[data/team2/<raw>]]>", "team2/&lt;raw&gt;"),
     );
   });
 });
@@ -174,7 +213,9 @@ describe("rewriteObjectResultXml", () => {
   it("maps InitiateMultipartUploadResult", () => {
     const backend = `<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult ${XMLNS}><Bucket>minio-bucket</Bucket><Key>data/team2/dir/a b+c.txt</Key><UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>`;
     expect(rewriteObjectResultXml(backend, scope, "http://gw:9000", notAnError)).toBe(
-      backend.replace("<Bucket>minio-bucket</Bucket>", "<Bucket>example-bucket</Bucket>").replace("<Key>data/team2/dir/a b+c.txt</Key>", "<Key>team2/dir/a b+c.txt</Key>"),
+      backend
+        .replace("<Bucket>minio-bucket</Bucket>", "<Bucket>example-bucket</Bucket>")
+        .replace("<Key>data/team2/dir/a b+c.txt</Key>", "<Key>team2/dir/a b+c.txt</Key>"),
     );
   });
 
@@ -190,8 +231,15 @@ describe("rewriteObjectResultXml", () => {
 
   it("escapes a Location whose key needs it", () => {
     const s = objectScope("team2/a&b");
-    const out = rewriteObjectResultXml(`<CompleteMultipartUploadResult><Location>x</Location></CompleteMultipartUploadResult>`, s, "http://gw", notAnError);
-    expect(out).toBe(`<CompleteMultipartUploadResult><Location>http://gw/example-bucket/team2/a%26b</Location></CompleteMultipartUploadResult>`);
+    const out = rewriteObjectResultXml(
+      `<CompleteMultipartUploadResult><Location>x</Location></CompleteMultipartUploadResult>`,
+      s,
+      "http://gw",
+      notAnError,
+    );
+    expect(out).toBe(
+      `<CompleteMultipartUploadResult><Location>http://gw/example-bucket/team2/a%26b</Location></CompleteMultipartUploadResult>`,
+    );
   });
 
   it("maps ListPartsResult's Bucket and Key, not Initiator or Owner", () => {
@@ -201,13 +249,17 @@ describe("rewriteObjectResultXml", () => {
       `<StorageClass>STANDARD</StorageClass><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated>` +
       `<Part><PartNumber>1</PartNumber><LastModified>2010-11-10T20:48:34.000Z</LastModified><ETag>"7778aef83f66abc1fa1e8477f296d394"</ETag><Size>10485760</Size></Part></ListPartsResult>`;
     expect(rewriteObjectResultXml(backend, scope, "http://gw", notAnError)).toBe(
-      backend.replace("<Bucket>minio-bucket</Bucket>", "<Bucket>example-bucket</Bucket>").replace("<Key>data/team2/dir/a b+c.txt</Key>", "<Key>team2/dir/a b+c.txt</Key>"),
+      backend
+        .replace("<Bucket>minio-bucket</Bucket>", "<Bucket>example-bucket</Bucket>")
+        .replace("<Key>data/team2/dir/a b+c.txt</Key>", "<Key>team2/dir/a b+c.txt</Key>"),
     );
   });
 
   it("rewrites an <Error> sent with status 200 as an error", () => {
     const backend = `<Error><Code>InternalError</Code><Message>x</Message><Key>data/team2/dir/a b+c.txt</Key></Error>`;
-    expect(rewriteObjectResultXml(backend, scope, "http://gw", (error) => `rebuilt ${error.length}`)).toBe(`rebuilt ${backend.length}`);
+    expect(rewriteObjectResultXml(backend, scope, "http://gw", (error) => `rebuilt ${error.length}`)).toBe(
+      `rebuilt ${backend.length}`,
+    );
   });
 
   it("leaves CopyObjectResult alone", () => {
@@ -218,15 +270,28 @@ describe("rewriteObjectResultXml", () => {
 
 describe("rewriteDeleteResultXml", () => {
   it("maps Deleted and Error keys through the exact map, from a scope or a map", () => {
-    const scope = scopeOf("DeleteObjectsCommand", { Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/a&b" }, { Key: "team2/c" }] } });
+    const scope = scopeOf("DeleteObjectsCommand", {
+      Bucket: "example-bucket",
+      Delete: { Objects: [{ Key: "team2/a&b" }, { Key: "team2/c" }] },
+    });
     const backend =
       `<?xml version="1.0" encoding="UTF-8"?><DeleteResult ${XMLNS}><Deleted><Key>data/team2/a&amp;b</Key><VersionId>v1</VersionId>` +
       `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>v2</DeleteMarkerVersionId></Deleted>` +
       `<Error><Key>data/team2/c</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>` +
       `<Error><Key>unknown/key</Key><Code>InternalError</Code></Error></DeleteResult>`;
-    const expected = backend.replace("<Key>data/team2/a&amp;b</Key>", "<Key>team2/a&amp;b</Key>").replace("<Key>data/team2/c</Key>", "<Key>team2/c</Key>");
+    const expected = backend
+      .replace("<Key>data/team2/a&amp;b</Key>", "<Key>team2/a&amp;b</Key>")
+      .replace("<Key>data/team2/c</Key>", "<Key>team2/c</Key>");
     expect(rewriteDeleteResultXml(backend, scope)).toBe(expected);
-    expect(rewriteDeleteResultXml(backend, new Map([["data/team2/a&b", "team2/a&b"], ["data/team2/c", "team2/c"]]))).toBe(expected);
+    expect(
+      rewriteDeleteResultXml(
+        backend,
+        new Map([
+          ["data/team2/a&b", "team2/a&b"],
+          ["data/team2/c", "team2/c"],
+        ]),
+      ),
+    ).toBe(expected);
   });
 });
 
@@ -241,7 +306,13 @@ async function sdkParse<T>(command: object, xml: string): Promise<T> {
     forcePathStyle: true,
     credentials: { accessKeyId: "a", secretAccessKey: "b" },
     requestHandler: {
-      handle: async () => ({ response: { statusCode: 200, headers: { "content-type": "application/xml" }, body: Readable.from([Buffer.from(xml)]) } }),
+      handle: async () => ({
+        response: {
+          statusCode: 200,
+          headers: { "content-type": "application/xml" },
+          body: Readable.from([Buffer.from(xml)]),
+        },
+      }),
     } as never,
   });
   return (await client.send(command as never)) as T;
@@ -249,7 +320,15 @@ async function sdkParse<T>(command: object, xml: string): Promise<T> {
 
 /** Keys S3 can hold and XML 1.0 can carry (the rest needs EncodingType=url). */
 const xmlKey = fc
-  .string({ minLength: 1, maxLength: 40, unit: fc.oneof(fc.constantFrom("&", "<", ">", '"', "'", "/", "%", "+", " ", "\r", "é", "😀", "\u2028"), fc.constant("a"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 })) })
+  .string({
+    minLength: 1,
+    maxLength: 40,
+    unit: fc.oneof(
+      fc.constantFrom("&", "<", ">", '"', "'", "/", "%", "+", " ", "\r", "é", "😀", "\u2028"),
+      fc.constant("a"),
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+    ),
+  })
   .filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
 
 describe("rewritten listings as the SDK reads them", () => {
@@ -264,10 +343,12 @@ describe("rewritten listings as the SDK reads them", () => {
           CommonPrefixes: [{ Prefix: `data/team2/${sub}/` }],
           IsTruncated: false,
         });
-        const out = await sdkParse<{ Name?: string; Prefix?: string; Contents?: Array<{ Key?: string }>; CommonPrefixes?: Array<{ Prefix?: string }> }>(
-          new ListObjectsV2Command({ Bucket: "example-bucket" }),
-          rewriteListingXml(backend, listScope()),
-        );
+        const out = await sdkParse<{
+          Name?: string;
+          Prefix?: string;
+          Contents?: Array<{ Key?: string }>;
+          CommonPrefixes?: Array<{ Prefix?: string }>;
+        }>(new ListObjectsV2Command({ Bucket: "example-bucket" }), rewriteListingXml(backend, listScope()));
         expect(out.Name).toBe("example-bucket");
         expect(out.Prefix).toBe("team2/");
         expect((out.Contents ?? []).map((c) => c.Key)).toEqual(logical);
@@ -288,7 +369,10 @@ describe("rewritten listings as the SDK reads them", () => {
           `<Version><Key>${escapeXml(enc(`data/team2/${key}`))}</Key><VersionId>v</VersionId></Version></ListVersionsResult>`;
         const out = await sdkParse<{ Versions?: Array<{ Key?: string }>; Prefix?: string }>(
           new ListObjectVersionsCommand({ Bucket: "example-bucket", EncodingType: "url" }),
-          rewriteListingXml(backend, scopeOf("ListObjectVersionsCommand", { Bucket: "example-bucket", Prefix: "team2/", EncodingType: "url" })),
+          rewriteListingXml(
+            backend,
+            scopeOf("ListObjectVersionsCommand", { Bucket: "example-bucket", Prefix: "team2/", EncodingType: "url" }),
+          ),
         );
         const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
         expect(decode(out.Versions![0]!.Key!)).toBe(`team2/${key}`);

@@ -33,7 +33,13 @@ async function sdkParse(command: object, xml: string): Promise<Record<string, un
     forcePathStyle: true,
     credentials: { accessKeyId: "a", secretAccessKey: "b" },
     requestHandler: {
-      handle: async () => ({ response: { statusCode: 200, headers: { "content-type": "application/xml" }, body: Readable.from([Buffer.from(xml)]) } }),
+      handle: async () => ({
+        response: {
+          statusCode: 200,
+          headers: { "content-type": "application/xml" },
+          body: Readable.from([Buffer.from(xml)]),
+        },
+      }),
     } as never,
   });
   const { $metadata: _, ...output } = (await client.send(command as never)) as unknown as Record<string, unknown>;
@@ -53,7 +59,15 @@ describe("exact documents", () => {
       KeyCount: 1,
       MaxKeys: 1000,
       IsTruncated: false,
-      Contents: [{ Key: "my-image.jpg", LastModified: new Date("2009-10-12T17:50:30.000Z"), ETag: '"fba9dede5f27731c9771645a39863328"', Size: 434234, StorageClass: "STANDARD" }],
+      Contents: [
+        {
+          Key: "my-image.jpg",
+          LastModified: new Date("2009-10-12T17:50:30.000Z"),
+          ETag: '"fba9dede5f27731c9771645a39863328"',
+          Size: 434234,
+          StorageClass: "STANDARD",
+        },
+      ],
     });
     expect(xml).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult ${XMLNS}><Name>bucket</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>` +
@@ -63,11 +77,26 @@ describe("exact documents", () => {
   });
 
   it("orders every element as S3 writes it", () => {
-    const owner = { ID: "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a", DisplayName: "mtd@amazon.com" };
+    const owner = {
+      ID: "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a",
+      DisplayName: "mtd@amazon.com",
+    };
     const date = new Date("2010-11-10T20:48:33.000Z");
     const v2 = listObjectsV2Xml({
       IsTruncated: true,
-      Contents: [{ Key: "k", LastModified: date, ETag: '"e"', ChecksumAlgorithm: ["CRC32", "SHA256"], ChecksumType: "FULL_OBJECT", Size: 1, Owner: owner, StorageClass: "STANDARD", RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: date } }],
+      Contents: [
+        {
+          Key: "k",
+          LastModified: date,
+          ETag: '"e"',
+          ChecksumAlgorithm: ["CRC32", "SHA256"],
+          ChecksumType: "FULL_OBJECT",
+          Size: 1,
+          Owner: owner,
+          StorageClass: "STANDARD",
+          RestoreStatus: { IsRestoreInProgress: false, RestoreExpiryDate: date },
+        },
+      ],
       Name: "b",
       Prefix: "p",
       Delimiter: "/",
@@ -127,7 +156,16 @@ describe("exact documents", () => {
         "NextUploadIdMarker",
         "MaxUploads",
         "IsTruncated",
-        { Upload: ["Key", "UploadId", { Initiator: ["ID", "DisplayName"] }, { Owner: ["ID", "DisplayName"] }, "StorageClass", "Initiated"] },
+        {
+          Upload: [
+            "Key",
+            "UploadId",
+            { Initiator: ["ID", "DisplayName"] },
+            { Owner: ["ID", "DisplayName"] },
+            "StorageClass",
+            "Initiated",
+          ],
+        },
       ],
     });
     expect(listBucketsXml({ Owner: owner, Buckets: [{ Name: "b", CreationDate: date }] })).toBe(
@@ -135,13 +173,20 @@ describe("exact documents", () => {
         `<Buckets><Bucket><Name>b</Name><CreationDate>2010-11-10T20:48:33.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>`,
     );
     expect(listBucketsXml({ Buckets: [] })).toContain("<Buckets></Buckets>");
-    expect(copyObjectResultXml({ CopyObjectResult: { ETag: '"9b2c"', LastModified: date, ChecksumCRC32: "AAAAAA==" } })).toBe(
+    expect(
+      copyObjectResultXml({ CopyObjectResult: { ETag: '"9b2c"', LastModified: date, ChecksumCRC32: "AAAAAA==" } }),
+    ).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult ${XMLNS}><LastModified>2010-11-10T20:48:33.000Z</LastModified><ETag>&quot;9b2c&quot;</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></CopyObjectResult>`,
     );
     expect(copyPartResultXml({ CopyPartResult: { ETag: '"p"', LastModified: date } })).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult ${XMLNS}><LastModified>2010-11-10T20:48:33.000Z</LastModified><ETag>&quot;p&quot;</ETag></CopyPartResult>`,
     );
-    expect(deleteResultXml({ Deleted: [{ Key: "a&b", DeleteMarker: true, DeleteMarkerVersionId: "v" }], Errors: [{ Key: "c", Code: "AccessDenied", Message: "Access Denied" }] })).toBe(
+    expect(
+      deleteResultXml({
+        Deleted: [{ Key: "a&b", DeleteMarker: true, DeleteMarkerVersionId: "v" }],
+        Errors: [{ Key: "c", Code: "AccessDenied", Message: "Access Denied" }],
+      }),
+    ).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult ${XMLNS}><Deleted><Key>a&amp;b</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>v</DeleteMarkerVersionId></Deleted>` +
         `<Error><Key>c</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>`,
     );
@@ -164,16 +209,20 @@ describe("exact documents", () => {
         { Key: "\uFFFD", VersionId: "f1", LastModified: t(1) },
       ],
     });
-    const ids = [...xml.matchAll(/<(Version|DeleteMarker)><Key>[^<]*<\/Key><VersionId>([^<]*)/g)].map((m) => `${m[1]}:${m[2]}`);
+    const ids = [...xml.matchAll(/<(Version|DeleteMarker)><Key>[^<]*<\/Key><VersionId>([^<]*)/g)].map(
+      (m) => `${m[1]}:${m[2]}`,
+    );
     // U+FFFD sorts before U+1F600 in UTF-8 (code point) order, though not in UTF-16.
     expect(ids).toEqual(["DeleteMarker:a3", "Version:a2", "Version:b1", "DeleteMarker:f1", "Version:e1"]);
   });
 
   it("omits absent fields and invalid dates, writes booleans and numbers plainly", () => {
-    expect(listObjectsV1Xml({})).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult ${XMLNS}></ListBucketResult>`);
-    expect(listObjectsV1Xml({ Contents: [{ Key: "k", LastModified: new Date(Number.NaN), Size: 0 }], IsTruncated: true })).toContain(
-      "<IsTruncated>true</IsTruncated><Contents><Key>k</Key><Size>0</Size></Contents>",
+    expect(listObjectsV1Xml({})).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult ${XMLNS}></ListBucketResult>`,
     );
+    expect(
+      listObjectsV1Xml({ Contents: [{ Key: "k", LastModified: new Date(Number.NaN), Size: 0 }], IsTruncated: true }),
+    ).toContain("<IsTruncated>true</IsTruncated><Contents><Key>k</Key><Size>0</Size></Contents>");
   });
 });
 
@@ -182,13 +231,23 @@ describe("exact documents", () => {
 
 /** Text XML 1.0 can carry (S3 keys outside it need EncodingType=url). */
 const text = fc
-  .string({ maxLength: 24, unit: fc.oneof(fc.constantFrom("&", "<", ">", '"', "'", "/", "%", "+", "é", "😀", "\r", "\n", "\t"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 })) })
+  .string({
+    maxLength: 24,
+    unit: fc.oneof(
+      fc.constantFrom("&", "<", ">", '"', "'", "/", "%", "+", "é", "😀", "\r", "\n", "\t"),
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+    ),
+  })
   .filter((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(s))
   .filter((s) => s !== "")
   // The SDK's parser reads a value made only of whitespace with a line break or tab as "" (it
   // takes it for indentation): an SDK quirk, not the document's.
   .filter((s) => !/^\s*$/.test(s) || !/[\r\n\t]/.test(s));
-const date = fc.date({ min: new Date("1970-01-01T00:00:00.000Z"), max: new Date("2100-01-01T00:00:00.000Z"), noInvalidDate: true });
+const date = fc.date({
+  min: new Date("1970-01-01T00:00:00.000Z"),
+  max: new Date("2100-01-01T00:00:00.000Z"),
+  noInvalidDate: true,
+});
 const size = fc.integer({ min: 0, max: 2 ** 52 });
 const owner = fc.record({ ID: text, DisplayName: text }, { requiredKeys: [] });
 const object = fc.record(
@@ -196,7 +255,10 @@ const object = fc.record(
     Key: text,
     LastModified: date,
     ETag: text.map((s) => `"${s}"`),
-    ChecksumAlgorithm: fc.array(fc.constantFrom("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"), { minLength: 1, maxLength: 2 }),
+    ChecksumAlgorithm: fc.array(fc.constantFrom("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"), {
+      minLength: 1,
+      maxLength: 2,
+    }),
     ChecksumType: fc.constantFrom("COMPOSITE", "FULL_OBJECT"),
     Size: size,
     StorageClass: fc.constantFrom("STANDARD", "GLACIER", "STANDARD_IA"),
@@ -216,7 +278,11 @@ const listing = {
 };
 
 /** The SDK leaves out empty lists; an arbitrary may produce them only where S3 would too. */
-async function expectRoundTrip<T extends object>(arbitrary: fc.Arbitrary<T>, write: (output: T) => string, command: () => object): Promise<void> {
+async function expectRoundTrip<T extends object>(
+  arbitrary: fc.Arbitrary<T>,
+  write: (output: T) => string,
+  command: () => object,
+): Promise<void> {
   await fc.assert(
     fc.asyncProperty(arbitrary, async (output) => {
       expect(await sdkParse(command(), write(output))).toEqual(output);
@@ -228,14 +294,24 @@ async function expectRoundTrip<T extends object>(arbitrary: fc.Arbitrary<T>, wri
 describe("serialized outputs as the SDK reads them", () => {
   it("ListObjectsV2", async () => {
     const arbitrary = fc.record(
-      { ...listing, Contents: fc.array(object, { minLength: 1, maxLength: 4 }), KeyCount: fc.nat(1000), ContinuationToken: text, NextContinuationToken: text, StartAfter: text },
+      {
+        ...listing,
+        Contents: fc.array(object, { minLength: 1, maxLength: 4 }),
+        KeyCount: fc.nat(1000),
+        ContinuationToken: text,
+        NextContinuationToken: text,
+        StartAfter: text,
+      },
       { requiredKeys: [] },
     );
     await expectRoundTrip(arbitrary, listObjectsV2Xml, () => new ListObjectsV2Command({ Bucket: "b" }));
   });
 
   it("ListObjects (v1)", async () => {
-    const arbitrary = fc.record({ ...listing, Contents: fc.array(object, { minLength: 1, maxLength: 4 }), Marker: text, NextMarker: text }, { requiredKeys: [] });
+    const arbitrary = fc.record(
+      { ...listing, Contents: fc.array(object, { minLength: 1, maxLength: 4 }), Marker: text, NextMarker: text },
+      { requiredKeys: [] },
+    );
     await expectRoundTrip(arbitrary, listObjectsV1Xml, () => new ListObjectsCommand({ Bucket: "b" }));
   });
 
@@ -256,26 +332,40 @@ describe("serialized outputs as the SDK reads them", () => {
       },
       { requiredKeys: ["Key"] },
     );
-    const marker = fc.record({ Key: text, VersionId: text, IsLatest: fc.boolean(), LastModified: date, Owner: owner }, { requiredKeys: ["Key"] });
-    const arbitrary = fc.record(
-      {
-        ...listing,
-        EncodingType: fc.constant(undefined),
-        KeyMarker: text,
-        VersionIdMarker: text,
-        NextKeyMarker: text,
-        NextVersionIdMarker: text,
-        Versions: fc.array(version, { minLength: 1, maxLength: 4 }),
-        DeleteMarkers: fc.array(marker, { minLength: 1, maxLength: 4 }),
-      },
-      { requiredKeys: [] },
-    ).map(({ EncodingType: _, ...rest }) => rest);
+    const marker = fc.record(
+      { Key: text, VersionId: text, IsLatest: fc.boolean(), LastModified: date, Owner: owner },
+      { requiredKeys: ["Key"] },
+    );
+    const arbitrary = fc
+      .record(
+        {
+          ...listing,
+          EncodingType: fc.constant(undefined),
+          KeyMarker: text,
+          VersionIdMarker: text,
+          NextKeyMarker: text,
+          NextVersionIdMarker: text,
+          Versions: fc.array(version, { minLength: 1, maxLength: 4 }),
+          DeleteMarkers: fc.array(marker, { minLength: 1, maxLength: 4 }),
+        },
+        { requiredKeys: [] },
+      )
+      .map(({ EncodingType: _, ...rest }) => rest);
     await expectRoundTrip(arbitrary, listObjectVersionsXml, () => new ListObjectVersionsCommand({ Bucket: "b" }));
   });
 
   it("ListMultipartUploads", async () => {
     const upload = fc.record(
-      { Key: text, UploadId: text, Initiator: owner, Owner: owner, StorageClass: fc.constant("STANDARD"), Initiated: date, ChecksumAlgorithm: fc.constant("CRC32"), ChecksumType: fc.constant("COMPOSITE") },
+      {
+        Key: text,
+        UploadId: text,
+        Initiator: owner,
+        Owner: owner,
+        StorageClass: fc.constant("STANDARD"),
+        Initiated: date,
+        ChecksumAlgorithm: fc.constant("CRC32"),
+        ChecksumType: fc.constant("COMPOSITE"),
+      },
       { requiredKeys: ["Key"] },
     );
     const arbitrary = fc.record(
@@ -299,22 +389,57 @@ describe("serialized outputs as the SDK reads them", () => {
   });
 
   it("ListBuckets", async () => {
-    const bucket = fc.record({ Name: text, CreationDate: date, BucketRegion: fc.constantFrom("us-east-1", "eu-west-3") }, { requiredKeys: [] });
-    const arbitrary = fc.record({ Buckets: fc.array(bucket, { minLength: 1, maxLength: 4 }), Owner: owner, ContinuationToken: text, Prefix: text }, { requiredKeys: ["Buckets"] });
+    const bucket = fc.record(
+      { Name: text, CreationDate: date, BucketRegion: fc.constantFrom("us-east-1", "eu-west-3") },
+      { requiredKeys: [] },
+    );
+    const arbitrary = fc.record(
+      {
+        Buckets: fc.array(bucket, { minLength: 1, maxLength: 4 }),
+        Owner: owner,
+        ContinuationToken: text,
+        Prefix: text,
+      },
+      { requiredKeys: ["Buckets"] },
+    );
     await expectRoundTrip(arbitrary, listBucketsXml, () => new ListBucketsCommand({}));
   });
 
   it("DeleteObjects", async () => {
-    const deleted = fc.record({ Key: text, VersionId: text, DeleteMarker: fc.boolean(), DeleteMarkerVersionId: text }, { requiredKeys: [] });
+    const deleted = fc.record(
+      { Key: text, VersionId: text, DeleteMarker: fc.boolean(), DeleteMarkerVersionId: text },
+      { requiredKeys: [] },
+    );
     const error = fc.record({ Key: text, VersionId: text, Code: text, Message: text }, { requiredKeys: [] });
-    const arbitrary = fc.record({ Deleted: fc.array(deleted, { minLength: 1, maxLength: 4 }), Errors: fc.array(error, { minLength: 1, maxLength: 4 }) }, { requiredKeys: [] });
-    await expectRoundTrip(arbitrary, deleteResultXml, () => new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "k" }] } }));
+    const arbitrary = fc.record(
+      {
+        Deleted: fc.array(deleted, { minLength: 1, maxLength: 4 }),
+        Errors: fc.array(error, { minLength: 1, maxLength: 4 }),
+      },
+      { requiredKeys: [] },
+    );
+    await expectRoundTrip(
+      arbitrary,
+      deleteResultXml,
+      () => new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "k" }] } }),
+    );
   });
 
   it("CopyObject and UploadPartCopy", async () => {
-    const checksums = { ChecksumCRC32: text, ChecksumCRC32C: text, ChecksumCRC64NVME: text, ChecksumSHA1: text, ChecksumSHA256: text };
+    const checksums = {
+      ChecksumCRC32: text,
+      ChecksumCRC32C: text,
+      ChecksumCRC64NVME: text,
+      ChecksumSHA1: text,
+      ChecksumSHA256: text,
+    };
     await expectRoundTrip(
-      fc.record({ CopyObjectResult: fc.record({ ETag: text, LastModified: date, ChecksumType: fc.constant("FULL_OBJECT"), ...checksums }, { requiredKeys: [] }) }),
+      fc.record({
+        CopyObjectResult: fc.record(
+          { ETag: text, LastModified: date, ChecksumType: fc.constant("FULL_OBJECT"), ...checksums },
+          { requiredKeys: [] },
+        ),
+      }),
       copyObjectResultXml,
       () => new CopyObjectCommand({ Bucket: "b", Key: "k", CopySource: "s/k" }),
     );

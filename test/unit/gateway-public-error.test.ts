@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSpanning, planCommand, type CommandPlan } from "../../src/client/command-plan.js";
+import { isSpanning, planCommand } from "../../src/client/command-plan.js";
 import type { NameScope } from "../../src/client/output-mapping.js";
 import { RouteTable } from "../../src/routing/route-table.js";
 import { hiddenNames, publicErrorXml, publicMessage } from "../../src/gateway/public-error.js";
@@ -7,14 +7,21 @@ import { parseXml } from "../../src/gateway/protocol/xml-scan.js";
 
 // team2/* of example-bucket lives in minio-bucket under data/ on a backend at 10.1.2.3:9000, key id AKIAROUTERA.
 const table = new RouteTable([
-  { name: "minio", client: "minio", bucketPattern: "example-bucket", keyPattern: "team2/*", mappedBucket: "minio-bucket", mappedPrefix: "data/" },
+  {
+    name: "minio",
+    client: "minio",
+    bucketPattern: "example-bucket",
+    keyPattern: "team2/*",
+    mappedBucket: "minio-bucket",
+    mappedPrefix: "data/",
+  },
 ]);
 const HOSTS = ["10.1.2.3:9000", "10.1.2.3", "AKIAROUTERA"];
 
 function scopeOf(command: string, input: Record<string, unknown>): NameScope {
   const plan = planCommand(table, command, input);
   if (isSpanning(plan)) throw new Error("expected a single-backend plan");
-  return (plan as CommandPlan).scope;
+  return plan.scope;
 }
 const objectScope = scopeOf("GetObjectCommand", { Bucket: "example-bucket", Key: "team2/k" });
 
@@ -49,7 +56,16 @@ describe("publicErrorXml", () => {
       `<StringToSign>AWS4-HMAC-SHA256\n20240101T000000Z</StringToSign><SignatureProvided>abc</SignatureProvided>` +
       `<CanonicalRequest>GET\n/minio-bucket/data/team2/k</CanonicalRequest><Endpoint>minio.internal:9000</Endpoint><HostId>x</HostId></Error>`;
     const out = rebuild(backend, 403);
-    for (const secret of ["AKIAROUTERA", "CanonicalRequest", "StringToSign", "minio-bucket", "data/", "minio.internal", "HostId", "SignatureProvided"]) {
+    for (const secret of [
+      "AKIAROUTERA",
+      "CanonicalRequest",
+      "StringToSign",
+      "minio-bucket",
+      "data/",
+      "minio.internal",
+      "HostId",
+      "SignatureProvided",
+    ]) {
       expect(out).not.toContain(secret);
     }
     expect(fields(out)["Code"]).toBe("SignatureDoesNotMatch");
@@ -57,17 +73,27 @@ describe("publicErrorXml", () => {
 
   it("replaces a message naming a physical bucket, prefix or backend address with S3's own", () => {
     const hidden = hiddenNames(objectScope, HOSTS);
-    expect(publicMessage("NoSuchBucket", "bucket minio-bucket is gone", hidden)).toBe("The specified bucket does not exist.");
+    expect(publicMessage("NoSuchBucket", "bucket minio-bucket is gone", hidden)).toBe(
+      "The specified bucket does not exist.",
+    );
     expect(publicMessage("NoSuchKey", "no data/team2/k here", hidden)).toBe("The specified key does not exist.");
-    expect(publicMessage("InternalError", "connect ECONNREFUSED 10.1.2.3:9000", hidden)).toBe("We encountered an internal error. Please try again.");
-    expect(publicMessage("InternalError", "see http://elsewhere/", hidden)).toBe("We encountered an internal error. Please try again.");
-    expect(publicMessage("InvalidArgument", "Part number must be an integer", hidden)).toBe("Part number must be an integer");
+    expect(publicMessage("InternalError", "connect ECONNREFUSED 10.1.2.3:9000", hidden)).toBe(
+      "We encountered an internal error. Please try again.",
+    );
+    expect(publicMessage("InternalError", "see http://elsewhere/", hidden)).toBe(
+      "We encountered an internal error. Please try again.",
+    );
+    expect(publicMessage("InvalidArgument", "Part number must be an integer", hidden)).toBe(
+      "Part number must be an integer",
+    );
     // Ceph RGW leaves Message empty: the code's meaning is filled in, as clients expect text.
     expect(publicMessage("NoSuchUpload", "", hidden)).toBe("The specified multipart upload does not exist.");
   });
 
   it("drops names that are not this request's (another physical key)", () => {
-    const out = fields(rebuild(`<Error><Code>NoSuchKey</Code><Key>data/other</Key><BucketName>other-physical</BucketName></Error>`, 404));
+    const out = fields(
+      rebuild(`<Error><Code>NoSuchKey</Code><Key>data/other</Key><BucketName>other-physical</BucketName></Error>`, 404),
+    );
     expect(out["Key"]).toBeUndefined();
     expect(out["BucketName"]).toBeUndefined();
   });

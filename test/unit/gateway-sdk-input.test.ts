@@ -29,15 +29,21 @@ describe("sdkInput", () => {
   it("refuses a max-keys that is not a whole number, as S3 does", () => {
     expect(sdkInput("b", undefined, [["max-keys", "7"]], {})).toMatchObject({ MaxKeys: 7 });
     for (const bad of ["abc", "-1", "1.5", ""]) {
-      expect(() => sdkInput("b", undefined, [["max-keys", bad]], {})).toThrow(/max-keys must be a non-negative whole number/);
+      expect(() => sdkInput("b", undefined, [["max-keys", bad]], {})).toThrow(
+        /max-keys must be a non-negative whole number/,
+      );
     }
   });
 });
 
 describe("DeleteObjects request", () => {
   it("refuses a condition it cannot read instead of dropping it", () => {
-    const body = (time: string) => `<Delete><Object><Key>k</Key><LastModifiedTime>${time}</LastModifiedTime></Object></Delete>`;
-    expect(parseDeleteRequest(body("2024-05-01T10:00:00.000Z")).objects[0]).toMatchObject({ key: "k", lastModifiedTime: "2024-05-01T10:00:00.000Z" });
+    const body = (time: string) =>
+      `<Delete><Object><Key>k</Key><LastModifiedTime>${time}</LastModifiedTime></Object></Delete>`;
+    expect(parseDeleteRequest(body("2024-05-01T10:00:00.000Z")).objects[0]).toMatchObject({
+      key: "k",
+      lastModifiedTime: "2024-05-01T10:00:00.000Z",
+    });
     expect(() => parseDeleteRequest(body("garbage"))).toThrow(expect.objectContaining({ code: "MalformedXML" }));
   });
 });

@@ -50,10 +50,12 @@ describe("compileGlob fields", () => {
 
 describe("compileGlob(...).matches", () => {
   const yes = (pattern: string, ...names: string[]): void => {
-    for (const name of names) expect(compileGlob(pattern).matches(name), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(true);
+    for (const name of names)
+      expect(compileGlob(pattern).matches(name), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(true);
   };
   const no = (pattern: string, ...names: string[]): void => {
-    for (const name of names) expect(compileGlob(pattern).matches(name), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(false);
+    for (const name of names)
+      expect(compileGlob(pattern).matches(name), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(false);
   };
 
   it("matches whole strings, case-sensitively", () => {

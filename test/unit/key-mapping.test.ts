@@ -16,10 +16,14 @@ describe("CopySource", () => {
 
   it("round-trips any key", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, unit: "grapheme" }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (key, versionId) => {
-        const source = { bucket: "bucket", key, versionId };
-        expect(parseCopySource(formatCopySource(source), "CopyObject")).toEqual(source);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, unit: "grapheme" }),
+        fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
+        (key, versionId) => {
+          const source = { bucket: "bucket", key, versionId };
+          expect(parseCopySource(formatCopySource(source), "CopyObject")).toEqual(source);
+        },
+      ),
     );
   });
 

@@ -40,7 +40,12 @@ type Placement = { readonly primary: Store; readonly fallback?: Store | undefine
  * names are unique in this file) whose prefix it has; a store's key is listed when it routes to
  * the store's route, and a fallback's only when the primary store does not hold the key.
  */
-function modelOf(router: S3Router, bucket: string, placements: ReadonlyMap<string, Placement>, writes: ReadonlyArray<readonly [Store, string, number]>) {
+function modelOf(
+  router: S3Router,
+  bucket: string,
+  placements: ReadonlyMap<string, Placement>,
+  writes: ReadonlyArray<readonly [Store, string, number]>,
+) {
   const stores = new Set([...placements.values()].flatMap((p) => (p.fallback ? [p.primary, p.fallback] : [p.primary])));
   const sizes = new Map<string, { size: number; primary: boolean }>();
   for (const [written, physical, size] of writes) {
@@ -56,7 +61,9 @@ function modelOf(router: S3Router, bucket: string, placements: ReadonlyMap<strin
     }
   }
   return (prefix: string, delimiter?: string): Listed[] =>
-    modelListing(sizes.keys(), prefix, delimiter).map((e) => (e.isPrefix ? { name: e.name, isPrefix: true } : { name: e.name, isPrefix: false, size: sizes.get(e.name)!.size }));
+    modelListing(sizes.keys(), prefix, delimiter).map((e) =>
+      e.isPrefix ? { name: e.name, isPrefix: true } : { name: e.name, isPrefix: false, size: sizes.get(e.name)!.size },
+    );
 }
 
 let fresh: S3rverServer;
@@ -116,7 +123,14 @@ describe("merged listing with a fallback (s3rver)", () => {
           fallback: { client: "old", mapped_bucket_name: oldBucket, mapped_prefix: "legacy/" },
         },
         // Falls back to the default store itself: the same backend bucket, another role.
-        team3: { client: "new", sourceBucketPattern: example, sourceKeyPattern: "team3/*", mappedBucketName: newBucket, mappedPrefix: "t3/", fallback: { client: "default" } },
+        team3: {
+          client: "new",
+          sourceBucketPattern: example,
+          sourceKeyPattern: "team3/*",
+          mappedBucketName: newBucket,
+          mappedPrefix: "t3/",
+          fallback: { client: "default" },
+        },
       },
     });
     const placements = new Map<string, Placement>([
@@ -170,7 +184,9 @@ describe("merged listing with a fallback (s3rver)", () => {
     expect(byKey.get("team2/f1")?.Size).toBe(22);
     expect(byKey.get("team2/both")?.Size).toBe(11);
     expect(byKey.get("team2/sub/both")?.Size).toBe(13);
-    const direct = await newClient.send(new ListObjectsV2Command({ Bucket: primary2.bucket, Prefix: "data/team2/both" }));
+    const direct = await newClient.send(
+      new ListObjectsV2Command({ Bucket: primary2.bucket, Prefix: "data/team2/both" }),
+    );
     expect(byKey.get("team2/both")?.ETag).toBe(direct.Contents![0]!.ETag);
     expect(out.Contents!.some((c) => c.Key === "team2/shadow")).toBe(false);
   });
@@ -193,16 +209,33 @@ describe("merged listing with a fallback (s3rver)", () => {
 
   const cases: Array<[ListVersion, string, string | undefined, number]> = [];
   for (const version of ["v2", "v1"] as const)
-    for (const [prefix, delimiter] of [["", undefined], ["", "/"], ["team2/", undefined], ["team2/", "/"], ["team2/many/", undefined], ["team3/", undefined]] as const)
+    for (const [prefix, delimiter] of [
+      ["", undefined],
+      ["", "/"],
+      ["team2/", undefined],
+      ["team2/", "/"],
+      ["team2/many/", undefined],
+      ["team3/", undefined],
+    ] as const)
       for (const pageSize of [1, 2, 3]) cases.push([version, prefix, delimiter, pageSize]);
 
-  it.each(cases)("%s prefix=%j delimiter=%j page=%i equals the unpaginated listing and the model", async (version, prefix, delimiter, pageSize) => {
-    const whole = await listPages(router, { bucket: example, version, prefix, delimiter, withSize: true });
-    const { entries, pageSizes } = await listPages(router, { bucket: example, version, prefix, delimiter, pageSize, withSize: true });
-    expect(entries).toEqual(whole.entries);
-    expect(entries).toEqual(listFor(prefix, delimiter));
-    for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
-  });
+  it.each(cases)(
+    "%s prefix=%j delimiter=%j page=%i equals the unpaginated listing and the model",
+    async (version, prefix, delimiter, pageSize) => {
+      const whole = await listPages(router, { bucket: example, version, prefix, delimiter, withSize: true });
+      const { entries, pageSizes } = await listPages(router, {
+        bucket: example,
+        version,
+        prefix,
+        delimiter,
+        pageSize,
+        withSize: true,
+      });
+      expect(entries).toEqual(whole.entries);
+      expect(entries).toEqual(listFor(prefix, delimiter));
+      for (const size of pageSizes.slice(0, -1)) expect(size).toBe(pageSize);
+    },
+  );
 
   it("URL-encodes the merged keys when asked", async () => {
     const out = await router.send(new ListObjectsV2Command({ Bucket: example, Prefix: "team2/", EncodingType: "url" }));
@@ -218,7 +251,10 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
     // prefix for a key two delimiters down.
     const key = fc.array(segment, { minLength: 1, maxLength: 2 }).map((parts) => parts.join("/"));
     // Each key goes to one to three of the four physical places, routed there or not.
-    const placed = fc.uniqueArray(fc.record({ key, where: fc.subarray([0, 1, 2, 3], { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 14, selector: (p) => p.key });
+    const placed = fc.uniqueArray(
+      fc.record({ key, where: fc.subarray([0, 1, 2, 3], { minLength: 1, maxLength: 3 }) }),
+      { minLength: 1, maxLength: 14, selector: (p) => p.key },
+    );
     await fc.assert(
       fc.asyncProperty(
         placed,
@@ -227,7 +263,11 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom<ListVersion>("v1", "v2"),
         async (objects, prefix, delimiter, pageSize, version) => {
-          const [caller, newBucket, oldBucket] = await Promise.all([bucketOn(defaultClient, "prop"), bucketOn(newClient, "prop-new"), bucketOn(oldClient, "prop-old")]);
+          const [caller, newBucket, oldBucket] = await Promise.all([
+            bucketOn(defaultClient, "prop"),
+            bucketOn(newClient, "prop-new"),
+            bucketOn(oldClient, "prop-old"),
+          ]);
           const stores: Store[] = [
             { name: "default", client: defaultClient, bucket: caller, prefix: "" },
             { name: "mig", client: newClient, bucket: newBucket, prefix: "p/" },
@@ -237,9 +277,25 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
           const options: S3RouterOptions = {
             clients: { default: defaultClient, new: newClient, old: oldClient },
             routes: [
-              { name: "mig", client: "new", source_bucket_pattern: caller, source_key_pattern: "m*", mapped_bucket_name: newBucket, mapped_prefix: "p/", fallback: { client: "old", mapped_bucket_name: oldBucket, mapped_prefix: "f/" } },
+              {
+                name: "mig",
+                client: "new",
+                source_bucket_pattern: caller,
+                source_key_pattern: "m*",
+                mapped_bucket_name: newBucket,
+                mapped_prefix: "p/",
+                fallback: { client: "old", mapped_bucket_name: oldBucket, mapped_prefix: "f/" },
+              },
               // Falls back to the default store; "m*.csv" keys are mig's (first match wins).
-              { name: "csv", client: "new", source_bucket_pattern: caller, source_key_pattern: "*.csv", mapped_bucket_name: newBucket, mapped_prefix: "c/", fallback: { client: "default" } },
+              {
+                name: "csv",
+                client: "new",
+                source_bucket_pattern: caller,
+                source_key_pattern: "*.csv",
+                mapped_bucket_name: newBucket,
+                mapped_prefix: "c/",
+                fallback: { client: "default" },
+              },
             ],
           };
           const router = createS3Router(options);
@@ -248,10 +304,19 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
             ["mig", { primary: stores[1]!, fallback: stores[3] }],
             ["csv", { primary: stores[2]!, fallback: stores[0] }],
           ]);
-          const writes = objects.flatMap(({ key: k, where }) => where.map((i) => [stores[i]!, stores[i]!.prefix + k, i + 1] as const));
+          const writes = objects.flatMap(({ key: k, where }) =>
+            where.map((i) => [stores[i]!, stores[i]!.prefix + k, i + 1] as const),
+          );
           await Promise.all(writes.map(([store, k, size]) => put(store, k, size)));
           try {
-            const { entries } = await listPages(router, { bucket: caller, version, prefix, delimiter, pageSize, withSize: true });
+            const { entries } = await listPages(router, {
+              bucket: caller,
+              version,
+              prefix,
+              delimiter,
+              pageSize,
+              withSize: true,
+            });
             expect(entries).toEqual(modelOf(router, caller, placements, writes)(prefix, delimiter));
           } finally {
             router.destroy();
@@ -296,8 +361,18 @@ function fakeListings(entries: readonly FakeEntry[]) {
     const last = page[page.length - 1];
     const time = (e: FakeEntry) => new Date(Date.UTC(2026, 0, 1) - sorted.indexOf(e) * 1000);
     const latest = (e: FakeEntry) => sorted.find((x) => x.Key === e.Key) === e;
-    const next = truncated && last ? (uploads ? { NextKeyMarker: last.Key, NextUploadIdMarker: last.id } : { NextKeyMarker: last.Key, NextVersionIdMarker: last.id }) : {};
-    if (uploads) return { Uploads: page.map((e) => ({ Key: e.Key, UploadId: e.id, Initiated: time(e) })), IsTruncated: truncated, ...next };
+    const next =
+      truncated && last
+        ? uploads
+          ? { NextKeyMarker: last.Key, NextUploadIdMarker: last.id }
+          : { NextKeyMarker: last.Key, NextVersionIdMarker: last.id }
+        : {};
+    if (uploads)
+      return {
+        Uploads: page.map((e) => ({ Key: e.Key, UploadId: e.id, Initiated: time(e) })),
+        IsTruncated: truncated,
+        ...next,
+      };
     const item = (e: FakeEntry) => ({ Key: e.Key, VersionId: e.id, IsLatest: latest(e), LastModified: time(e) });
     return {
       Versions: page.filter((e) => !e.marker).map(item),
@@ -336,7 +411,14 @@ describe("merged version and upload listings with a fallback (fake backends)", (
     const router = createS3Router({
       clients: { default: fakeBackend(fakeListings([])), new: fresh, old },
       profiles: {
-        mig: { client: "new", source_bucket_pattern: "b", source_key_pattern: "k*", mapped_bucket_name: "nb", mapped_prefix: "new/", fallback: { client: "old", mapped_bucket_name: "ob", mapped_prefix: "old/" } },
+        mig: {
+          client: "new",
+          source_bucket_pattern: "b",
+          source_key_pattern: "k*",
+          mapped_bucket_name: "nb",
+          mapped_prefix: "new/",
+          fallback: { client: "old", mapped_bucket_name: "ob", mapped_prefix: "old/" },
+        },
       },
     });
     return { router, fresh, old };
@@ -348,7 +430,9 @@ describe("merged version and upload listings with a fallback (fake backends)", (
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (let guard = 0; guard < 100; guard++) {
-      const out = await router.send(new ListObjectVersionsCommand({ Bucket: "b", MaxKeys: pageSize, KeyMarker, VersionIdMarker }));
+      const out = await router.send(
+        new ListObjectVersionsCommand({ Bucket: "b", MaxKeys: pageSize, KeyMarker, VersionIdMarker }),
+      );
       const page = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
       expect(page.length).toBeLessThanOrEqual(pageSize);
       page.sort((x, y) => compareUtf8(x.Key!, y.Key!) || y.LastModified!.getTime() - x.LastModified!.getTime());
@@ -359,39 +443,72 @@ describe("merged version and upload listings with a fallback (fake backends)", (
     throw new Error("listing did not end");
   }
 
-  it.each([1, 2, 3, 4, 1000])("ListObjectVersions, page %i: the primary's versions of a key, else the fallback's", async (pageSize) => {
-    const { router, fresh, old } = seed();
-    expect(await listVersions(router, pageSize)).toEqual(expected);
-    // An id marker only ever reaches the store that listed it (the fakes refuse others).
-    const idMarkers = (calls: Recorded[]) => calls.filter((c) => c.input["VersionIdMarker"]).map((c) => c.input["VersionIdMarker"] as string);
-    for (const id of idMarkers(fresh.calls)) expect(id.startsWith("p")).toBe(true);
-    for (const id of idMarkers(old.calls)) expect(id.startsWith("f")).toBe(true);
-  });
+  it.each([1, 2, 3, 4, 1000])(
+    "ListObjectVersions, page %i: the primary's versions of a key, else the fallback's",
+    async (pageSize) => {
+      const { router, fresh, old } = seed();
+      expect(await listVersions(router, pageSize)).toEqual(expected);
+      // An id marker only ever reaches the store that listed it (the fakes refuse others).
+      const idMarkers = (calls: Recorded[]) =>
+        calls.filter((c) => c.input["VersionIdMarker"]).map((c) => c.input["VersionIdMarker"] as string);
+      for (const id of idMarkers(fresh.calls)) expect(id.startsWith("p")).toBe(true);
+      for (const id of idMarkers(old.calls)) expect(id.startsWith("f")).toBe(true);
+    },
+  );
 
   // Many fake listings per run: seconds on a loaded 2-core machine, not a hang.
-  it("ListObjectVersions equals the model for random versions in both stores and random page sizes", { timeout: 30_000 }, async () => {
-    const versions = fc.array(fc.record({ key: fc.constantFrom("k0", "k1", "k2", "k3"), marker: fc.boolean() }), { maxLength: 10 });
-    await fc.assert(
-      fc.asyncProperty(versions, versions, fc.integer({ min: 1, max: 4 }), async (inPrimary, inFallback, pageSize) => {
-        const store = (prefix: string, tag: string, list: ReadonlyArray<{ key: string; marker: boolean }>): FakeEntry[] =>
-          list.map((v, i) => ({ Key: prefix + v.key, id: `${tag}${i}`, ...(v.marker && { marker: true }) }));
-        const [primaryEntries, fallbackEntries] = [store("new/", "p", inPrimary), store("old/", "f", inFallback)];
-        const router = createS3Router({
-          clients: { default: fakeBackend(fakeListings([])), new: fakeBackend(fakeListings(primaryEntries)), old: fakeBackend(fakeListings(fallbackEntries)) },
-          profiles: {
-            mig: { client: "new", source_bucket_pattern: "b", source_key_pattern: "k*", mapped_bucket_name: "nb", mapped_prefix: "new/", fallback: { client: "old", mapped_bucket_name: "ob", mapped_prefix: "old/" } },
+  it(
+    "ListObjectVersions equals the model for random versions in both stores and random page sizes",
+    { timeout: 30_000 },
+    async () => {
+      const versions = fc.array(fc.record({ key: fc.constantFrom("k0", "k1", "k2", "k3"), marker: fc.boolean() }), {
+        maxLength: 10,
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          versions,
+          versions,
+          fc.integer({ min: 1, max: 4 }),
+          async (inPrimary, inFallback, pageSize) => {
+            const store = (
+              prefix: string,
+              tag: string,
+              list: ReadonlyArray<{ key: string; marker: boolean }>,
+            ): FakeEntry[] =>
+              list.map((v, i) => ({ Key: prefix + v.key, id: `${tag}${i}`, ...(v.marker && { marker: true }) }));
+            const [primaryEntries, fallbackEntries] = [store("new/", "p", inPrimary), store("old/", "f", inFallback)];
+            const router = createS3Router({
+              clients: {
+                default: fakeBackend(fakeListings([])),
+                new: fakeBackend(fakeListings(primaryEntries)),
+                old: fakeBackend(fakeListings(fallbackEntries)),
+              },
+              profiles: {
+                mig: {
+                  client: "new",
+                  source_bucket_pattern: "b",
+                  source_key_pattern: "k*",
+                  mapped_bucket_name: "nb",
+                  mapped_prefix: "new/",
+                  fallback: { client: "old", mapped_bucket_name: "ob", mapped_prefix: "old/" },
+                },
+              },
+            });
+            const held = new Set<string>(inPrimary.map((v) => v.key));
+            // Each store's own order: key order, then as written (the fakes keep it within a key).
+            const model = [
+              ...primaryEntries.map((e) => ({ e, key: e.Key.slice(4) })),
+              ...fallbackEntries.map((e) => ({ e, key: e.Key.slice(4) })).filter((x) => !held.has(x.key)),
+            ]
+              .sort((x, y) => compareUtf8(x.key, y.key))
+              .map((x) => `${x.key} ${x.e.id}`);
+            expect(await listVersions(router, pageSize)).toEqual(model);
           },
-        });
-        const held = new Set<string>(inPrimary.map((v) => v.key));
-        // Each store's own order: key order, then as written (the fakes keep it within a key).
-        const model = [...primaryEntries.map((e) => ({ e, key: e.Key.slice(4) })), ...fallbackEntries.map((e) => ({ e, key: e.Key.slice(4) })).filter((x) => !held.has(x.key))]
-          .sort((x, y) => compareUtf8(x.key, y.key))
-          .map((x) => `${x.key} ${x.e.id}`);
-        expect(await listVersions(router, pageSize)).toEqual(model);
-      }),
-      { numRuns: 200 },
-    );
-  });
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 
   it("ListMultipartUploads, one per page: the primary's uploads of a key, else the fallback's", async () => {
     const { router } = seed();
@@ -399,7 +516,9 @@ describe("merged version and upload listings with a fallback (fake backends)", (
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     for (let guard = 0; guard < 100; guard++) {
-      const out = await router.send(new ListMultipartUploadsCommand({ Bucket: "b", MaxUploads: 1, KeyMarker, UploadIdMarker }));
+      const out = await router.send(
+        new ListMultipartUploadsCommand({ Bucket: "b", MaxUploads: 1, KeyMarker, UploadIdMarker }),
+      );
       seen.push(...(out.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`));
       if (!out.IsTruncated) break;
       ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = out);

@@ -44,7 +44,13 @@ function report(over: Partial<MigrateReport> = {}): MigrateReport {
     bucket: "example-bucket",
     prefix: "team2/",
     dryRun: false,
-    routes: [{ profile: "moved", from: { client: "old", bucket: "legacy", prefix: "data/team2/" }, to: { client: "new", bucket: "fresh", prefix: "team2/" } }],
+    routes: [
+      {
+        profile: "moved",
+        from: { client: "old", bucket: "legacy", prefix: "data/team2/" },
+        to: { client: "new", bucket: "fresh", prefix: "team2/" },
+      },
+    ],
     listed: { objects: 300, bytes: 150 * MiB },
     copied: { objects: 280, bytes: 140 * MiB },
     present: { objects: 20, bytes: 10 * MiB },
@@ -73,11 +79,21 @@ describe("rateOver", () => {
   it("is unknown from fewer than two samples or under a second of them", () => {
     expect(rateOver([])).toBeUndefined();
     expect(rateOver([{ at: 0, objects: 5, bytes: 5 }])).toBeUndefined();
-    expect(rateOver([{ at: 0, objects: 0, bytes: 0 }, { at: 999, objects: 5, bytes: 5 }])).toBeUndefined();
+    expect(
+      rateOver([
+        { at: 0, objects: 0, bytes: 0 },
+        { at: 999, objects: 5, bytes: 5 },
+      ]),
+    ).toBeUndefined();
   });
 
   it("is zero, not unknown, when nothing moved for a while", () => {
-    expect(rateOver([{ at: 0, objects: 7, bytes: 70 }, { at: 5000, objects: 7, bytes: 70 }])).toEqual({ objectsPerSecond: 0, bytesPerSecond: 0 });
+    expect(
+      rateOver([
+        { at: 0, objects: 7, bytes: 70 },
+        { at: 5000, objects: 7, bytes: 70 },
+      ]),
+    ).toEqual({ objectsPerSecond: 0, bytesPerSecond: 0 });
   });
 });
 
@@ -137,18 +153,26 @@ describe("formats", () => {
 
 describe("formatProgressLine", () => {
   it("shows objects, bytes, rate, ETA and counts once the total is known", () => {
-    expect(formatProgressLine(progress())).toBe("120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · copied 100, present 20");
+    expect(formatProgressLine(progress())).toBe(
+      "120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · copied 100, present 20",
+    );
   });
 
   it("writes both units when they differ, and the rare counts only when there are some", () => {
-    const line = formatProgressLine(progress({ done: { objects: 3, bytes: 700 * 1024 }, newer: 2, gone: 1, failed: 4 }));
+    const line = formatProgressLine(
+      progress({ done: { objects: 3, bytes: 700 * 1024 }, newer: 2, gone: 1, failed: 4 }),
+    );
     expect(line).toContain(" · 700.0 KiB/150.0 MiB · ");
     expect(line).toMatch(/ · copied 100, present 20, newer 2, gone 1 · failed 4$/);
   });
 
   it("while listing: what was found so far, no total and no ETA", () => {
-    const line = formatProgressLine(progress({ listing: true, total: undefined, listed: { objects: 412, bytes: 61 * MiB }, etaSeconds: undefined }));
-    expect(line).toBe("listing… 412 objects found (61.0 MiB) · 120 done · 12.0 MiB/s · 42 obj/s · copied 100, present 20");
+    const line = formatProgressLine(
+      progress({ listing: true, total: undefined, listed: { objects: 412, bytes: 61 * MiB }, etaSeconds: undefined }),
+    );
+    expect(line).toBe(
+      "listing… 412 objects found (61.0 MiB) · 120 done · 12.0 MiB/s · 42 obj/s · copied 100, present 20",
+    );
   });
 
   it("says – for a rate or ETA not known yet", () => {
@@ -159,29 +183,40 @@ describe("formatProgressLine", () => {
 
   it("at the end: how long it took, or that it stopped", () => {
     const done = { done: { objects: 300, bytes: 150 * MiB }, finished: true, etaSeconds: 0, elapsedMs: 12_345 };
-    expect(formatProgressLine(progress(done))).toBe("300/300 objects (100%) · 150.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · done in 12.3s · copied 100, present 20");
+    expect(formatProgressLine(progress(done))).toBe(
+      "300/300 objects (100%) · 150.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · done in 12.3s · copied 100, present 20",
+    );
     expect(formatProgressLine(progress({ ...done, interrupted: true }))).toContain(" · stopped after 12.3s · ");
   });
 
   it("a dry run shows what it would copy and no rate", () => {
-    expect(formatProgressLine(progress({ dryRun: true, rate: undefined }))).toBe("120/300 objects (40%) · 45.0/150.0 MiB · ETA 9s · to copy 100, present 20");
+    expect(formatProgressLine(progress({ dryRun: true, rate: undefined }))).toBe(
+      "120/300 objects (40%) · 45.0/150.0 MiB · ETA 9s · to copy 100, present 20",
+    );
   });
 
   it("an empty run is 100% done", () => {
     const empty = { objects: 0, bytes: 0 };
-    expect(formatProgressLine(progress({ listed: empty, total: empty, done: empty }))).toMatch(/^0\/0 objects \(100%\) · 0\/0 B · /);
+    expect(formatProgressLine(progress({ listed: empty, total: empty, done: empty }))).toMatch(
+      /^0\/0 objects \(100%\) · 0\/0 B · /,
+    );
   });
 
   it("to fit a width, drops the counts first, then objects a second, then the ETA, never the objects done", () => {
     const p = progress({ failed: 3 });
     const full = formatProgressLine(p);
-    expect(full).toBe("120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · copied 100, present 20 · failed 3");
-    expect(formatProgressLine(p, 82)).toBe("120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · failed 3");
+    expect(full).toBe(
+      "120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · copied 100, present 20 · failed 3",
+    );
+    expect(formatProgressLine(p, 82)).toBe(
+      "120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · 42 obj/s · ETA 9s · failed 3",
+    );
     expect(formatProgressLine(p, 81)).toBe("120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · ETA 9s · failed 3");
     expect(formatProgressLine(p, 70)).toBe("120/300 objects (40%) · 45.0/150.0 MiB · 12.0 MiB/s · failed 3");
     expect(formatProgressLine(p, 25)).toBe("120/300 objects (40%)");
     expect(formatProgressLine(p, 12)).toBe("120/300 obj…");
-    for (const width of [12, 25, 40, 60, 70, 80, 100]) expect(formatProgressLine(p, width).length).toBeLessThanOrEqual(width);
+    for (const width of [12, 25, 40, 60, 70, 80, 100])
+      expect(formatProgressLine(p, width).length).toBeLessThanOrEqual(width);
   });
 });
 
@@ -251,8 +286,18 @@ describe("formatReport", () => {
 
   it("lists kept-newer, gone, skipped, notes and failed keys with their errors", () => {
     const errors = [
-      { route: "moved", key: "team2/a.bin", stage: "copy" as const, error: "NoSuchBucket: The specified bucket does not exist" },
-      { route: "moved", key: "team2/", stage: "list" as const, error: 'listing the fallback (client "old"): AccessDenied' },
+      {
+        route: "moved",
+        key: "team2/a.bin",
+        stage: "copy" as const,
+        error: "NoSuchBucket: The specified bucket does not exist",
+      },
+      {
+        route: "moved",
+        key: "team2/",
+        stage: "list" as const,
+        error: 'listing the fallback (client "old"): AccessDenied',
+      },
     ];
     const text = formatReport(
       report({
@@ -265,19 +310,30 @@ describe("formatReport", () => {
       }),
     );
     expect(text).toMatch(/^interrupted s3:\/\/example-bucket\/team2\/ in 14\.0s\n/);
-    expect(text).toContain("\n  kept newer              1 object          10 B   the primary holds another version: not overwritten\n");
-    expect(text).toContain("\n  gone                    2 objects                deleted from the fallback meanwhile\n");
+    expect(text).toContain(
+      "\n  kept newer              1 object          10 B   the primary holds another version: not overwritten\n",
+    );
+    expect(text).toContain(
+      "\n  gone                    2 objects                deleted from the fallback meanwhile\n",
+    );
     expect(text).toContain("\n  failed                  1 object       2.0 KiB\n");
     expect(text).toContain("\n  skipped                 5 keys                   served by another profile\n");
     expect(text).toContain("\n  stopped before the end: run the same command again to resume\n");
     expect(text).toContain("\nnote: the primary could not be listed\n");
     expect(text).toContain("\nfailed:\n  team2/a.bin  NoSuchBucket: The specified bucket does not exist\n");
-    expect(text).toContain('\n  listing s3://example-bucket/team2/ (profile moved)  listing the fallback (client "old"): AccessDenied\n');
+    expect(text).toContain(
+      '\n  listing s3://example-bucket/team2/ (profile moved)  listing the fallback (client "old"): AccessDenied\n',
+    );
     expect(text.split("\n").every((line) => line === line.trimEnd())).toBe(true);
   });
 
   it("lists the first 50 failed keys and says how many more there are", () => {
-    const errors = Array.from({ length: 1000 }, (_, i) => ({ route: "moved", key: `team2/k${i}`, stage: "copy" as const, error: "InternalError" }));
+    const errors = Array.from({ length: 1000 }, (_, i) => ({
+      route: "moved",
+      key: `team2/k${i}`,
+      stage: "copy" as const,
+      error: "InternalError",
+    }));
     const text = formatReport(report({ failed: { objects: 1500, bytes: 0, errors } }));
     expect(text).toContain("\n  team2/k49  InternalError\n");
     expect(text).not.toContain("team2/k50 ");

@@ -1,4 +1,16 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectAclCommand, PutObjectCommand, S3ServiceException, DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  DeleteObjectsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { resolveRouterOptions } from "../../src/config/router-options.js";
@@ -19,8 +31,15 @@ function issuesOf(options: unknown): Array<{ path: string; message: string }> {
   throw new Error("expected a ConfigError");
 }
 
-const missing = () => new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } });
-const denied = () => new S3ServiceException({ name: "AccessDenied", $fault: "client", message: "Access Denied", $metadata: { httpStatusCode: 403 } });
+const missing = () =>
+  new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } });
+const denied = () =>
+  new S3ServiceException({
+    name: "AccessDenied",
+    $fault: "client",
+    message: "Access Denied",
+    $metadata: { httpStatusCode: 403 },
+  });
 
 describe("fallback and mirror configuration", () => {
   it("accepts both spellings and normalises them", () => {
@@ -54,7 +73,8 @@ describe("fallback and mirror configuration", () => {
         f: { client: "default", source_bucket_pattern: "b", fallback: { client: "old" }, mirror: { client: "old" } },
       },
     });
-    const at = (path: string) => issues.find((i) => i.path === path)?.message ?? `(no issue at ${path}: ${JSON.stringify(issues)})`;
+    const at = (path: string) =>
+      issues.find((i) => i.path === path)?.message ?? `(no issue at ${path}: ${JSON.stringify(issues)})`;
     expect(at("profiles.a.fallback.client")).toMatch(/unknown client "nope"/);
     expect(at("profiles.b.fallback.mapped_prefx")).toMatch(/did you mean "mapped_prefix"/);
     expect(at("profiles.c.fallback")).toMatch(/own client, bucket and prefix/);
@@ -74,30 +94,55 @@ describe("planning on migrating routes", () => {
   });
 
   it("lists a route and its fallback as one merged listing, even alone", () => {
-    expect(router.plan(new ListObjectsV2Command({ Bucket: "b", Prefix: "team2/" }))).toMatchObject({ spanning: "list" });
+    expect(router.plan(new ListObjectsV2Command({ Bucket: "b", Prefix: "team2/" }))).toMatchObject({
+      spanning: "list",
+    });
   });
 
   it("runs a batch delete over every store of the route", () => {
-    expect(router.plan(new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "team2/a" }] } }))).toMatchObject({ spanning: "delete-batch" });
-    expect(router.plan(new DeleteObjectsCommand({ Bucket: "m", Delete: { Objects: [{ Key: "a" }] } }))).toMatchObject({ spanning: "delete-batch" });
+    expect(
+      router.plan(new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "team2/a" }] } })),
+    ).toMatchObject({ spanning: "delete-batch" });
+    expect(router.plan(new DeleteObjectsCommand({ Bucket: "m", Delete: { Objects: [{ Key: "a" }] } }))).toMatchObject({
+      spanning: "delete-batch",
+    });
   });
 
   it("refuses object writes a mirror cannot follow", async () => {
-    await expect(router.send(new PutObjectAclCommand({ Bucket: "m", Key: "a", ACL: "private" }))).rejects.toThrow(NoRouteError);
-    await expect(router.send(new PutObjectAclCommand({ Bucket: "m", Key: "a", ACL: "private" }))).rejects.toThrow(/mirrors its writes to client "copy"/);
+    await expect(router.send(new PutObjectAclCommand({ Bucket: "m", Key: "a", ACL: "private" }))).rejects.toThrow(
+      NoRouteError,
+    );
+    await expect(router.send(new PutObjectAclCommand({ Bucket: "m", Key: "a", ACL: "private" }))).rejects.toThrow(
+      /mirrors its writes to client "copy"/,
+    );
   });
 });
 
 describe("read fallback (fake backends)", () => {
-  function setup(primary: (call: Recorded) => unknown, fallback: (call: Recorded) => unknown = () => ({ Body: Readable.from(["old"]), ETag: '"e"' })) {
+  function setup(
+    primary: (call: Recorded) => unknown,
+    fallback: (call: Recorded) => unknown = () => ({ Body: Readable.from(["old"]), ETag: '"e"' }),
+  ) {
     const calls: string[] = [];
     const log = (who: string, respond: (call: Recorded) => unknown) => (call: Recorded) => {
       calls.push(`${who} ${call.command.replace(/Command$/, "")} ${call.input["Bucket"]}/${call.input["Key"]}`);
       return respond(call);
     };
     const router = createS3Router({
-      clients: { old: fakeBackend(log("old", fallback)), new: fakeBackend(log("new", primary)), default: fakeBackend() },
-      profiles: { moving: { client: "new", source_bucket_pattern: "b", source_key_pattern: "team2/*", mapped_prefix: "n/", fallback: { client: "old", mapped_bucket_name: "legacy", mapped_prefix: "o/" } } },
+      clients: {
+        old: fakeBackend(log("old", fallback)),
+        new: fakeBackend(log("new", primary)),
+        default: fakeBackend(),
+      },
+      profiles: {
+        moving: {
+          client: "new",
+          source_bucket_pattern: "b",
+          source_key_pattern: "team2/*",
+          mapped_prefix: "n/",
+          fallback: { client: "old", mapped_bucket_name: "legacy", mapped_prefix: "o/" },
+        },
+      },
     });
     return { router, calls };
   }
@@ -110,48 +155,85 @@ describe("read fallback (fake backends)", () => {
   });
 
   it("answers a HeadObject NotFound from the fallback", async () => {
-    const { router, calls } = setup(() => new NotFound({ message: "", $metadata: { httpStatusCode: 404 } }), () => ({ ContentLength: 3 }));
+    const { router, calls } = setup(
+      () => new NotFound({ message: "", $metadata: { httpStatusCode: 404 } }),
+      () => ({ ContentLength: 3 }),
+    );
     expect((await router.send(new HeadObjectCommand({ Bucket: "b", Key: "team2/x" }))).ContentLength).toBe(3);
     expect(calls).toHaveLength(2);
   });
 
   it("never falls back on another error", async () => {
     const { router, calls } = setup(() => denied());
-    await expect(router.send(new GetObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(router.send(new GetObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
     expect(calls).toEqual(["new GetObject b/n/team2/x"]);
   });
 
   it("answers the primary's NoSuchKey, in the caller's names, when both miss", async () => {
-    const { router } = setup(() => missing(), () => missing());
+    const { router } = setup(
+      () => missing(),
+      () => missing(),
+    );
     await expect(router.send(new GetObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toBeInstanceOf(NoSuchKey);
   });
 
   it("deletes from the fallback first, then the primary", async () => {
-    const { router, calls } = setup(() => ({}), () => ({}));
+    const { router, calls } = setup(
+      () => ({}),
+      () => ({}),
+    );
     await router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x" }));
     expect(calls).toEqual(["old DeleteObject legacy/o/team2/x", "new DeleteObject b/n/team2/x"]);
   });
 
   it("a versioned delete goes on when the fallback does not know the primary's version id", async () => {
-    const invalid = () => new S3ServiceException({ name: "InvalidArgument", $fault: "client", message: "Invalid version id specified", $metadata: { httpStatusCode: 400 } });
-    const { router, calls } = setup(() => ({}), () => invalid());
+    const invalid = () =>
+      new S3ServiceException({
+        name: "InvalidArgument",
+        $fault: "client",
+        message: "Invalid version id specified",
+        $metadata: { httpStatusCode: 400 },
+      });
+    const { router, calls } = setup(
+      () => ({}),
+      () => invalid(),
+    );
     await router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x", VersionId: "v-of-primary" }));
     expect(calls).toEqual(["old DeleteObject legacy/o/team2/x", "new DeleteObject b/n/team2/x"]);
     // Without a version id, the same answer is a real failure: the primary is not touched.
-    const failing = setup(() => ({}), () => invalid());
-    await expect(failing.router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toMatchObject({ name: "InvalidArgument" });
+    const failing = setup(
+      () => ({}),
+      () => invalid(),
+    );
+    await expect(failing.router.send(new DeleteObjectCommand({ Bucket: "b", Key: "team2/x" }))).rejects.toMatchObject({
+      name: "InvalidArgument",
+    });
     expect(failing.calls).toEqual(["old DeleteObject legacy/o/team2/x"]);
   });
 
   it("writes go to the primary only", async () => {
-    const { router, calls } = setup(() => ({ ETag: '"p"' }), () => ({}));
+    const { router, calls } = setup(
+      () => ({ ETag: '"p"' }),
+      () => ({}),
+    );
     await router.send(new PutObjectCommand({ Bucket: "b", Key: "team2/x", Body: "new" }));
     expect(calls).toEqual(["new PutObject b/n/team2/x"]);
   });
 
   it("tells a miss from other 404s", () => {
     expect(isMiss(missing())).toBe(true);
-    expect(isMiss(new S3ServiceException({ name: "NoSuchBucket", $fault: "client", message: "", $metadata: { httpStatusCode: 404 } }))).toBe(false);
+    expect(
+      isMiss(
+        new S3ServiceException({
+          name: "NoSuchBucket",
+          $fault: "client",
+          message: "",
+          $metadata: { httpStatusCode: 404 },
+        }),
+      ),
+    ).toBe(false);
     expect(isMiss(denied())).toBe(false);
   });
 });
@@ -161,7 +243,8 @@ describe("mirrored writes (fake backends)", () => {
     const calls: string[] = [];
     const primary = fakeBackend((call) => {
       calls.push(`new ${call.command}`);
-      if (call.command === "GetObjectCommand") return { Body: Readable.from(["bytes"]), ContentLength: 5, ContentType: "text/plain", Metadata: { a: "1" } };
+      if (call.command === "GetObjectCommand")
+        return { Body: Readable.from(["bytes"]), ContentLength: 5, ContentType: "text/plain", Metadata: { a: "1" } };
       if (call.command === "HeadObjectCommand") return { ETag: '"p"', LastModified: new Date() };
       return { ETag: '"p"', VersionId: "v1" };
     });
@@ -171,7 +254,13 @@ describe("mirrored writes (fake backends)", () => {
     });
     const router = createS3Router({
       clients: { new: primary, copy, default: fakeBackend() },
-      profiles: { mirrored: { client: "new", source_bucket_pattern: "m", mirror: { client: "copy", mapped_bucket_name: "replica" } } },
+      profiles: {
+        mirrored: {
+          client: "new",
+          source_bucket_pattern: "m",
+          mirror: { client: "copy", mapped_bucket_name: "replica" },
+        },
+      },
     });
     return { router, calls, copy };
   }
@@ -180,15 +269,25 @@ describe("mirrored writes (fake backends)", () => {
     const { router, calls, copy } = setup(() => ({ ETag: '"m"' }));
     const out = await router.send(new PutObjectCommand({ Bucket: "m", Key: "k", Body: "bytes" }));
     expect(out.ETag).toBe('"p"');
-    expect(calls.slice(0, 3)).toEqual(["new PutObjectCommand", "new GetObjectCommand", "copy PutObjectCommand replica/k"]);
-    expect(copy.calls.find((c) => c.command === "PutObjectCommand")?.input).toMatchObject({ ContentType: "text/plain", Metadata: { a: "1" }, ContentLength: 5 });
+    expect(calls.slice(0, 3)).toEqual([
+      "new PutObjectCommand",
+      "new GetObjectCommand",
+      "copy PutObjectCommand replica/k",
+    ]);
+    expect(copy.calls.find((c) => c.command === "PutObjectCommand")?.input).toMatchObject({
+      ContentType: "text/plain",
+      Metadata: { a: "1" },
+      ContentLength: 5,
+    });
   });
 
   it("fails with a MirrorWriteError naming the mirror and each store's state, and counts the divergence", async () => {
     const { router } = setup(() => new Error("connect ECONNREFUSED 127.0.0.1:9"));
     const events: unknown[] = [];
     router.migration.on((event) => events.push(event));
-    const error = await router.send(new PutObjectCommand({ Bucket: "m", Key: "k", Body: "bytes" })).catch((e: unknown) => e);
+    const error = await router
+      .send(new PutObjectCommand({ Bucket: "m", Key: "k", Body: "bytes" }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MirrorWriteError);
     expect(isMirrorWriteError(error)).toBe(true);
     const failure = error as MirrorWriteError;
@@ -251,7 +350,9 @@ describe("explain", () => {
       },
     });
     const text = formatExplanation(explain(new RouteTable(routes), "b", "team2/x"));
-    expect(text).toContain("object:       profile team2 → client new → s3://b/n/team2/x; fallback client old → s3://legacy/team2/x (copy on read); mirror client copy → s3://b/team2/x");
+    expect(text).toContain(
+      "object:       profile team2 → client new → s3://b/n/team2/x; fallback client old → s3://legacy/team2/x (copy on read); mirror client copy → s3://b/team2/x",
+    );
   });
 });
 
@@ -264,8 +365,22 @@ describe("deletes under the key lock", () => {
     const route = router.routeTable.routes[0]!;
     const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 5));
     const results = await Promise.all([
-      router.migration.deleting("b", [[route, "k1"], [route, "k2"]], slow),
-      router.migration.deleting("b", [[route, "k2"], [route, "k1"]], slow),
+      router.migration.deleting(
+        "b",
+        [
+          [route, "k1"],
+          [route, "k2"],
+        ],
+        slow,
+      ),
+      router.migration.deleting(
+        "b",
+        [
+          [route, "k2"],
+          [route, "k1"],
+        ],
+        slow,
+      ),
     ]);
     expect(results).toEqual(["done", "done"]);
   });

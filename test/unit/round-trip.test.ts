@@ -35,16 +35,27 @@ describe("round trip", () => {
         const physicalKey = put.input["Key"] as string;
         // A listing of that backend bucket, narrowed to the object's own key as prefix (one route),
         // returns the physical key; the router maps it back.
-        const list = planCommand(table, "ListObjectsV2Command", { Bucket: "bucket", Prefix: k, ...(encoded && { EncodingType: "url" }) });
+        const list = planCommand(table, "ListObjectsV2Command", {
+          Bucket: "bucket",
+          Prefix: k,
+          ...(encoded && { EncodingType: "url" }),
+        });
         if ("spanning" in list) return; // merged listings are checked against real servers
         const onWire = (name: string) => (encoded ? name.split("/").map(encodeURIComponent).join("/") : name);
-        const out = restoreOutput(list.scope, { Contents: [{ Key: onWire(physicalKey) }], Prefix: onWire(list.input["Prefix"] as string) }) as { Contents: Array<{ Key: string }>; Prefix: string };
+        const out = restoreOutput(list.scope, {
+          Contents: [{ Key: onWire(physicalKey) }],
+          Prefix: onWire(list.input["Prefix"] as string),
+        }) as { Contents: Array<{ Key: string }>; Prefix: string };
         const returned = encoded ? decodeURIComponent(out.Contents[0]!.Key) : out.Contents[0]!.Key;
         expect(returned).toBe(k);
         expect(encoded ? decodeURIComponent(out.Prefix) : out.Prefix).toBe(k);
         // Passed back, it reaches the same client, bucket and key.
         const get = single(planCommand(table, "GetObjectCommand", { Bucket: "bucket", Key: returned }));
-        expect([get.client, get.input["Bucket"], get.input["Key"]]).toEqual([put.client, put.input["Bucket"], physicalKey]);
+        expect([get.client, get.input["Bucket"], get.input["Key"]]).toEqual([
+          put.client,
+          put.input["Bucket"],
+          physicalKey,
+        ]);
       }),
       { numRuns: 3000 },
     );
@@ -54,9 +65,16 @@ describe("round trip", () => {
     fc.assert(
       fc.property(spec, fc.uniqueArray(key, { minLength: 1, maxLength: 8 }), (rule, keys) => {
         const table = new RouteTable([{ name: "only", bucketPattern: "bucket", ...rule, keyPattern: undefined }]);
-        const plan = single(planCommand(table, "DeleteObjectsCommand", { Bucket: "bucket", Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+        const plan = single(
+          planCommand(table, "DeleteObjectsCommand", {
+            Bucket: "bucket",
+            Delete: { Objects: keys.map((Key) => ({ Key })) },
+          }),
+        );
         const sent = (plan.input["Delete"] as { Objects: Array<{ Key: string }> }).Objects.map((o) => o.Key);
-        const out = restoreOutput(plan.scope, { Deleted: sent.map((Key) => ({ Key })) }) as { Deleted: Array<{ Key: string }> };
+        const out = restoreOutput(plan.scope, { Deleted: sent.map((Key) => ({ Key })) }) as {
+          Deleted: Array<{ Key: string }>;
+        };
         expect(out.Deleted.map((d) => d.Key)).toEqual(keys);
       }),
     );

@@ -31,7 +31,11 @@ describe("RouteTable.resolveObject", () => {
   });
 
   it("honours declaration order across literal and glob bucket patterns", () => {
-    const table = new RouteTable([spec("glob", "data-*", "a*"), spec("literal", "data-1"), spec("later-glob", "data-?")]);
+    const table = new RouteTable([
+      spec("glob", "data-*", "a*"),
+      spec("literal", "data-1"),
+      spec("later-glob", "data-?"),
+    ]);
     expect(table.resolveObject("data-1", "abc").name).toBe("glob");
     expect(table.resolveObject("data-1", "xyz").name).toBe("literal");
     expect(table.resolveObject("data-2", "xyz").name).toBe("later-glob");
@@ -48,14 +52,23 @@ describe("RouteTable.resolveObject", () => {
     const pattern = fc.array(atom, { minLength: 1, maxLength: 4 }).map((a) => a.join(""));
     const name = fc.array(fc.constantFrom("a", "b", "/", "x"), { maxLength: 5 }).map((a) => a.join(""));
     fc.assert(
-      fc.property(fc.array(fc.tuple(pattern, fc.option(pattern, { nil: undefined })), { maxLength: 12 }), name, name, (rules, bucket, key) => {
-        const specs = rules.map(([b, k], i) => spec(`p${i}`, b, k));
-        const table = new RouteTable(specs);
-        const linear = specs.find((s) => compileGlob(s.bucketPattern).matches(bucket) && (s.keyPattern === undefined || compileGlob(s.keyPattern).matches(key)));
-        expect(table.resolveObject(bucket, key).name).toBe(linear?.name ?? "default");
-        const home = specs.find((s) => s.keyPattern === undefined && compileGlob(s.bucketPattern).matches(bucket));
-        expect(table.resolveBucket(bucket).name).toBe(home?.name ?? "default");
-      }),
+      fc.property(
+        fc.array(fc.tuple(pattern, fc.option(pattern, { nil: undefined })), { maxLength: 12 }),
+        name,
+        name,
+        (rules, bucket, key) => {
+          const specs = rules.map(([b, k], i) => spec(`p${i}`, b, k));
+          const table = new RouteTable(specs);
+          const linear = specs.find(
+            (s) =>
+              compileGlob(s.bucketPattern).matches(bucket) &&
+              (s.keyPattern === undefined || compileGlob(s.keyPattern).matches(key)),
+          );
+          expect(table.resolveObject(bucket, key).name).toBe(linear?.name ?? "default");
+          const home = specs.find((s) => s.keyPattern === undefined && compileGlob(s.bucketPattern).matches(bucket));
+          expect(table.resolveBucket(bucket).name).toBe(home?.name ?? "default");
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -24,7 +24,12 @@ function seedRouter(respondMinio?: (c: Recorded) => unknown, respondAws?: (c: Re
   const router = createS3Router({
     clients: { minio, default: aws },
     profiles: {
-      minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+      minio: {
+        source_bucket_pattern: "example-bucket",
+        source_key_pattern: "team2/*",
+        mapped_bucket_name: "minio-bucket",
+        mapped_prefix: "data/",
+      },
     },
   });
   return { router, minio, aws };
@@ -36,15 +41,20 @@ describe("S3Router", () => {
     expect(router).toBeInstanceOf(S3Client);
     const methods = Object.getOwnPropertyNames(S3.prototype).filter((n) => n !== "constructor");
     expect(methods.length).toBeGreaterThan(100);
-    for (const method of methods) expect(typeof (router as unknown as Record<string, unknown>)[method], method).toBe("function");
+    for (const method of methods)
+      expect(typeof (router as unknown as Record<string, unknown>)[method], method).toBe("function");
   });
 
   it("routes by bucket and key, renames the bucket and prefixes the key", async () => {
     const { router, minio, aws } = seedRouter();
     await router.send(new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/obj", Body: "x" }));
     await router.putObject({ Bucket: "example-bucket", Key: "team1/obj", Body: "y" });
-    expect(minio.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([["PutObjectCommand", "minio-bucket", "data/team2/obj"]]);
-    expect(aws.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([["PutObjectCommand", "example-bucket", "team1/obj"]]);
+    expect(minio.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([
+      ["PutObjectCommand", "minio-bucket", "data/team2/obj"],
+    ]);
+    expect(aws.calls.map((c) => [c.command, c.input["Bucket"], c.input["Key"]])).toEqual([
+      ["PutObjectCommand", "example-bucket", "team1/obj"],
+    ]);
   });
 
   it("never mutates the caller's command or input (boto-s3-router defect 2)", async () => {
@@ -72,8 +82,14 @@ describe("S3Router", () => {
       CommonPrefixes: [{ Prefix: "data/team2/dir/" }],
       KeyCount: 3,
     }));
-    const out = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", StartAfter: "team2/0", Delimiter: "/" }));
-    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Prefix: "data/team2/", StartAfter: "data/team2/0" });
+    const out = await router.send(
+      new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", StartAfter: "team2/0", Delimiter: "/" }),
+    );
+    expect(minio.calls[0]!.input).toMatchObject({
+      Bucket: "minio-bucket",
+      Prefix: "data/team2/",
+      StartAfter: "data/team2/0",
+    });
     expect(out).toMatchObject({
       Name: "example-bucket",
       Prefix: "team2/",
@@ -84,8 +100,14 @@ describe("S3Router", () => {
   });
 
   it("maps URL-encoded listing keys in their encoded form", async () => {
-    const { router } = seedRouter(() => ({ Contents: [{ Key: "data/team2/a%20b" }], Prefix: "data/team2/", EncodingType: "url" }));
-    const out = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", EncodingType: "url" }));
+    const { router } = seedRouter(() => ({
+      Contents: [{ Key: "data/team2/a%20b" }],
+      Prefix: "data/team2/",
+      EncodingType: "url",
+    }));
+    const out = await router.send(
+      new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/", EncodingType: "url" }),
+    );
     expect(out.Contents![0]!.Key).toBe("team2/a%20b");
   });
 
@@ -102,20 +124,49 @@ describe("S3Router", () => {
   });
 
   it("keeps backend errors intact while mapping their names back", async () => {
-    const { router } = seedRouter(
-      () => Object.assign(new NoSuchKey({ message: "gone", $metadata: {} }), { Key: "data/team2/x", BucketName: "minio-bucket", Resource: "/minio-bucket/data/team2/x" }),
+    const { router } = seedRouter(() =>
+      Object.assign(new NoSuchKey({ message: "gone", $metadata: {} }), {
+        Key: "data/team2/x",
+        BucketName: "minio-bucket",
+        Resource: "/minio-bucket/data/team2/x",
+      }),
     );
-    const error = await router.send(new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" })).catch((e: unknown) => e);
+    const error = await router
+      .send(new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoSuchKey);
-    expect(error).toMatchObject({ name: "NoSuchKey", Key: "team2/x", BucketName: "example-bucket", Resource: "/example-bucket/team2/x" });
+    expect(error).toMatchObject({
+      name: "NoSuchKey",
+      Key: "team2/x",
+      BucketName: "example-bucket",
+      Resource: "/example-bucket/team2/x",
+    });
   });
 
   it("rewrites CopySource within one backend; refuses copies across backends when told to", async () => {
     const { router, aws } = seedRouter();
-    await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" }));
-    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team3/a%20b?versionId=7" });
-    const strict = createS3Router({ clients: { minio: fakeBackend(), default: fakeBackend() }, crossBackendCopy: false, profiles: { minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*" } } });
-    await expect(strict.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team2/a" }))).rejects.toThrow(CrossBackendError);
+    await router.send(
+      new CopyObjectCommand({
+        Bucket: "example-bucket",
+        Key: "team1/b",
+        CopySource: "example-bucket/team3/a%20b?versionId=7",
+      }),
+    );
+    expect(aws.calls[0]!.input).toMatchObject({
+      Bucket: "example-bucket",
+      Key: "team1/b",
+      CopySource: "example-bucket/team3/a%20b?versionId=7",
+    });
+    const strict = createS3Router({
+      clients: { minio: fakeBackend(), default: fakeBackend() },
+      crossBackendCopy: false,
+      profiles: { minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*" } },
+    });
+    await expect(
+      strict.send(
+        new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/b", CopySource: "example-bucket/team2/a" }),
+      ),
+    ).rejects.toThrow(CrossBackendError);
   });
 
   it("maps DeleteObjects keys both ways", async () => {
@@ -124,8 +175,16 @@ describe("S3Router", () => {
       Errors: [{ Key: "data/team2/b", Code: "AccessDenied" }],
       _echo: call.input,
     }));
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/a" }, { Key: "team2/b" }] } }));
-    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Delete: { Objects: [{ Key: "data/team2/a" }, { Key: "data/team2/b" }] } });
+    const out = await router.send(
+      new DeleteObjectsCommand({
+        Bucket: "example-bucket",
+        Delete: { Objects: [{ Key: "team2/a" }, { Key: "team2/b" }] },
+      }),
+    );
+    expect(minio.calls[0]!.input).toMatchObject({
+      Bucket: "minio-bucket",
+      Delete: { Objects: [{ Key: "data/team2/a" }, { Key: "data/team2/b" }] },
+    });
     expect(out.Deleted).toEqual([{ Key: "team2/a" }]);
     expect(out.Errors).toEqual([{ Key: "team2/b", Code: "AccessDenied" }]);
   });
@@ -134,10 +193,14 @@ describe("S3Router", () => {
     const shared = fakeBackend();
     const router = createS3Router({
       clients: { default: shared },
-      profiles: { a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: "shared", mapped_prefix: "a/" } },
+      profiles: {
+        a: { client: "default", source_bucket_pattern: "tenant-a", mapped_bucket_name: "shared", mapped_prefix: "a/" },
+      },
     });
     // The default route keeps bucket names, so a caller's bucket "shared" reaches the same backend bucket.
-    await expect(router.send(new PutBucketPolicyCommand({ Bucket: "tenant-a", Policy: "{}" }))).rejects.toThrow(/also reached by "default"/);
+    await expect(router.send(new PutBucketPolicyCommand({ Bucket: "tenant-a", Policy: "{}" }))).rejects.toThrow(
+      /also reached by "default"/,
+    );
     await expect(router.send(new DeleteBucketCommand({ Bucket: "tenant-a" }))).rejects.toThrow(NoRouteError);
     await router.send(new HeadBucketCommand({ Bucket: "tenant-a" }));
     expect(shared.calls.map((c) => c.command)).toEqual(["HeadBucketCommand"]);
@@ -145,7 +208,10 @@ describe("S3Router", () => {
 
   it("lets a route that owns its backend bucket change it, prefix or not (#11: ownership from the whole table)", async () => {
     const store = fakeBackend();
-    const router = createS3Router({ clients: { default: store }, profiles: { all: { client: "default", source_bucket_pattern: "*", mapped_prefix: "p/" } } });
+    const router = createS3Router({
+      clients: { default: store },
+      profiles: { all: { client: "default", source_bucket_pattern: "*", mapped_prefix: "p/" } },
+    });
     await router.send(new PutBucketPolicyCommand({ Bucket: "photos", Policy: "{}" }));
     await router.send(new DeleteBucketCommand({ Bucket: "photos" }));
     expect(store.calls.map((c) => [c.command, c.input["Bucket"]])).toEqual([
@@ -166,7 +232,10 @@ describe("S3Router", () => {
     // One caller bucket's keys split between two routes in its own backend bucket: still its own.
     const split = createS3Router({
       clients: { default: store },
-      profiles: { o: { client: "default", source_bucket_pattern: "*", source_key_pattern: "o*", mapped_prefix: "o-split/" }, all: { client: "default", source_bucket_pattern: "*" } },
+      profiles: {
+        o: { client: "default", source_bucket_pattern: "*", source_key_pattern: "o*", mapped_prefix: "o-split/" },
+        all: { client: "default", source_bucket_pattern: "*" },
+      },
     });
     await split.send(new DeleteBucketCommand({ Bucket: "photos" }));
   });
@@ -177,10 +246,17 @@ describe("S3Router", () => {
         clients: { default: fakeBackend() },
         profiles: {
           t1: { client: "default", source_bucket_pattern: "tenant-1", mapped_bucket_name: "shared", mapped_prefix: a },
-          t10: { client: "default", source_bucket_pattern: "tenant-10", mapped_bucket_name: "shared", mapped_prefix: b },
+          t10: {
+            client: "default",
+            source_bucket_pattern: "tenant-10",
+            mapped_bucket_name: "shared",
+            mapped_prefix: b,
+          },
         },
       });
-    expect(() => make("tenant1", "tenant10")).toThrow(/profiles\.t10\.mapped_prefix: "tenant10" extends the mapped_prefix "tenant1" of profile "t1"/);
+    expect(() => make("tenant1", "tenant10")).toThrow(
+      /profiles\.t10\.mapped_prefix: "tenant10" extends the mapped_prefix "tenant1" of profile "t1"/,
+    );
     expect(() => make("", "b/")).toThrow(ConfigError);
     expect(() => make("a/", "b/")).not.toThrow();
     // The same prefix: two names for one key space (a renamed bucket), allowed.
@@ -226,8 +302,13 @@ describe("S3Router", () => {
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (let page = 0; page < 5; page++) {
-      const out = await router.send(new ListObjectVersionsCommand({ Bucket: "example-bucket", MaxKeys: 1, KeyMarker, VersionIdMarker }));
-      seen.push(...(out.DeleteMarkers ?? []).map((d) => `marker ${d.VersionId}`), ...(out.Versions ?? []).map((v) => `version ${v.VersionId}`));
+      const out = await router.send(
+        new ListObjectVersionsCommand({ Bucket: "example-bucket", MaxKeys: 1, KeyMarker, VersionIdMarker }),
+      );
+      seen.push(
+        ...(out.DeleteMarkers ?? []).map((d) => `marker ${d.VersionId}`),
+        ...(out.Versions ?? []).map((v) => `version ${v.VersionId}`),
+      );
       if (!out.IsTruncated) break;
       ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = out);
     }
@@ -237,7 +318,10 @@ describe("S3Router", () => {
   it("supports the callback form of send", async () => {
     const { router } = seedRouter(() => ({ ETag: '"e"' }));
     const output = await new Promise((resolve, reject) =>
-      router.send(new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/cb" }), (err: unknown, data?: unknown) => (err ? reject(err) : resolve(data))),
+      router.send(
+        new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/cb" }),
+        (err: unknown, data?: unknown) => (err ? reject(err) : resolve(data)),
+      ),
     );
     expect(output).toMatchObject({ ETag: '"e"' });
   });
@@ -245,19 +329,30 @@ describe("S3Router", () => {
   it("carries middleware added to the command and to the router", async () => {
     const { router } = seedRouter();
     const seen: string[] = [];
-    router.middlewareStack.add((next) => (args) => (seen.push("router"), next(args)), { step: "initialize", name: "routerMw" });
+    router.middlewareStack.add((next) => (args) => (seen.push("router"), next(args)), {
+      step: "initialize",
+      name: "routerMw",
+    });
     const command = new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/m" });
-    command.middlewareStack.add((next) => (args) => (seen.push("command"), next(args)), { step: "initialize", name: "commandMw" });
+    command.middlewareStack.add((next) => (args) => (seen.push("command"), next(args)), {
+      step: "initialize",
+      name: "commandMw",
+    });
     await router.send(command);
     expect(seen.sort()).toEqual(["command", "router"]);
   });
 
   it("is accepted by the SDK's paginators", async () => {
     const { router } = seedRouter((call) =>
-      call.input["ContinuationToken"] ? { Contents: [{ Key: "data/team2/2" }] } : { Contents: [{ Key: "data/team2/1" }], IsTruncated: true, NextContinuationToken: "t" },
+      call.input["ContinuationToken"]
+        ? { Contents: [{ Key: "data/team2/2" }] }
+        : { Contents: [{ Key: "data/team2/1" }], IsTruncated: true, NextContinuationToken: "t" },
     );
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: router }, { Bucket: "example-bucket", Prefix: "team2/" })) {
+    for await (const page of paginateListObjectsV2(
+      { client: router },
+      { Bucket: "example-bucket", Prefix: "team2/" },
+    )) {
       keys.push(...(page.Contents ?? []).map((c) => c.Key!));
     }
     expect(keys).toEqual(["team2/1", "team2/2"]);
@@ -265,6 +360,8 @@ describe("S3Router", () => {
 
   it("refuses the SDK's getSignedUrl, which cannot route", async () => {
     const { router } = seedRouter();
-    await expect(getSignedUrl(router, new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" }))).rejects.toThrow(RouterMisuseError);
+    await expect(
+      getSignedUrl(router, new GetObjectCommand({ Bucket: "example-bucket", Key: "team2/x" })),
+    ).rejects.toThrow(RouterMisuseError);
   });
 });

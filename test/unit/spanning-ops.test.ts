@@ -21,10 +21,19 @@ import { compareUtf8 } from "../../src/spanning/list-buckets.js";
 import { fakeBackend, type Recorded } from "../support/fake-backend.js";
 
 const SEED_PROFILES = {
-  minio: { source_bucket_pattern: "example-bucket", source_key_pattern: "team2/*", mapped_bucket_name: "minio-bucket", mapped_prefix: "data/" },
+  minio: {
+    source_bucket_pattern: "example-bucket",
+    source_key_pattern: "team2/*",
+    mapped_bucket_name: "minio-bucket",
+    mapped_prefix: "data/",
+  },
 } as const;
 
-function seedRouter(respondMinio?: (c: Recorded) => unknown, respondAws?: (c: Recorded) => unknown, extra: Partial<S3RouterOptions> = {}) {
+function seedRouter(
+  respondMinio?: (c: Recorded) => unknown,
+  respondAws?: (c: Recorded) => unknown,
+  extra: Partial<S3RouterOptions> = {},
+) {
   const minio = fakeBackend(respondMinio);
   const aws = fakeBackend(respondAws);
   const router = createS3Router({ clients: { minio, default: aws }, profiles: SEED_PROFILES, ...extra });
@@ -53,7 +62,9 @@ describe("DeleteObjects across backends", () => {
       MFA: "serial 123456",
       ExpectedBucketOwner: "111122223333",
       BypassGovernanceRetention: true,
-      Delete: { Objects: [{ Key: "team1/a" }, { Key: "team2/b", VersionId: "v1" }, { Key: "team3/c" }, { Key: "team2/d" }] },
+      Delete: {
+        Objects: [{ Key: "team1/a" }, { Key: "team2/b", VersionId: "v1" }, { Key: "team3/c" }, { Key: "team2/d" }],
+      },
     }) satisfies DeleteObjectsCommandInput;
     const out = await router.send(new DeleteObjectsCommand(input));
 
@@ -66,8 +77,17 @@ describe("DeleteObjects across backends", () => {
       Delete: { Objects: [{ Key: "data/team2/b", VersionId: "v1" }, { Key: "data/team2/d" }] },
     });
     expect(aws.calls).toHaveLength(1);
-    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", MFA: "serial 123456", Delete: { Objects: [{ Key: "team1/a" }, { Key: "team3/c" }] } });
-    expect(out.Deleted).toEqual([{ Key: "team1/a" }, { Key: "team2/b", VersionId: "v1" }, { Key: "team3/c" }, { Key: "team2/d" }]);
+    expect(aws.calls[0]!.input).toMatchObject({
+      Bucket: "example-bucket",
+      MFA: "serial 123456",
+      Delete: { Objects: [{ Key: "team1/a" }, { Key: "team3/c" }] },
+    });
+    expect(out.Deleted).toEqual([
+      { Key: "team1/a" },
+      { Key: "team2/b", VersionId: "v1" },
+      { Key: "team3/c" },
+      { Key: "team2/d" },
+    ]);
     expect(out.Errors).toBeUndefined();
     expect(out.$metadata.httpStatusCode).toBe(200);
   });
@@ -87,7 +107,10 @@ describe("DeleteObjects across backends", () => {
     const denied = Object.assign(new Error("connect ECONNREFUSED"), { name: "AccessDenied" });
     const { router } = seedRouter(() => denied, deleteAll);
     const out = await router.send(
-      new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/a", VersionId: "v9" }, { Key: "team1/b" }, { Key: "team2/c" }] } }),
+      new DeleteObjectsCommand({
+        Bucket: "example-bucket",
+        Delete: { Objects: [{ Key: "team2/a", VersionId: "v9" }, { Key: "team1/b" }, { Key: "team2/c" }] },
+      }),
     );
     expect(out.Deleted).toEqual([{ Key: "team1/b" }]);
     expect(out.Errors).toEqual([
@@ -98,25 +121,44 @@ describe("DeleteObjects across backends", () => {
 
   it("calls an error without a name of its own InternalError", async () => {
     const { router } = seedRouter(() => new Error("socket hang up"), deleteAll);
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/a" }, { Key: "team1/b" }] } }));
+    const out = await router.send(
+      new DeleteObjectsCommand({
+        Bucket: "example-bucket",
+        Delete: { Objects: [{ Key: "team2/a" }, { Key: "team1/b" }] },
+      }),
+    );
     expect(out.Errors).toEqual([{ Key: "team2/a", Code: "InternalError", Message: "socket hang up" }]);
   });
 
   it("maps per-key Errors of a backend back to the caller's keys", async () => {
     const { router } = seedRouter(
-      () => ({ Deleted: [{ Key: "data/team2/ok" }], Errors: [{ Key: "data/team2/locked", Code: "AccessDenied", Message: "locked" }] }),
+      () => ({
+        Deleted: [{ Key: "data/team2/ok" }],
+        Errors: [{ Key: "data/team2/locked", Code: "AccessDenied", Message: "locked" }],
+      }),
       deleteAll,
     );
     const out = await router.send(
-      new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: [{ Key: "team2/locked" }, { Key: "team1/x" }, { Key: "team2/ok" }] } }),
+      new DeleteObjectsCommand({
+        Bucket: "example-bucket",
+        Delete: { Objects: [{ Key: "team2/locked" }, { Key: "team1/x" }, { Key: "team2/ok" }] },
+      }),
     );
     expect(out.Deleted).toEqual([{ Key: "team1/x" }, { Key: "team2/ok" }]);
     expect(out.Errors).toEqual([{ Key: "team2/locked", Code: "AccessDenied", Message: "locked" }]);
   });
 
   it("passes Quiet to every backend, which then reports errors only", async () => {
-    const { router, minio, aws } = seedRouter(() => ({ Errors: [{ Key: "data/team2/b", Code: "AccessDenied" }] }), deleteAll);
-    const out = await router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Quiet: true, Objects: [{ Key: "team1/a" }, { Key: "team2/b" }] } }));
+    const { router, minio, aws } = seedRouter(
+      () => ({ Errors: [{ Key: "data/team2/b", Code: "AccessDenied" }] }),
+      deleteAll,
+    );
+    const out = await router.send(
+      new DeleteObjectsCommand({
+        Bucket: "example-bucket",
+        Delete: { Quiet: true, Objects: [{ Key: "team1/a" }, { Key: "team2/b" }] },
+      }),
+    );
     expect(minio.calls[0]!.input["Delete"]).toMatchObject({ Quiet: true });
     expect(aws.calls[0]!.input["Delete"]).toMatchObject({ Quiet: true });
     expect(out.Deleted).toBeUndefined();
@@ -129,16 +171,36 @@ describe("DeleteObjects across backends", () => {
     const router = createS3Router({
       clients: { minio, other: minio, default: aws },
       routes: [
-        { name: "minio", client: "minio", source_bucket_pattern: "b", source_key_pattern: "team2/*", mapped_bucket_name: "m", mapped_prefix: "data/" },
+        {
+          name: "minio",
+          client: "minio",
+          source_bucket_pattern: "b",
+          source_key_pattern: "team2/*",
+          mapped_bucket_name: "m",
+          mapped_prefix: "data/",
+        },
         // Caller key "data/team2/x" of this route is the same backend object as "team2/x" above.
-        { name: "other", client: "other", source_bucket_pattern: "b", source_key_pattern: "data/*", mapped_bucket_name: "m" },
+        {
+          name: "other",
+          client: "other",
+          source_bucket_pattern: "b",
+          source_key_pattern: "data/*",
+          mapped_bucket_name: "m",
+        },
       ],
     });
     const out = await router.send(
-      new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "team2/x" }, { Key: "plain" }, { Key: "data/team2/x" }, { Key: "data/y" }] } }),
+      new DeleteObjectsCommand({
+        Bucket: "b",
+        Delete: { Objects: [{ Key: "team2/x" }, { Key: "plain" }, { Key: "data/team2/x" }, { Key: "data/y" }] },
+      }),
     );
     expect(minio.calls).toHaveLength(1);
-    expect((minio.calls[0]!.input["Delete"] as { Objects: unknown[] }).Objects).toEqual([{ Key: "data/team2/x" }, { Key: "data/team2/x" }, { Key: "data/y" }]);
+    expect((minio.calls[0]!.input["Delete"] as { Objects: unknown[] }).Objects).toEqual([
+      { Key: "data/team2/x" },
+      { Key: "data/team2/x" },
+      { Key: "data/y" },
+    ]);
     expect(out.Deleted!.map((d) => d.Key)).toEqual(["team2/x", "plain", "data/team2/x", "data/y"]);
   });
 });
@@ -194,13 +256,18 @@ describe("ListBuckets across backends", () => {
 
   it("applies Prefix, and pages with MaxBuckets and sealed continuation tokens", async () => {
     const { router } = bucketsRouter(minioAnswer, awsAnswer);
-    expect((await router.send(new ListBucketsCommand({ Prefix: "us-" }))).Buckets!.map((b) => b.Name)).toEqual(["us-east-bucket", "us-west-bucket"]);
+    expect((await router.send(new ListBucketsCommand({ Prefix: "us-" }))).Buckets!.map((b) => b.Name)).toEqual([
+      "us-east-bucket",
+      "us-west-bucket",
+    ]);
 
     const names: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await router.send(new ListBucketsCommand({ MaxBuckets: 1, Prefix: "", ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await router.send(
+        new ListBucketsCommand({ MaxBuckets: 1, Prefix: "", ...(token ? { ContinuationToken: token } : {}) }),
+      );
       expect(page.Prefix).toBe("");
       names.push(...page.Buckets!.map((b) => b.Name!));
       token = page.ContinuationToken;
@@ -211,9 +278,13 @@ describe("ListBuckets across backends", () => {
 
     const first = await router.send(new ListBucketsCommand({ MaxBuckets: 3 }));
     expect(first.ContinuationToken).toBeTypeOf("string");
-    const error = await router.send(new ListBucketsCommand({ Prefix: "z", ContinuationToken: first.ContinuationToken! })).catch((e: unknown) => e);
+    const error = await router
+      .send(new ListBucketsCommand({ Prefix: "z", ContinuationToken: first.ContinuationToken! }))
+      .catch((e: unknown) => e);
     expect(isInvalidTokenError(error)).toBe(true);
-    await expect(router.send(new ListBucketsCommand({ MaxBuckets: 0 }))).rejects.toMatchObject({ name: "InvalidArgument" });
+    await expect(router.send(new ListBucketsCommand({ MaxBuckets: 0 }))).rejects.toMatchObject({
+      name: "InvalidArgument",
+    });
   });
 
   it("follows a backend's own continuation tokens", async () => {
@@ -255,14 +326,22 @@ interface StreamCall {
 type StreamClient = S3Client & { calls: StreamCall[] };
 
 function streamFake(respond: (call: StreamCall) => unknown): StreamClient {
-  const client = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }) as StreamClient;
+  const client = new S3Client({
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }) as StreamClient;
   client.calls = [];
   client.middlewareStack.add(
     (_next, context) => async (args) => {
       const input = { ...(args.input as Record<string, unknown>) };
       const body = input["Body"];
       delete input["Body"];
-      const bytes = body === undefined ? undefined : body instanceof Readable ? await readAll(body) : Buffer.from(body as Uint8Array);
+      const bytes =
+        body === undefined
+          ? undefined
+          : body instanceof Readable
+            ? await readAll(body)
+            : Buffer.from(body as Uint8Array);
       const call = { command: String(context.commandName), input, body: bytes };
       client.calls.push(call);
       const output = respond(call);
@@ -327,20 +406,28 @@ function copyRouter(source: (call: StreamCall) => unknown, options: Partial<S3Ro
   return { router, minio, aws };
 }
 
-const sourceObject = (size: number, extra: Record<string, unknown> = {}) => (call: StreamCall) => {
-  if (call.command === "GetObjectTaggingCommand") return { TagSet: [{ Key: "team", Value: "two & more" }, { Key: "k=", Value: "ü" }] };
-  return {
-    Body: sourceStream(size),
-    ContentLength: size,
-    ContentType: "text/plain",
-    CacheControl: "max-age=60",
-    ContentDisposition: "inline",
-    Metadata: { owner: "team2" },
-    VersionId: "src-v7",
-    TagCount: 2,
-    ...extra,
+const sourceObject =
+  (size: number, extra: Record<string, unknown> = {}) =>
+  (call: StreamCall) => {
+    if (call.command === "GetObjectTaggingCommand")
+      return {
+        TagSet: [
+          { Key: "team", Value: "two & more" },
+          { Key: "k=", Value: "ü" },
+        ],
+      };
+    return {
+      Body: sourceStream(size),
+      ContentLength: size,
+      ContentType: "text/plain",
+      CacheControl: "max-age=60",
+      ContentDisposition: "inline",
+      Metadata: { owner: "team2" },
+      VersionId: "src-v7",
+      TagCount: 2,
+      ...extra,
+    };
   };
-};
 
 describe("CopyObject across backends", () => {
   it("streams a small object with PutObject, copying metadata and tags, and answers like CopyObject", async () => {
@@ -357,7 +444,12 @@ describe("CopyObject across backends", () => {
     const out = await router.send(new CopyObjectCommand(input));
 
     expect(minio.calls.map((c) => c.command)).toEqual(["GetObjectCommand", "GetObjectTaggingCommand"]);
-    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Key: "data/team2/src", VersionId: "src-v7", IfMatch: '"abc"' });
+    expect(minio.calls[0]!.input).toMatchObject({
+      Bucket: "minio-bucket",
+      Key: "data/team2/src",
+      VersionId: "src-v7",
+      IfMatch: '"abc"',
+    });
     expect(minio.calls[1]!.input).toMatchObject({ Bucket: "minio-bucket", Key: "data/team2/src", VersionId: "src-v7" });
     expect(aws.calls.map((c) => c.command)).toEqual(["PutObjectCommand", "HeadObjectCommand"]);
     const put = aws.calls[0]!;
@@ -406,7 +498,9 @@ describe("CopyObject across backends", () => {
 
   it("does not ask for the tags of an object that has none", async () => {
     const { router, minio, aws } = copyRouter(sourceObject(10, { TagCount: undefined }));
-    await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/copy", CopySource: "example-bucket/team2/src" }));
+    await router.send(
+      new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/copy", CopySource: "example-bucket/team2/src" }),
+    );
     expect(minio.calls.map((c) => c.command)).toEqual(["GetObjectCommand"]);
     expect(aws.calls[0]!.input["Tagging"]).toBeUndefined();
   });
@@ -414,7 +508,9 @@ describe("CopyObject across backends", () => {
   it("uses a multipart upload of copyPartSize parts above the part size, and for unknown lengths", async () => {
     const size = 11 * MiB + 5;
     const { router, aws } = copyRouter(sourceObject(size, { TagCount: 0 }), { copyPartSize: 5 * MiB });
-    const out = await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/big", CopySource: "example-bucket/team2/big" }));
+    const out = await router.send(
+      new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/big", CopySource: "example-bucket/team2/big" }),
+    );
     expect(aws.calls.map((c) => c.command)).toEqual([
       "CreateMultipartUploadCommand",
       "UploadPartCommand",
@@ -423,14 +519,26 @@ describe("CopyObject across backends", () => {
       "CompleteMultipartUploadCommand",
       "HeadObjectCommand",
     ]);
-    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Key: "team3/big", ContentType: "text/plain", Metadata: { owner: "team2" } });
+    expect(aws.calls[0]!.input).toMatchObject({
+      Bucket: "example-bucket",
+      Key: "team3/big",
+      ContentType: "text/plain",
+      Metadata: { owner: "team2" },
+    });
     const parts = aws.calls.filter((c) => c.command === "UploadPartCommand");
     expect(parts.map((p) => p.body!.length)).toEqual([5 * MiB, 5 * MiB, MiB + 5]);
     expect(Buffer.concat(parts.map((p) => p.body!)).equals(await readAll(sourceStream(size)))).toBe(true);
-    expect(out).toMatchObject({ CopyObjectResult: { ETag: '"multi-etag-3"', LastModified: lastModified }, VersionId: "dest-v2" });
+    expect(out).toMatchObject({
+      CopyObjectResult: { ETag: '"multi-etag-3"', LastModified: lastModified },
+      VersionId: "dest-v2",
+    });
 
-    const unknown = copyRouter(sourceObject(1234, { TagCount: 0, ContentLength: undefined }), { copyPartSize: 5 * MiB });
-    await unknown.router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/u", CopySource: "example-bucket/team2/u" }));
+    const unknown = copyRouter(sourceObject(1234, { TagCount: 0, ContentLength: undefined }), {
+      copyPartSize: 5 * MiB,
+    });
+    await unknown.router.send(
+      new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/u", CopySource: "example-bucket/team2/u" }),
+    );
     // lib-storage sends one PutObject when the stream ends within the first part.
     expect(unknown.aws.calls.map((c) => c.command)).toEqual(["PutObjectCommand", "HeadObjectCommand"]);
     expect(unknown.aws.calls[0]!.body!.length).toBe(1234);
@@ -438,10 +546,15 @@ describe("CopyObject across backends", () => {
 
   it("aborts the multipart upload when the source breaks mid-way", async () => {
     const size = 12 * MiB;
-    const { router, aws } = copyRouter(() => ({ Body: sourceStream(size, 7 * MiB), ContentLength: size, TagCount: 0 }), { copyPartSize: 5 * MiB });
-    await expect(router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/big", CopySource: "example-bucket/team2/big" }))).rejects.toThrow(
-      /source connection reset/,
+    const { router, aws } = copyRouter(
+      () => ({ Body: sourceStream(size, 7 * MiB), ContentLength: size, TagCount: 0 }),
+      { copyPartSize: 5 * MiB },
     );
+    await expect(
+      router.send(
+        new CopyObjectCommand({ Bucket: "example-bucket", Key: "team3/big", CopySource: "example-bucket/team2/big" }),
+      ),
+    ).rejects.toThrow(/source connection reset/);
     const commands = aws.calls.map((c) => c.command);
     expect(commands).toContain("AbortMultipartUploadCommand");
     expect(commands).not.toContain("CompleteMultipartUploadCommand");
@@ -450,26 +563,53 @@ describe("CopyObject across backends", () => {
   it("fails the PutObject when the source breaks, and destroys the source", async () => {
     const body = sourceStream(4000, 64 * 1024 - 1);
     const { router, aws } = copyRouter(() => ({ Body: body, ContentLength: 200_000, TagCount: 0 }));
-    await expect(router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/x" }))).rejects.toThrow();
+    await expect(
+      router.send(
+        new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/x" }),
+      ),
+    ).rejects.toThrow();
     expect(body.destroyed).toBe(true);
     expect(aws.calls.map((c) => c.command)).not.toContain("HeadObjectCommand");
   });
 
   it("turns a 304 of the source's conditions into PreconditionFailed (412), like CopyObject", async () => {
-    const notModified = Object.assign(new Error("Not Modified"), { name: "NotModified", $fault: "client", $metadata: { httpStatusCode: 304 } });
+    const notModified = Object.assign(new Error("Not Modified"), {
+      name: "NotModified",
+      $fault: "client",
+      $metadata: { httpStatusCode: 304 },
+    });
     const { router, aws } = copyRouter(() => notModified);
     const error = await router
-      .send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/x", CopySourceIfNoneMatch: '"e"' }))
+      .send(
+        new CopyObjectCommand({
+          Bucket: "example-bucket",
+          Key: "team1/x",
+          CopySource: "example-bucket/team2/x",
+          CopySourceIfNoneMatch: '"e"',
+        }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
-    expect(error).toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 }, Condition: "x-amz-copy-source-If-None-Match" });
+    expect(error).toMatchObject({
+      name: "PreconditionFailed",
+      $metadata: { httpStatusCode: 412 },
+      Condition: "x-amz-copy-source-If-None-Match",
+    });
     expect(aws.calls).toHaveLength(0);
   });
 
   it("maps a missing source's error back to the caller's names", async () => {
-    const missing = Object.assign(new Error("no such key"), { name: "NoSuchKey", Key: "data/team2/gone", $metadata: { httpStatusCode: 404 } });
+    const missing = Object.assign(new Error("no such key"), {
+      name: "NoSuchKey",
+      Key: "data/team2/gone",
+      $metadata: { httpStatusCode: 404 },
+    });
     const { router } = copyRouter(() => missing);
-    await expect(router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/gone" }))).rejects.toMatchObject({
+    await expect(
+      router.send(
+        new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/gone" }),
+      ),
+    ).rejects.toMatchObject({
       name: "NoSuchKey",
       Key: "team2/gone",
     });
@@ -477,7 +617,9 @@ describe("CopyObject across backends", () => {
 
   it("refuses with a CrossBackendError when the router forbids cross-backend copies", async () => {
     const { router, minio, aws } = copyRouter(sourceObject(10), { crossBackendCopy: false });
-    const error = await router.send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/x" })).catch((e: unknown) => e);
+    const error = await router
+      .send(new CopyObjectCommand({ Bucket: "example-bucket", Key: "team1/x", CopySource: "example-bucket/team2/x" }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CrossBackendError);
     expect((error as CrossBackendError).routes).toEqual(["minio", "default"]);
     expect(minio.calls).toHaveLength(0);
@@ -499,9 +641,20 @@ describe("UploadPartCopy across backends", () => {
         CopySourceIfUnmodifiedSince: lastModified,
       }),
     );
-    expect(minio.calls[0]!.input).toMatchObject({ Bucket: "minio-bucket", Key: "data/team2/src", Range: "bytes=0-99", IfUnmodifiedSince: lastModified });
+    expect(minio.calls[0]!.input).toMatchObject({
+      Bucket: "minio-bucket",
+      Key: "data/team2/src",
+      Range: "bytes=0-99",
+      IfUnmodifiedSince: lastModified,
+    });
     expect(aws.calls.map((c) => c.command)).toEqual(["UploadPartCommand"]);
-    expect(aws.calls[0]!.input).toMatchObject({ Bucket: "example-bucket", Key: "team1/mpu", UploadId: "u-42", PartNumber: 3, ContentLength: 100 });
+    expect(aws.calls[0]!.input).toMatchObject({
+      Bucket: "example-bucket",
+      Key: "team1/mpu",
+      UploadId: "u-42",
+      PartNumber: 3,
+      ContentLength: 100,
+    });
     expect(aws.calls[0]!.body!.length).toBe(100);
     expect(out.CopyPartResult).toMatchObject({ ETag: '"part-3"' });
     expect(out.CopyPartResult!.LastModified).toBeInstanceOf(Date);

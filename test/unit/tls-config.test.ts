@@ -42,16 +42,31 @@ function issues(run: () => unknown): Array<{ path: string; message: string }> {
 describe("gateway.tls", () => {
   it("reads the certificate and key from files, with defaults", () => {
     const settings = parseGatewaySettings({ tls: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } });
-    expect(settings.tls).toEqual({ cert: pair.cert, key: pair.key, ca: undefined, minVersion: "TLSv1.2", plainHttp: "refuse" });
+    expect(settings.tls).toEqual({
+      cert: pair.cert,
+      key: pair.key,
+      ca: undefined,
+      minVersion: "TLSv1.2",
+      plainHttp: "refuse",
+    });
     expect(settings.listenHttp).toBeUndefined();
   });
 
   it("takes PEM text as it comes from ${ENV}", () => {
     const config = parseRouterConfig(
-      ["clients: { default: { endpoint: 'http://127.0.0.1:1' } }", "profiles: {}", "gateway:", "  tls: { cert: '${CERT}', key: '${KEY}', minVersion: TLSv1.3 }"].join("\n"),
+      [
+        "clients: { default: { endpoint: 'http://127.0.0.1:1' } }",
+        "profiles: {}",
+        "gateway:",
+        "  tls: { cert: '${CERT}', key: '${KEY}', minVersion: TLSv1.3 }",
+      ].join("\n"),
       { env: { CERT: pair.cert, KEY: pair.key } },
     );
-    expect(parseGatewaySettings(config.gateway).tls).toMatchObject({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.3" });
+    expect(parseGatewaySettings(config.gateway).tls).toMatchObject({
+      cert: pair.cert,
+      key: pair.key,
+      minVersion: "TLSv1.3",
+    });
   });
 
   it("refuses a key that is not the certificate's, naming gateway.tls", () => {
@@ -63,15 +78,24 @@ describe("gateway.tls", () => {
     expect(issues(() => parseGatewaySettings({ tls: { cert: join(dir, "nope.pem"), key: pair.key } }))).toEqual([
       { path: "gateway.tls.cert", message: expect.stringMatching(/cannot read .*nope\.pem/) },
     ]);
-    expect(issues(() => parseGatewaySettings({ tls: { cert: join(dir, "garbage.pem"), key: pair.key } }))[0]).toMatchObject({ path: "gateway.tls.cert", message: expect.stringMatching(/no PEM block/) });
-    const paths = issues(() => parseGatewaySettings({ tls: { cert: pair.cert, key: pair.key, minVersion: "TLSv1.0", certFile: "x" } })).map((i) => i.path);
+    expect(
+      issues(() => parseGatewaySettings({ tls: { cert: join(dir, "garbage.pem"), key: pair.key } }))[0],
+    ).toMatchObject({ path: "gateway.tls.cert", message: expect.stringMatching(/no PEM block/) });
+    const paths = issues(() =>
+      parseGatewaySettings({ tls: { cert: pair.cert, key: pair.key, minVersion: "TLSv1.0", certFile: "x" } }),
+    ).map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(["gateway.tls.minVersion", "gateway.tls.certFile"]));
   });
 
   it("a plain listener only beside HTTPS, and plainHttp only with one", () => {
     expect(issues(() => parseGatewaySettings({ listenHttp: "127.0.0.1:8080" }))[0]!.path).toBe("gateway.listenHttp");
-    expect(issues(() => parseGatewaySettings({ tls: { cert: pair.cert, key: pair.key, plainHttp: "allow" } }))[0]!.path).toBe("gateway.tls.plainHttp");
-    const settings = parseGatewaySettings({ listenHttp: "0.0.0.0:8080", tls: { cert: pair.cert, key: pair.key, ca: join(dir, "ca.pem"), plainHttp: "allow" } });
+    expect(
+      issues(() => parseGatewaySettings({ tls: { cert: pair.cert, key: pair.key, plainHttp: "allow" } }))[0]!.path,
+    ).toBe("gateway.tls.plainHttp");
+    const settings = parseGatewaySettings({
+      listenHttp: "0.0.0.0:8080",
+      tls: { cert: pair.cert, key: pair.key, ca: join(dir, "ca.pem"), plainHttp: "allow" },
+    });
     expect(settings.listenHttp).toEqual({ host: "0.0.0.0", port: 8080 });
     expect(settings.tls).toMatchObject({ ca: ca.cert, plainHttp: "allow" });
   });
@@ -116,7 +140,9 @@ describe("a client's ca and insecureSkipVerify", () => {
   });
 
   it("an unreadable CA refuses the router, naming clients.<name>.ca", () => {
-    const found = issues(() => createS3Router(file(`{ endpoint: "https://127.0.0.1:1", ca: "${join(dir, "garbage.pem")}" }`)));
+    const found = issues(() =>
+      createS3Router(file(`{ endpoint: "https://127.0.0.1:1", ca: "${join(dir, "garbage.pem")}" }`)),
+    );
     expect(found).toEqual([{ path: "clients.default.ca", message: expect.stringMatching(/no PEM block/) }]);
     expect(issues(() => file(`{ ca: 3 }`))[0]!.path).toBe("clients.default.ca");
   });

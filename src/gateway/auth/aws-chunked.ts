@@ -67,7 +67,8 @@ const UNSIGNED_HEADER = /^([0-9a-fA-F]{1,13})(?:;.*)?$/;
 
 type State = "header" | "data" | "data-cr" | "data-lf" | "trailer" | "done";
 
-const framingError = (problem: string): S3Error => new S3Error("InvalidRequest", `Malformed aws-chunked body: ${problem}`);
+const framingError = (problem: string): S3Error =>
+  new S3Error("InvalidRequest", `Malformed aws-chunked body: ${problem}`);
 
 /**
  * A Transform from an `aws-chunked` body to its payload. Errors (an {@link S3Error}) destroy the
@@ -161,7 +162,11 @@ export class AwsChunkedDecoder extends Transform {
       // Tolerated: a body that stops right after its last trailer line (or its last chunk) without
       // the closing empty line. Everything that matters is signed or summed before that point.
       if (this.#state === "trailer" && this.#lineLength === 0) this.#finish();
-      if (this.#state !== "done") throw new S3Error("IncompleteBody", "The request body terminated unexpectedly: the aws-chunked body has no final chunk");
+      if (this.#state !== "done")
+        throw new S3Error(
+          "IncompleteBody",
+          "The request body terminated unexpectedly: the aws-chunked body has no final chunk",
+        );
       // Only now, with nothing after the end, is the body good: bytes after its end fail it (see
       // #consume), and until then the last piece stays held and the trailers unannounced.
       const trailers = this.#verified;
@@ -226,8 +231,10 @@ export class AwsChunkedDecoder extends Transform {
 
   #appendLine(piece: Buffer): void {
     this.#lineLength += piece.length;
-    if (this.#state === "header" && this.#lineLength > MAX_CHUNK_HEADER_LINE) throw framingError(`a chunk header is longer than ${MAX_CHUNK_HEADER_LINE} bytes`);
-    if (this.#state === "trailer" && this.#trailerBytes + this.#lineLength > MAX_TRAILER_BYTES) throw framingError(`the trailers exceed ${MAX_TRAILER_BYTES} bytes`);
+    if (this.#state === "header" && this.#lineLength > MAX_CHUNK_HEADER_LINE)
+      throw framingError(`a chunk header is longer than ${MAX_CHUNK_HEADER_LINE} bytes`);
+    if (this.#state === "trailer" && this.#trailerBytes + this.#lineLength > MAX_TRAILER_BYTES)
+      throw framingError(`the trailers exceed ${MAX_TRAILER_BYTES} bytes`);
     if (piece.length > 0) this.#line.push(piece);
   }
 
@@ -245,13 +252,19 @@ export class AwsChunkedDecoder extends Transform {
     const match = (this.#signing ? SIGNED_HEADER : UNSIGNED_HEADER).exec(line);
     if (!match) {
       throw framingError(
-        this.#signing ? `expected "<hex-size>;chunk-signature=<signature>", got "${line.slice(0, 100)}"` : `expected "<hex-size>", got "${line.slice(0, 100)}"`,
+        this.#signing
+          ? `expected "<hex-size>;chunk-signature=<signature>", got "${line.slice(0, 100)}"`
+          : `expected "<hex-size>", got "${line.slice(0, 100)}"`,
       );
     }
     const size = parseInt(match[1]!, 16);
-    if (this.#signing && size > this.#maxChunkSize) throw framingError(`a signed chunk of ${size} bytes exceeds the limit of ${this.#maxChunkSize} bytes`);
+    if (this.#signing && size > this.#maxChunkSize)
+      throw framingError(`a signed chunk of ${size} bytes exceeds the limit of ${this.#maxChunkSize} bytes`);
     if (this.#decodedLength !== undefined && this.#decoded + size > this.#decodedLength) {
-      throw new S3Error("IncompleteBody", `The decoded body is longer than x-amz-decoded-content-length (${this.#decodedLength} bytes)`);
+      throw new S3Error(
+        "IncompleteBody",
+        `The decoded body is longer than x-amz-decoded-content-length (${this.#decodedLength} bytes)`,
+      );
     }
     this.#chunkSignature = match[2] ?? "";
     if (size === 0) {
@@ -291,10 +304,14 @@ export class AwsChunkedDecoder extends Transform {
     const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${this.#previous}\n${EMPTY_SHA256}\n${dataSha256}`;
     const expected = signString(signing.signingKey, toSign);
     if (!signaturesEqual(this.#chunkSignature, expected)) {
-      throw new S3Error("SignatureDoesNotMatch", `The chunk signature we calculated does not match the signature you provided (the chunk ending at payload byte ${this.#decoded}).`, {
-        StringToSign: toSign,
-        SignatureProvided: this.#chunkSignature,
-      });
+      throw new S3Error(
+        "SignatureDoesNotMatch",
+        `The chunk signature we calculated does not match the signature you provided (the chunk ending at payload byte ${this.#decoded}).`,
+        {
+          StringToSign: toSign,
+          SignatureProvided: this.#chunkSignature,
+        },
+      );
     }
     this.#previous = expected;
   }
@@ -310,7 +327,8 @@ export class AwsChunkedDecoder extends Transform {
       this.#finish();
       return;
     }
-    if (!this.#trailerAllowed) throw framingError(`a trailer ("${line.slice(0, 100)}") in a body whose x-amz-content-sha256 announces none`);
+    if (!this.#trailerAllowed)
+      throw framingError(`a trailer ("${line.slice(0, 100)}") in a body whose x-amz-content-sha256 announces none`);
     if (this.#trailerSignature !== undefined) throw framingError("x-amz-trailer-signature must be the last trailer");
     const colon = line.indexOf(":");
     if (colon < 1) throw framingError(`expected a "name:value" trailer, got "${line.slice(0, 100)}"`);
@@ -341,26 +359,38 @@ export class AwsChunkedDecoder extends Transform {
       const toSign = `AWS4-HMAC-SHA256-TRAILER\n${signing.amzDate}\n${signing.scope}\n${this.#previous}\n${sha256Hex(Buffer.from(canonical, "latin1"))}`;
       const expected = signString(signing.signingKey, toSign);
       if (!signaturesEqual(this.#trailerSignature, expected)) {
-        throw new S3Error("SignatureDoesNotMatch", "The trailer signature we calculated does not match the signature you provided (aws-chunked body).", {
-          StringToSign: toSign,
-          SignatureProvided: this.#trailerSignature,
-        });
+        throw new S3Error(
+          "SignatureDoesNotMatch",
+          "The trailer signature we calculated does not match the signature you provided (aws-chunked body).",
+          {
+            StringToSign: toSign,
+            SignatureProvided: this.#trailerSignature,
+          },
+        );
       }
       this.#previous = expected;
     }
     for (const [name] of this.#received) {
-      if (!this.#declared.includes(name)) throw new S3Error("InvalidRequest", `The trailer ${name} was sent but not declared in x-amz-trailer`);
+      if (!this.#declared.includes(name))
+        throw new S3Error("InvalidRequest", `The trailer ${name} was sent but not declared in x-amz-trailer`);
     }
     for (const name of this.#declared) {
-      if (!this.#received.some(([n]) => n === name)) throw new S3Error("InvalidRequest", `The trailer ${name} declared in x-amz-trailer was not sent`);
+      if (!this.#received.some(([n]) => n === name))
+        throw new S3Error("InvalidRequest", `The trailer ${name} declared in x-amz-trailer was not sent`);
     }
     if (this.#decodedLength !== undefined && this.#decoded !== this.#decodedLength) {
-      throw new S3Error("IncompleteBody", `You did not provide the number of bytes specified by x-amz-decoded-content-length (${this.#decodedLength}; got ${this.#decoded})`);
+      throw new S3Error(
+        "IncompleteBody",
+        `You did not provide the number of bytes specified by x-amz-decoded-content-length (${this.#decodedLength}; got ${this.#decoded})`,
+      );
     }
     for (const [name, value] of this.#received) {
       const checksum = this.#checksums.get(name);
       if (checksum && checksum.digest() !== value) {
-        throw new S3Error("BadDigest", `The ${checksum.algorithm} you specified did not match the calculated checksum.`);
+        throw new S3Error(
+          "BadDigest",
+          `The ${checksum.algorithm} you specified did not match the calculated checksum.`,
+        );
       }
     }
     // A null-prototype record: a trailer named `__proto__` is a key like any other.

@@ -36,7 +36,16 @@ const TABLES: readonly Uint32Array[] = (() => {
  * @returns the CRC as an unsigned 32-bit integer.
  */
 export function crc32c(data: Uint8Array, previous = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
   let crc = ~previous >>> 0;
   let i = 0;
   const end8 = data.length - (data.length % 8);

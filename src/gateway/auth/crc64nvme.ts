@@ -47,8 +47,8 @@ export class Crc64Nvme {
   /** The 8 big-endian bytes of the final value. */
   digest(): Buffer {
     const out = Buffer.allocUnsafe(8);
-    out.writeUInt32BE((~this.#hi) >>> 0, 0);
-    out.writeUInt32BE((~this.#lo) >>> 0, 4);
+    out.writeUInt32BE(~this.#hi >>> 0, 0);
+    out.writeUInt32BE(~this.#lo >>> 0, 4);
     return out;
   }
 }

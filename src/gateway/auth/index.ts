@@ -25,10 +25,24 @@ export { PayloadHashVerifier } from "./payload-verify.js";
 
 export { decodeRequestBody } from "./request-body.js";
 
-export { canonicalQueryString, canonicalRequest, parseQuery, stringToSign, trimAll, uriEncode } from "./sigv4-canonical.js";
+export {
+  canonicalQueryString,
+  canonicalRequest,
+  parseQuery,
+  stringToSign,
+  trimAll,
+  uriEncode,
+} from "./sigv4-canonical.js";
 export type { CanonicalRequestParts, QueryParameter } from "./sigv4-canonical.js";
 
-export { EMPTY_SHA256, SIGV4_ALGORITHM, deriveSigningKey, sha256Hex, signString, signaturesEqual } from "./sigv4-crypto.js";
+export {
+  EMPTY_SHA256,
+  SIGV4_ALGORITHM,
+  deriveSigningKey,
+  sha256Hex,
+  signString,
+  signaturesEqual,
+} from "./sigv4-crypto.js";
 
 export { crc32c } from "./crc32c.js";
 export { checksumForTrailer } from "./trailer-checksum.js";

@@ -48,10 +48,14 @@ export class PayloadHashVerifier extends Transform {
     if (actual !== this.#expected) {
       this.#held = undefined;
       callback(
-        new S3Error("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-          ClientComputedContentSHA256: this.#expected,
-          S3ComputedContentSHA256: actual,
-        }),
+        new S3Error(
+          "XAmzContentSHA256Mismatch",
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+          {
+            ClientComputedContentSHA256: this.#expected,
+            S3ComputedContentSHA256: actual,
+          },
+        ),
       );
       return;
     }

@@ -59,13 +59,20 @@ export function decodeRequestBody(
   const payload = auth.payload;
   if (!hasBody(req.headers)) {
     if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer") {
-      throw new S3Error("IncompleteBody", "The request has no body, but its x-amz-content-sha256 announces an aws-chunked one");
+      throw new S3Error(
+        "IncompleteBody",
+        "The request has no body, but its x-amz-content-sha256 announces an aws-chunked one",
+      );
     }
     if (payload.kind === "signed" && payload.sha256 !== EMPTY_SHA256) {
-      throw new S3Error("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-        ClientComputedContentSHA256: payload.sha256,
-        S3ComputedContentSHA256: EMPTY_SHA256,
-      });
+      throw new S3Error(
+        "XAmzContentSHA256Mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        {
+          ClientComputedContentSHA256: payload.sha256,
+          S3ComputedContentSHA256: EMPTY_SHA256,
+        },
+      );
     }
     return undefined;
   }
@@ -73,7 +80,8 @@ export function decodeRequestBody(
   // One stream stage at most: it counts the bytes too (a stage of its own would add a Writable
   // and a Readable hop to every chunk of every upload).
   let stage: Transform | undefined;
-  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer") stage = new AwsChunkedDecoder(payload, { ...options, onBytes: onRawBytes });
+  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer")
+    stage = new AwsChunkedDecoder(payload, { ...options, onBytes: onRawBytes });
   else if (payload.kind === "signed") stage = new PayloadHashVerifier(payload.sha256, onRawBytes);
   else if (onRawBytes) stage = new ByteCounter(onRawBytes);
   if (!stage) return req;

@@ -32,13 +32,20 @@ export interface QueryParameter {
 
 const HEX = "0123456789ABCDEF";
 
-const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const isHexDigit = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
 
 /** RFC 3986 unreserved: A-Z a-z 0-9 - _ . ~ */
 const isUnreserved = (b: number): boolean =>
-  (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
+  (b >= 0x41 && b <= 0x5a) ||
+  (b >= 0x61 && b <= 0x7a) ||
+  (b >= 0x30 && b <= 0x39) ||
+  b === 0x2d ||
+  b === 0x5f ||
+  b === 0x2e ||
+  b === 0x7e;
 
 /**
  * The bytes a raw query component stands for: each valid `%XX` is one byte, a `+` is a space
@@ -149,7 +156,8 @@ function headerValue(name: string, headers: IncomingHttpHeaders, rawHeaders: rea
 function rawHeaderLines(signed: readonly string[], rawHeaders: readonly string[]): string {
   const values = new Map<string, string[]>();
   for (const name of signed) values.set(name, []);
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) values.get(rawHeaders[i]!.toLowerCase())?.push(trimAll(rawHeaders[i + 1]!));
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    values.get(rawHeaders[i]!.toLowerCase())?.push(trimAll(rawHeaders[i + 1]!));
   let lines = "";
   for (const name of signed) lines += `${name}:${values.get(name)!.join(",")}\n`;
   return lines;
@@ -176,7 +184,9 @@ export interface CanonicalRequestParts {
  * `method \n path \n query \n name:value\n… \n signed;headers \n payloadHash`.
  */
 export function canonicalRequest(parts: CanonicalRequestParts): string {
-  const lines = parts.rawHeaders ? rawHeaderLines(parts.signedHeaders, parts.rawHeaders) : parts.signedHeaders.map((name) => `${name}:${headerValue(name, parts.headers, undefined)}\n`).join("");
+  const lines = parts.rawHeaders
+    ? rawHeaderLines(parts.signedHeaders, parts.rawHeaders)
+    : parts.signedHeaders.map((name) => `${name}:${headerValue(name, parts.headers, undefined)}\n`).join("");
   return (
     `${parts.method}\n${parts.rawPath === "" ? "/" : parts.rawPath}\n${canonicalQueryString(parts.query, parts.omitParameter)}\n` +
     `${lines}\n${parts.signedHeaders.join(";")}\n${parts.payloadHash}`

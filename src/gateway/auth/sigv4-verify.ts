@@ -95,8 +95,10 @@ const Q_CONTENT_SHA256 = "X-Amz-Content-Sha256";
 /** Builds the "malformed" refusal of one auth scheme (their codes and wording differ). */
 type Malformed = (problem: string, detail?: Record<string, string>) => S3Error;
 
-const headerMalformed: Malformed = (problem, detail) => new S3Error("AuthorizationHeaderMalformed", `The authorization header is malformed; ${problem}`, detail);
-const queryMalformed: Malformed = (problem, detail) => new S3Error("AuthorizationQueryParametersError", problem, detail);
+const headerMalformed: Malformed = (problem, detail) =>
+  new S3Error("AuthorizationHeaderMalformed", `The authorization header is malformed; ${problem}`, detail);
+const queryMalformed: Malformed = (problem, detail) =>
+  new S3Error("AuthorizationQueryParametersError", problem, detail);
 
 const sigV2Refused = (): S3Error => new S3Error("InvalidRequest", "Signature Version 2 is not supported; use SigV4");
 
@@ -116,7 +118,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  *   not yet valid URL, unsigned `x-amz-*` headers, anonymous not allowed) or
  *   `SignatureDoesNotMatch`.
  */
-export function authenticate(request: SignedRequest, users: UserDirectory, options: AuthenticateOptions = {}): AuthContext {
+export function authenticate(
+  request: SignedRequest,
+  users: UserDirectory,
+  options: AuthenticateOptions = {},
+): AuthContext {
   const query = parseQuery(request.rawQuery);
   const authorization = header(request.headers, "authorization");
   const presigned = query.some((p) => p.name === Q_ALGORITHM || p.name === Q_CREDENTIAL || p.name === Q_SIGNATURE);
@@ -132,7 +138,10 @@ export function authenticate(request: SignedRequest, users: UserDirectory, optio
   if (presigned) return presignedAuth(request, query, users, options);
   if (presignedV2) throw sigV2Refused();
   if (!users.allowsAnonymous) {
-    throw new S3Error("AccessDenied", "Access Denied: this gateway does not accept anonymous requests; sign them with AWS Signature Version 4");
+    throw new S3Error(
+      "AccessDenied",
+      "Access Denied: this gateway does not accept anonymous requests; sign them with AWS Signature Version 4",
+    );
   }
   const payload = unsignedPayloadMode(request.headers);
   return { user: undefined, scheme: "anonymous", payload, decodedLength: decodedLengthOf(payload, request.headers) };
@@ -153,11 +162,20 @@ function parseCredential(credential: string, malformed: Malformed, options: Auth
   // The access key is everything before the last four parts, so a key containing "/" still works.
   const [date, region, service, terminal] = parts.slice(-4) as [string?, string?, string?, string?];
   const accessKeyId = parts.slice(0, -4).join("/");
-  if (parts.length < 5 || accessKeyId === "" || date === undefined || !/^\d{8}$/.test(date) || !region || service === undefined || terminal === undefined) {
+  if (
+    parts.length < 5 ||
+    accessKeyId === "" ||
+    date === undefined ||
+    !/^\d{8}$/.test(date) ||
+    !region ||
+    service === undefined ||
+    terminal === undefined
+  ) {
     throw malformed(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   }
   if (service !== "s3") throw malformed(`incorrect service "${service}". This endpoint belongs to "s3".`);
-  if (terminal !== "aws4_request") throw malformed(`incorrect terminal "${terminal}". This endpoint uses "aws4_request".`);
+  if (terminal !== "aws4_request")
+    throw malformed(`incorrect terminal "${terminal}". This endpoint uses "aws4_request".`);
   if (options.region !== undefined && region !== options.region) {
     throw malformed(`the region '${region}' is wrong; expecting '${options.region}'`, { Region: options.region });
   }
@@ -168,7 +186,8 @@ function parseSignedHeaders(list: string, malformed: Malformed): string[] {
   const names = list.split(";");
   const seen = new Set<string>();
   for (const name of names) {
-    if (!HEADER_NAME.test(name) || seen.has(name)) throw malformed(`SignedHeaders "${list}" is not a list of distinct lowercase header names separated by ";".`);
+    if (!HEADER_NAME.test(name) || seen.has(name))
+      throw malformed(`SignedHeaders "${list}" is not a list of distinct lowercase header names separated by ";".`);
     seen.add(name);
   }
   // Without host, a signature could be replayed against any other endpoint sharing the key.
@@ -187,21 +206,28 @@ function parseAmzDate(text: string): number | undefined {
 }
 
 function formatAmzDate(time: number): string {
-  return new Date(time).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(time)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** Refuses `x-amz-*` headers the signature does not cover, as S3 does: a proxy must not forward them. */
 function requireSignedAmzHeaders(headers: IncomingHttpHeaders, signed: readonly string[]): void {
   const unsigned = Object.keys(headers).filter((name) => name.startsWith("x-amz-") && !signed.includes(name));
   if (unsigned.length > 0) {
-    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: unsigned.join(", ") });
+    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", {
+      HeadersNotSigned: unsigned.join(", "),
+    });
   }
 }
 
 function lookupUser(users: UserDirectory, accessKeyId: string): GatewayUser {
   const user = users.lookup(accessKeyId);
   if (!user) {
-    throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { AWSAccessKeyId: accessKeyId });
+    throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", {
+      AWSAccessKeyId: accessKeyId,
+    });
   }
   return user;
 }
@@ -210,7 +236,15 @@ function lookupUser(users: UserDirectory, accessKeyId: string): GatewayUser {
 function verifySignature(
   request: SignedRequest,
   query: readonly QueryParameter[],
-  parts: { credential: Credential; user: GatewayUser; amzDate: string; signedHeaders: readonly string[]; payloadHash: string; signature: string; presigned: boolean },
+  parts: {
+    credential: Credential;
+    user: GatewayUser;
+    amzDate: string;
+    signedHeaders: readonly string[];
+    payloadHash: string;
+    signature: string;
+    presigned: boolean;
+  },
 ): Buffer {
   const canonical = canonicalRequest({
     method: request.method,
@@ -229,7 +263,12 @@ function verifySignature(
     throw new S3Error(
       "SignatureDoesNotMatch",
       "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-      { AWSAccessKeyId: parts.credential.accessKeyId, StringToSign: toSign, SignatureProvided: parts.signature, CanonicalRequest: canonical },
+      {
+        AWSAccessKeyId: parts.credential.accessKeyId,
+        StringToSign: toSign,
+        SignatureProvided: parts.signature,
+        CanonicalRequest: canonical,
+      },
     );
   }
   return key;
@@ -238,14 +277,24 @@ function verifySignature(
 const AUTH_FIELDS = ["Credential", "SignedHeaders", "Signature"] as const;
 
 /** `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` */
-function headerAuth(request: SignedRequest, query: readonly QueryParameter[], authorization: string, users: UserDirectory, options: AuthenticateOptions): AuthContext {
+function headerAuth(
+  request: SignedRequest,
+  query: readonly QueryParameter[],
+  authorization: string,
+  users: UserDirectory,
+  options: AuthenticateOptions,
+): AuthContext {
   const value = authorization.trim();
   const space = value.search(/\s/);
   const scheme = space < 0 ? value : value.slice(0, space);
   if (scheme === "AWS") throw sigV2Refused();
-  if (scheme === "AWS4-ECDSA-P256-SHA256") throw new S3Error("InvalidRequest", "Signature Version 4A is not supported; use SigV4 (AWS4-HMAC-SHA256)");
+  if (scheme === "AWS4-ECDSA-P256-SHA256")
+    throw new S3Error("InvalidRequest", "Signature Version 4A is not supported; use SigV4 (AWS4-HMAC-SHA256)");
   if (scheme !== SIGV4_ALGORITHM) {
-    throw new S3Error("InvalidArgument", "Unsupported Authorization Type", { ArgumentName: "Authorization", ArgumentValue: scheme });
+    throw new S3Error("InvalidArgument", "Unsupported Authorization Type", {
+      ArgumentName: "Authorization",
+      ArgumentValue: scheme,
+    });
   }
   // Clients differ in the spaces around "," and "=", so only the structure is required.
   const fields = new Map<string, string>();
@@ -263,7 +312,9 @@ function headerAuth(request: SignedRequest, query: readonly QueryParameter[], au
   const signedText = fields.get("SignedHeaders");
   const signature = fields.get("Signature");
   if (credentialText === undefined || signedText === undefined || signature === undefined) {
-    throw headerMalformed("the authorization header requires three components: Credential, SignedHeaders, and Signature.");
+    throw headerMalformed(
+      "the authorization header requires three components: Credential, SignedHeaders, and Signature.",
+    );
   }
   const credential = parseCredential(credentialText, headerMalformed, options);
   const signedHeaders = parseSignedHeaders(signedText, headerMalformed);
@@ -283,28 +334,44 @@ function headerAuth(request: SignedRequest, query: readonly QueryParameter[], au
       amzDate = formatAmzDate(parsed);
     }
   }
-  if (time === undefined || amzDate === undefined) throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  if (time === undefined || amzDate === undefined)
+    throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   if (amzDate.slice(0, 8) !== credential.date) {
-    throw headerMalformed(`Invalid credential date "${credential.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`);
+    throw headerMalformed(
+      `Invalid credential date "${credential.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
+    );
   }
 
   const declared = header(request.headers, "x-amz-content-sha256");
-  if (declared === undefined) throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
+  if (declared === undefined)
+    throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   if (!isPayloadHashValue(declared)) throw invalidPayloadHash(declared);
 
   const user = lookupUser(users, credential.accessKeyId);
   const now = (options.now ?? new Date()).getTime();
   const maxSkewMs = (options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS) * 1000;
   if (Math.abs(now - time) > maxSkewMs) {
-    throw new S3Error("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {
-      RequestTime: amzDateHeader ?? dateHeader ?? "",
-      ServerTime: new Date(now).toISOString(),
-      MaxAllowedSkewMilliseconds: String(maxSkewMs),
-    });
+    throw new S3Error(
+      "RequestTimeTooSkewed",
+      "The difference between the request time and the current time is too large.",
+      {
+        RequestTime: amzDateHeader ?? dateHeader ?? "",
+        ServerTime: new Date(now).toISOString(),
+        MaxAllowedSkewMilliseconds: String(maxSkewMs),
+      },
+    );
   }
   requireSignedAmzHeaders(request.headers, signedHeaders);
 
-  const signingKey = verifySignature(request, query, { credential, user, amzDate, signedHeaders, payloadHash: declared, signature, presigned: false });
+  const signingKey = verifySignature(request, query, {
+    credential,
+    user,
+    amzDate,
+    signedHeaders,
+    payloadHash: declared,
+    signature,
+    presigned: false,
+  });
 
   let payload: PayloadMode;
   if (declared === UNSIGNED_PAYLOAD) payload = { kind: "unsigned" };
@@ -328,7 +395,12 @@ function headerAuth(request: SignedRequest, query: readonly QueryParameter[], au
 }
 
 /** `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…&X-Amz-Date=…&X-Amz-Expires=…&X-Amz-SignedHeaders=…&X-Amz-Signature=…` */
-function presignedAuth(request: SignedRequest, query: readonly QueryParameter[], users: UserDirectory, options: AuthenticateOptions): AuthContext {
+function presignedAuth(
+  request: SignedRequest,
+  query: readonly QueryParameter[],
+  users: UserDirectory,
+  options: AuthenticateOptions,
+): AuthContext {
   const single = (name: string, anyCase = false): string | undefined => {
     const found = query.filter((p) => p.name === name || (anyCase && p.name.toLowerCase() === name.toLowerCase()));
     if (found.length > 1) throw queryMalformed(`The query parameter ${name} may appear only once.`);
@@ -342,37 +414,62 @@ function presignedAuth(request: SignedRequest, query: readonly QueryParameter[],
   const signature = single(Q_SIGNATURE);
   // The SDK's presigner hoists its x-amz-content-sha256 header into the query in lowercase.
   const contentSha256 = single(Q_CONTENT_SHA256, true);
-  if (algorithm === undefined || credentialText === undefined || amzDate === undefined || expiresText === undefined || signedText === undefined || signature === undefined) {
+  if (
+    algorithm === undefined ||
+    credentialText === undefined ||
+    amzDate === undefined ||
+    expiresText === undefined ||
+    signedText === undefined ||
+    signature === undefined
+  ) {
     throw queryMalformed(
       "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
     );
   }
   if (algorithm !== SIGV4_ALGORITHM) throw queryMalformed(`X-Amz-Algorithm only supports "${SIGV4_ALGORITHM}"`);
-  const credential = parseCredential(credentialText, (problem, detail) => queryMalformed(`Error parsing the X-Amz-Credential parameter; ${problem}`, detail), options);
-  const signedHeaders = parseSignedHeaders(signedText, (problem) => queryMalformed(`Error parsing the X-Amz-SignedHeaders parameter; ${problem}`));
+  const credential = parseCredential(
+    credentialText,
+    (problem, detail) => queryMalformed(`Error parsing the X-Amz-Credential parameter; ${problem}`, detail),
+    options,
+  );
+  const signedHeaders = parseSignedHeaders(signedText, (problem) =>
+    queryMalformed(`Error parsing the X-Amz-SignedHeaders parameter; ${problem}`),
+  );
   const time = parseAmzDate(amzDate);
   if (time === undefined) throw queryMalformed(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
   if (amzDate.slice(0, 8) !== credential.date) {
-    throw queryMalformed(`Invalid credential date "${credential.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`);
+    throw queryMalformed(
+      `Invalid credential date "${credential.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
+    );
   }
   if (!/^\d{1,7}$/.test(expiresText)) throw queryMalformed("X-Amz-Expires should be a number");
   const expires = Number(expiresText);
   // Refused as Ceph RGW refuses it (403), which s3-tests expects; AWS itself answers 400.
   if (expires > MAX_PRESIGNED_EXPIRES) {
-    throw new S3Error("AccessDenied", `X-Amz-Expires must be less than a week (in seconds) that is; the given X-Amz-Expires must be less than ${MAX_PRESIGNED_EXPIRES} seconds`, { "X-Amz-Expires": expiresText });
+    throw new S3Error(
+      "AccessDenied",
+      `X-Amz-Expires must be less than a week (in seconds) that is; the given X-Amz-Expires must be less than ${MAX_PRESIGNED_EXPIRES} seconds`,
+      { "X-Amz-Expires": expiresText },
+    );
   }
   // The canonical payload line of a presigned URL is UNSIGNED-PAYLOAD, unless the URL itself names a hash.
   if (contentSha256 !== undefined && contentSha256 !== UNSIGNED_PAYLOAD && !isHexSha256(contentSha256)) {
     throw queryMalformed(`X-Amz-Content-Sha256 must be ${UNSIGNED_PAYLOAD} or a hex SHA-256 in a presigned URL.`);
   }
   const payloadHash = contentSha256 ?? UNSIGNED_PAYLOAD;
-  const payload: PayloadMode = contentSha256 !== undefined && isHexSha256(contentSha256) ? { kind: "signed", sha256: contentSha256.toLowerCase() } : unsignedPayloadMode(request.headers);
+  const payload: PayloadMode =
+    contentSha256 !== undefined && isHexSha256(contentSha256)
+      ? { kind: "signed", sha256: contentSha256.toLowerCase() }
+      : unsignedPayloadMode(request.headers);
 
   const user = lookupUser(users, credential.accessKeyId);
   const now = (options.now ?? new Date()).getTime();
   const maxSkewMs = (options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS) * 1000;
   if (time - now > maxSkewMs) {
-    throw new S3Error("AccessDenied", "Request is not valid yet", { "X-Amz-Date": amzDate, ServerTime: new Date(now).toISOString() });
+    throw new S3Error("AccessDenied", "Request is not valid yet", {
+      "X-Amz-Date": amzDate,
+      ServerTime: new Date(now).toISOString(),
+    });
   }
   if (now > time + expires * 1000) {
     throw new S3Error("AccessDenied", "Request has expired", {
@@ -382,7 +479,15 @@ function presignedAuth(request: SignedRequest, query: readonly QueryParameter[],
     });
   }
   requireSignedAmzHeaders(request.headers, signedHeaders);
-  verifySignature(request, query, { credential, user, amzDate, signedHeaders, payloadHash, signature, presigned: true });
+  verifySignature(request, query, {
+    credential,
+    user,
+    amzDate,
+    signedHeaders,
+    payloadHash,
+    signature,
+    presigned: true,
+  });
   return { user, scheme: "presigned", payload, decodedLength: decodedLengthOf(payload, request.headers) };
 }
 
@@ -403,7 +508,10 @@ function unsignedPayloadMode(headers: IncomingHttpHeaders): PayloadMode {
     };
   }
   if (declared === STREAMING_SIGNED || declared === STREAMING_SIGNED_TRAILER) {
-    throw new S3Error("InvalidRequest", `x-amz-content-sha256 ${declared} needs a request signed with the Authorization header`);
+    throw new S3Error(
+      "InvalidRequest",
+      `x-amz-content-sha256 ${declared} needs a request signed with the Authorization header`,
+    );
   }
   throw invalidPayloadHash(declared);
 }
@@ -419,7 +527,8 @@ function chunkSigning(signingKey: Uint8Array, amzDate: string, scope: string, se
 }
 
 function decodedLengthOf(payload: PayloadMode, headers: IncomingHttpHeaders): number | undefined {
-  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer") return payload.decodedLength;
+  if (payload.kind === "streaming-signed" || payload.kind === "streaming-unsigned-trailer")
+    return payload.decodedLength;
   const length = header(headers, "content-length");
   return length !== undefined && /^\d{1,15}$/.test(length.trim()) ? Number(length.trim()) : undefined;
 }

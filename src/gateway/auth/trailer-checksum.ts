@@ -65,7 +65,11 @@ export function checksumForTrailer(name: string): RunningChecksum | undefined {
       return hashChecksum("SHA256", "sha256");
     case "x-amz-checksum-crc64nvme": {
       const crc = new Crc64Nvme();
-      return { algorithm: "CRC64NVME", update: (data) => crc.update(data), digest: () => crc.digest().toString("base64") };
+      return {
+        algorithm: "CRC64NVME",
+        update: (data) => crc.update(data),
+        digest: () => crc.digest().toString("base64"),
+      };
     }
     default:
       return undefined;

@@ -22,7 +22,9 @@ export interface GatewayUser {
   /** Refuse every write (PUT, POST, DELETE of buckets or objects). @default false */
   readonly readOnly?: boolean;
   /** Credentials this user's requests are re-signed with, by backend client name (see gateway-config). */
-  readonly backendCredentials?: Readonly<Record<string, { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }>>;
+  readonly backendCredentials?: Readonly<
+    Record<string, { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }>
+  >;
 }
 
 /** What unsigned requests may do. Without one, they are refused. */
@@ -53,7 +55,8 @@ const compileScope = (buckets: readonly string[] | undefined, readOnly: boolean 
   readOnly: readOnly ?? false,
 });
 
-const inScope = (scope: Scope, bucket: string): boolean => scope.buckets === undefined || scope.buckets.some((g) => g.matches(bucket));
+const inScope = (scope: Scope, bucket: string): boolean =>
+  scope.buckets === undefined || scope.buckets.some((g) => g.matches(bucket));
 
 /**
  * The gateway's users, looked up by access key, and the checks of what each may do.
@@ -113,10 +116,20 @@ export class UserDirectory {
     const detail: Record<string, string> = request.bucket === undefined ? {} : { BucketName: request.bucket };
     const scope = this.#scopeOf(user);
     if (scope === undefined) {
-      throw new S3Error("AccessDenied", user === undefined ? "Access Denied: anonymous requests are not accepted; sign the request" : `Access Denied: ${who} is unknown`, detail);
+      throw new S3Error(
+        "AccessDenied",
+        user === undefined
+          ? "Access Denied: anonymous requests are not accepted; sign the request"
+          : `Access Denied: ${who} is unknown`,
+        detail,
+      );
     }
     if (request.bucket !== undefined && !inScope(scope, request.bucket)) {
-      throw new S3Error("AccessDenied", `Access Denied: bucket "${request.bucket}" is outside what ${who} may use`, detail);
+      throw new S3Error(
+        "AccessDenied",
+        `Access Denied: bucket "${request.bucket}" is outside what ${who} may use`,
+        detail,
+      );
     }
     if (request.write && scope.readOnly) {
       const where = request.bucket === undefined ? "" : ` to bucket "${request.bucket}"`;

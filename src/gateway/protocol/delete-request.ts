@@ -152,7 +152,10 @@ export function parseDeleteRequest(xml: string): DeleteRequest {
  * Reads a DeleteObjects body as it streams in, never more than `limit` bytes.
  * @throws {@link S3Error} `MalformedXML` for a body that is not a valid request or is too large.
  */
-export async function readDeleteRequest(body: AsyncIterable<Buffer> | Iterable<Buffer>, limit = DELETE_BODY_LIMIT): Promise<DeleteRequest> {
+export async function readDeleteRequest(
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  limit = DELETE_BODY_LIMIT,
+): Promise<DeleteRequest> {
   const reader = new DeleteRequestReader();
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let size = 0;
@@ -176,7 +179,10 @@ function setField(object: MutableObject, field: keyof DeleteRequestObject, text:
     object.size = Number(text);
   } else if (field === "lastModifiedTime") {
     // A condition that cannot be read must fail the request, not vanish from it.
-    if (!/^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\s*$/.test(text) || Number.isNaN(Date.parse(text))) {
+    if (
+      !/^\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\s*$/.test(text) ||
+      Number.isNaN(Date.parse(text))
+    ) {
       malformed("<LastModifiedTime> is not an ISO 8601 timestamp");
     }
     object.lastModifiedTime = text.trim();

@@ -74,7 +74,13 @@ for (const spec of ALL_OPERATIONS) {
  * presign fields, the SDK's `x-id`).
  */
 export function isProtocolParameter(name: string): boolean {
-  return name === "x-id" || name === "AWSAccessKeyId" || name === "Signature" || name === "Expires" || name.toLowerCase().startsWith("x-amz-");
+  return (
+    name === "x-id" ||
+    name === "AWSAccessKeyId" ||
+    name === "Signature" ||
+    name === "Expires" ||
+    name.toLowerCase().startsWith("x-amz-")
+  );
 }
 
 /**
@@ -97,7 +103,13 @@ export function isProtocolParameter(name: string): boolean {
  * classifyOperation("PATCH", "b", "k", []); // throws MethodNotAllowed
  * ```
  */
-export function classifyOperation(method: string, bucket: string | undefined, key: string | undefined, query: Query, headers: HeaderBag = {}): S3Operation {
+export function classifyOperation(
+  method: string,
+  bucket: string | undefined,
+  key: string | undefined,
+  query: Query,
+  headers: HeaderBag = {},
+): S3Operation {
   const verb = method.toUpperCase();
   const level: Level = bucket === undefined ? "service" : key === undefined ? "bucket" : "object";
   const sub = subresourceOf(level, query);
@@ -135,10 +147,13 @@ function argumentsOf(spec: OperationSpec, query: Query): QueryParam[] {
         throw new S3Error("InvalidArgument", `${name} holds a control character.`, { ArgumentName: name });
       }
       args.push(param);
-    }
-    else if (isProtocolParameter(name)) continue;
+    } else if (isProtocolParameter(name)) continue;
     else if (spec.access === "write") {
-      throw new S3Error("NotImplemented", `The gateway does not support the query parameter "${name}" on ${spec.name}.`, { ArgumentName: name });
+      throw new S3Error(
+        "NotImplemented",
+        `The gateway does not support the query parameter "${name}" on ${spec.name}.`,
+        { ArgumentName: name },
+      );
     }
   }
   return args;

@@ -45,7 +45,8 @@ export const queryNames = (query: Query): string[] => [...new Set(query.map(([n]
  * The query string (without `?`), in order, every name and value encoded like SigV4's canonical
  * query (RFC 3986: all but `A-Za-z0-9-_.~`), always `name=value` — the form AWS SDKs send.
  */
-export const formatQuery = (query: Query): string => query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join("&");
+export const formatQuery = (query: Query): string =>
+  query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join("&");
 
 /**
  * Encodes every character but the RFC 3986 unreserved ones (`A-Za-z0-9-_.~`), as UTF-8.
@@ -57,7 +58,12 @@ export function encodeRfc3986(text: string): string {
   try {
     encoded = encodeURIComponent(text);
   } catch (cause) {
-    throw new S3Error("InvalidArgument", "A name is not valid Unicode text (it holds a lone surrogate).", {}, { cause });
+    throw new S3Error(
+      "InvalidArgument",
+      "A name is not valid Unicode text (it holds a lone surrogate).",
+      {},
+      { cause },
+    );
   }
   return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -66,6 +72,11 @@ function decodeQueryComponent(text: string, rawQuery: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));
   } catch (cause) {
-    throw new S3Error("InvalidURI", "Couldn't parse the specified URI.", { URI: `?${rawQuery}` }, { cause, status: 400 });
+    throw new S3Error(
+      "InvalidURI",
+      "Couldn't parse the specified URI.",
+      { URI: `?${rawQuery}` },
+      { cause, status: 400 },
+    );
   }
 }

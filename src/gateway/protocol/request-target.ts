@@ -54,7 +54,12 @@ export interface RequestTarget {
  * // { bucket: "my.bucket", key: "a/b", style: "virtual-hosted", … }
  * ```
  */
-export function parseTarget(rawPath: string, rawQuery: string, host: string | undefined, domain: string | undefined): RequestTarget {
+export function parseTarget(
+  rawPath: string,
+  rawQuery: string,
+  host: string | undefined,
+  domain: string | undefined,
+): RequestTarget {
   const path = originPath(rawPath);
   const query = parseQuery(rawQuery);
   const hostBucket = bucketFromHost(host, domain);

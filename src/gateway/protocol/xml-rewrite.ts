@@ -12,7 +12,15 @@
 import { restoreOutput, type NameScope } from "../../client/output-mapping.js";
 import { S3Error, escapeXml } from "../s3-error.js";
 import { objectPath } from "./request-target.js";
-import { applyEdits, childrenNamed, parseXml, replaceText, XmlSyntaxError, type XmlEdit, type XmlElement } from "./xml-scan.js";
+import {
+  applyEdits,
+  childrenNamed,
+  parseXml,
+  replaceText,
+  XmlSyntaxError,
+  type XmlEdit,
+  type XmlElement,
+} from "./xml-scan.js";
 
 export type { NameScope };
 
@@ -99,7 +107,8 @@ export function rewriteListingXml(xml: string, scope: NameScope, token?: Continu
   const edits = mapFields(xml, root, fields, (value, field) => restoreField(effective, field, value));
   if (token) {
     for (const name of ["ContinuationToken", "NextContinuationToken"] as const) {
-      for (const element of childrenNamed(root, name)) if (isLeaf(element)) edits.push(replaceText(xml, element, escapeXml(token(element.text, name))));
+      for (const element of childrenNamed(root, name))
+        if (isLeaf(element)) edits.push(replaceText(xml, element, escapeXml(token(element.text, name))));
     }
   }
   return applyEdits(xml, edits);
@@ -109,7 +118,10 @@ export function rewriteListingXml(xml: string, scope: NameScope, token?: Continu
  * A backend's continuation token (the one it echoes, or the next one) as the caller must hold
  * it: ListObjectsV2 tokens are the backend's own encoding of a physical position.
  */
-export type ContinuationTokenMap = (backendToken: string, element: "ContinuationToken" | "NextContinuationToken") => string;
+export type ContinuationTokenMap = (
+  backendToken: string,
+  element: "ContinuationToken" | "NextContinuationToken",
+) => string;
 
 /**
  * A single-object result body in the caller's names: InitiateMultipartUploadResult,
@@ -125,7 +137,12 @@ export type ContinuationTokenMap = (backendToken: string, element: "Continuation
  * @param errorBody - the caller's form of an `<Error>` body.
  * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
  */
-export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase: string, errorBody: (xml: string) => string): string {
+export function rewriteObjectResultXml(
+  xml: string,
+  scope: NameScope,
+  publicBase: string,
+  errorBody: (xml: string) => string,
+): string {
   const root = readBackendXml(xml);
   if (root.name === "Error") return errorBody(xml);
   const fields = ownEntry(OBJECT_RESULTS, root.name);
@@ -134,7 +151,8 @@ export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase
   if (scope.kind === "object") {
     const location = `${publicBase.replace(/\/+$/, "")}${objectPath(scope.bucket, scope.key)}`;
     for (const element of childrenNamed(root, "Location")) {
-      if (element.children.length === 0 && element.text !== location) edits.push(replaceText(xml, element, escapeXml(location)));
+      if (element.children.length === 0 && element.text !== location)
+        edits.push(replaceText(xml, element, escapeXml(location)));
     }
   }
   return applyEdits(xml, edits);
@@ -152,7 +170,11 @@ export function rewriteObjectResultXml(xml: string, scope: NameScope, publicBase
  * @throws {@link S3Error} `InternalError` when the body is not well-formed XML.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-export function rewriteDeleteResultXml(xml: string, keys: ReadonlyMap<string, string> | NameScope, message?: (code: string, message: string) => string): string {
+export function rewriteDeleteResultXml(
+  xml: string,
+  keys: ReadonlyMap<string, string> | NameScope,
+  message?: (code: string, message: string) => string,
+): string {
   const root = readBackendXml(xml);
   if (root.name !== "DeleteResult") return xml;
   const keyMap = toKeyMap(keys);
@@ -182,12 +204,16 @@ function toKeyMap(keys: ReadonlyMap<string, string> | NameScope): ReadonlyMap<st
   return new Map();
 }
 
-
 /**
  * The edits that replace every name element of `fields` by `map(value)`. Elements whose value
  * does not change are left alone, so the backend's own spelling (entities, `<Prefix/>`) stays.
  */
-function mapFields(xml: string, root: XmlElement, fields: FieldMap, map: (value: string, field: Field) => string): XmlEdit[] {
+function mapFields(
+  xml: string,
+  root: XmlElement,
+  fields: FieldMap,
+  map: (value: string, field: Field) => string,
+): XmlEdit[] {
   const edits: XmlEdit[] = [];
   for (const [path, field] of fields) {
     for (const element of descendants(root, path)) {
@@ -205,7 +231,10 @@ function restoreField(scope: NameScope, field: Field, value: string): string {
     const out = restoreOutput(scope, { [field.scalar]: value }) as Record<string, unknown>;
     return out[field.scalar] as string;
   }
-  const out = restoreOutput(scope, { [field.array]: [{ [field.member]: value }] }) as Record<string, Array<Record<string, unknown>>>;
+  const out = restoreOutput(scope, { [field.array]: [{ [field.member]: value }] }) as Record<
+    string,
+    Array<Record<string, unknown>>
+  >;
   return out[field.array]![0]![field.member] as string;
 }
 
@@ -219,7 +248,8 @@ function descendants(root: XmlElement, path: readonly string[]): XmlElement[] {
 const isLeaf = (element: XmlElement): boolean => element.children.length === 0;
 
 /** `table[name]` if `name` is the table's own entry (a root named `constructor` is not). */
-const ownEntry = <T>(table: Readonly<Record<string, T>>, name: string): T | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
+const ownEntry = <T>(table: Readonly<Record<string, T>>, name: string): T | undefined =>
+  Object.hasOwn(table, name) ? table[name] : undefined;
 
 function readBackendXml(xml: string): XmlElement {
   try {

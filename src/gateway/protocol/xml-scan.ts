@@ -94,7 +94,8 @@ export function parseXml(xml: string, limits: XmlLimits = {}): XmlElement {
     if (textEnd > i) {
       const top = stack[stack.length - 1];
       if (top) top.text += decodeText(xml, i, textEnd);
-      else if (!ONLY_XML_SPACE.test(xml.slice(i, textEnd))) throw new XmlSyntaxError("text outside the root element", i);
+      else if (!ONLY_XML_SPACE.test(xml.slice(i, textEnd)))
+        throw new XmlSyntaxError("text outside the root element", i);
     }
     if (lt < 0) break;
     if (xml.startsWith("<?", lt)) {
@@ -115,7 +116,11 @@ export function parseXml(xml: string, limits: XmlLimits = {}): XmlElement {
       if (gt < 0) throw new XmlSyntaxError("unterminated end tag", lt);
       const qname = trimXmlSpaceEnd(xml.slice(lt + 2, gt));
       const open = stack.pop();
-      if (!open || open.qname !== qname) throw new XmlSyntaxError(`end tag </${qname}> does not match ${open ? `<${open.qname}>` : "any open element"}`, lt);
+      if (!open || open.qname !== qname)
+        throw new XmlSyntaxError(
+          `end tag </${qname}> does not match ${open ? `<${open.qname}>` : "any open element"}`,
+          lt,
+        );
       open.contentEnd = lt;
       open.end = gt + 1;
       i = gt + 1;
@@ -123,7 +128,8 @@ export function parseXml(xml: string, limits: XmlLimits = {}): XmlElement {
       if (root && stack.length === 0) throw new XmlSyntaxError("a second root element", lt);
       if (++elements > maxElements) throw new XmlSyntaxError(`more than ${maxElements} elements`, lt);
       const element = readStartTag(xml, lt);
-      if (!element.selfClosing && stack.length >= maxDepth) throw new XmlSyntaxError(`elements nested deeper than ${maxDepth} levels`, lt);
+      if (!element.selfClosing && stack.length >= maxDepth)
+        throw new XmlSyntaxError(`elements nested deeper than ${maxDepth} levels`, lt);
       const parent = stack[stack.length - 1];
       if (parent) parent.children.push(element);
       else root = element;
@@ -138,7 +144,8 @@ export function parseXml(xml: string, limits: XmlLimits = {}): XmlElement {
 }
 
 /** The children of `element` named `name`. */
-export const childrenNamed = (element: XmlElement, name: string): XmlElement[] => element.children.filter((c) => c.name === name);
+export const childrenNamed = (element: XmlElement, name: string): XmlElement[] =>
+  element.children.filter((c) => c.name === name);
 
 /** A text edit of the source: replace `[start, end)` with `text`. */
 export interface XmlEdit {
@@ -176,7 +183,8 @@ function readStartTag(xml: string, lt: number): XmlElement {
   const nameMatch = /[^ \t\r\n/>]+/y;
   nameMatch.lastIndex = lt + 1;
   const qname = nameMatch.exec(xml)?.[0];
-  if (qname === undefined || /^[\d.-]/.test(qname) || /["'=<&]/.test(qname)) throw new XmlSyntaxError("invalid start tag", lt);
+  if (qname === undefined || /^[\d.-]/.test(qname) || /["'=<&]/.test(qname))
+    throw new XmlSyntaxError("invalid start tag", lt);
   let i = lt + 1 + qname.length;
   // Attributes are skipped, but read properly: a quoted value may hold `>` or `/`.
   for (;;) {
@@ -241,7 +249,8 @@ function decodeText(xml: string, from: number, to: number): string {
     if (m[1] !== undefined) decoded = PREDEFINED[m[1]]!;
     else {
       const code = m[2] !== undefined ? parseInt(m[2], 10) : parseInt(m[3]!, 16);
-      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlSyntaxError("character reference to a non-character", from + amp);
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+        throw new XmlSyntaxError("character reference to a non-character", from + amp);
       decoded = String.fromCodePoint(code);
     }
     out += normalizeNewlines(text.slice(at, amp)) + decoded;

@@ -185,7 +185,10 @@ export function listMultipartUploadsXml(output: ListMultipartUploadsOutput): str
     w.leaf("Key", u.Key).leaf("UploadId", u.UploadId);
     w.group("Initiator", u.Initiator, (i) => writeIdentity(w, i));
     w.group("Owner", u.Owner, (o) => writeIdentity(w, o));
-    w.leaf("StorageClass", u.StorageClass).leaf("Initiated", u.Initiated).leaf("ChecksumAlgorithm", u.ChecksumAlgorithm).leaf("ChecksumType", u.ChecksumType);
+    w.leaf("StorageClass", u.StorageClass)
+      .leaf("Initiated", u.Initiated)
+      .leaf("ChecksumAlgorithm", u.ChecksumAlgorithm)
+      .leaf("ChecksumType", u.ChecksumType);
   });
   writeCommonPrefixes(w, output.CommonPrefixes);
   return w.toString();
@@ -216,7 +219,10 @@ export function listBucketsXml(output: ListBucketsOutput): string {
 export function deleteResultXml(output: DeleteObjectsOutput): string {
   const w = new XmlWriter("DeleteResult");
   w.each("Deleted", output.Deleted, (d) => {
-    w.leaf("Key", d.Key).leaf("VersionId", d.VersionId).leaf("DeleteMarker", d.DeleteMarker).leaf("DeleteMarkerVersionId", d.DeleteMarkerVersionId);
+    w.leaf("Key", d.Key)
+      .leaf("VersionId", d.VersionId)
+      .leaf("DeleteMarker", d.DeleteMarker)
+      .leaf("DeleteMarkerVersionId", d.DeleteMarkerVersionId);
   });
   w.each("Error", output.Errors, (e) => {
     w.leaf("Key", e.Key).leaf("VersionId", e.VersionId).leaf("Code", e.Code).leaf("Message", e.Message);
@@ -263,10 +269,17 @@ export interface DeleteRequestIdentifier {
  * checksum header) again: S3 requires one on DeleteObjects.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-export function deleteRequestXml(del: { readonly Quiet?: boolean | undefined; readonly Objects?: readonly DeleteRequestIdentifier[] | undefined }): string {
+export function deleteRequestXml(del: {
+  readonly Quiet?: boolean | undefined;
+  readonly Objects?: readonly DeleteRequestIdentifier[] | undefined;
+}): string {
   const w = new XmlWriter("Delete");
   w.each("Object", del.Objects, (o) => {
-    w.leaf("Key", o.Key).leaf("VersionId", o.VersionId).leaf("ETag", o.ETag).leaf("LastModifiedTime", o.LastModifiedTime).leaf("Size", o.Size);
+    w.leaf("Key", o.Key)
+      .leaf("VersionId", o.VersionId)
+      .leaf("ETag", o.ETag)
+      .leaf("LastModifiedTime", o.LastModifiedTime)
+      .leaf("Size", o.Size);
   });
   w.leaf("Quiet", del.Quiet);
   return w.toString();
@@ -284,7 +297,11 @@ function writeContents(w: XmlWriter, contents: readonly _Object[] | undefined): 
 }
 
 function writeVersion(w: XmlWriter, v: ObjectVersion): void {
-  w.leaf("Key", v.Key).leaf("VersionId", v.VersionId).leaf("IsLatest", v.IsLatest).leaf("LastModified", v.LastModified).leaf("ETag", v.ETag);
+  w.leaf("Key", v.Key)
+    .leaf("VersionId", v.VersionId)
+    .leaf("IsLatest", v.IsLatest)
+    .leaf("LastModified", v.LastModified)
+    .leaf("ETag", v.ETag);
   for (const algorithm of v.ChecksumAlgorithm ?? []) w.leaf("ChecksumAlgorithm", algorithm);
   w.leaf("ChecksumType", v.ChecksumType).leaf("Size", v.Size).leaf("StorageClass", v.StorageClass);
   w.group("Owner", v.Owner, (owner) => writeIdentity(w, owner));
@@ -313,14 +330,20 @@ function writeChecksums(w: XmlWriter, result: object): void {
   for (const name of CHECKSUMS) w.leaf(name, (result as Record<string, unknown>)[name] as Scalar);
 }
 
-type VersionEntry = { readonly version: ObjectVersion; readonly marker?: undefined } | { readonly marker: DeleteMarkerEntry; readonly version?: undefined };
+type VersionEntry =
+  | { readonly version: ObjectVersion; readonly marker?: undefined }
+  | { readonly marker: DeleteMarkerEntry; readonly version?: undefined };
 
 /**
  * Versions and delete markers as one sequence: by key in S3 order (UTF-8 bytes of the decoded
  * key), then newest first. Each input array is already in that order, so this is a merge, and
  * on a tie the version comes first (a stable, predictable choice).
  */
-function mergeVersions(versions: readonly ObjectVersion[], markers: readonly DeleteMarkerEntry[], encoded: boolean): VersionEntry[] {
+function mergeVersions(
+  versions: readonly ObjectVersion[],
+  markers: readonly DeleteMarkerEntry[],
+  encoded: boolean,
+): VersionEntry[] {
   const keyOf = (key: string | undefined) => (encoded ? decodeListedKey(key ?? "") : (key ?? ""));
   const time = (date: Date | undefined) => (date instanceof Date && !Number.isNaN(date.getTime()) ? date.getTime() : 0);
   const out: VersionEntry[] = [];
@@ -336,7 +359,9 @@ function mergeVersions(versions: readonly ObjectVersion[], markers: readonly Del
       const order = compareUtf8(keyOf(marker.Key), keyOf(version.Key));
       // Within a key the latest entry leads; dates (whole seconds on AWS) order the rest.
       const latest = Number(marker.IsLatest === true) - Number(version.IsLatest === true);
-      takeMarker = order < 0 || (order === 0 && (latest > 0 || (latest === 0 && time(marker.LastModified) > time(version.LastModified))));
+      takeMarker =
+        order < 0 ||
+        (order === 0 && (latest > 0 || (latest === 0 && time(marker.LastModified) > time(version.LastModified))));
     }
     if (takeMarker) out.push({ marker: markers[m++]! });
     else out.push({ version: versions[v++]! });
