@@ -6,7 +6,7 @@ export { S3Router } from "./client/s3-router.js";
 export { presignUrl } from "./client/presign.js";
 export { loadRouterConfig, parseRouterConfig } from "./config/load-config.js";
 export { RouteTable } from "./routing/route-table.js";
-export { PreconditionFailed } from "./spanning/cross-copy.js";
+export { PreconditionFailed } from "./errors.js";
 export { compileGlob } from "./routing/glob.js";
 export {
   RouterError,
