@@ -5,8 +5,8 @@
  *
  * It writes objects through the router, then lists each server *directly* to show where every
  * object physically landed; lists, reads, copies and batch-deletes through the router to show
- * that the caller only ever sees its own names; and shows what happens to a listing that spans
- * two backends (a CrossBackendError until merged listings land).
+ * that the caller only ever sees its own names; and lists across two backends as one merged,
+ * ordered listing.
  */
 
 // The SDK warns once per process that releases after January 2027 will need Node 22; the package
@@ -24,7 +24,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 // In your code: `from "s3-router"`.
-import { createS3Router, isCrossBackendError, type S3Router } from "../src/index.js";
+import { createS3Router, type S3Router } from "../src/index.js";
 // The tests' helper: s3rver on a free loopback port, in a temp directory, logs silenced.
 import { startS3rver, type S3rverServer } from "../test/support/s3rver.js";
 
@@ -199,14 +199,8 @@ async function main(): Promise<void> {
     say(`  the minio server now holds: ${left.join(", ")}`);
 
     heading('ListObjectsV2 s3://example-bucket, Prefix "team", spans two backends (minio and aws):');
-    try {
-      const merged = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team" }));
-      say(`  one merged listing: ${(merged.Contents ?? []).map((o) => o.Key).join(", ")}`);
-    } catch (error) {
-      // Until merged listings land, the router refuses rather than return half a listing.
-      if (!isCrossBackendError(error)) throw error;
-      say(`  ${error.name}: ${error.message}`);
-    }
+    const merged = await router.send(new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team" }));
+    say(`  one merged listing: ${(merged.Contents ?? []).map((o) => o.Key).join(", ")}`);
 
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   } finally {

@@ -7,6 +7,7 @@ import {
 } from "../../src/gateway/protocol/delete-request.js";
 import { deleteRequestXml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error } from "../../src/gateway/s3-error.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -171,7 +172,7 @@ describe("readDeleteRequest (streamed, bounded)", () => {
           }
         },
       ),
-      { numRuns: 500, seed: 10 },
+      propertyParameters({ numRuns: 500 }, 10),
     );
   });
 
@@ -199,6 +200,7 @@ describe("readDeleteRequest (streamed, bounded)", () => {
           );
         },
       ),
+      propertyParameters(),
     );
   });
 });

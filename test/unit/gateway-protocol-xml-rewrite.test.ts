@@ -12,6 +12,7 @@ import {
 } from "../../src/gateway/protocol/xml-rewrite.js";
 import { listObjectsV2Xml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error, escapeXml } from "../../src/gateway/s3-error.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 // The seed's configuration: team2/* of example-bucket lives in minio-bucket under data/.
 const table = new RouteTable([
@@ -354,7 +355,7 @@ describe("rewritten listings as the SDK reads them", () => {
         expect((out.Contents ?? []).map((c) => c.Key)).toEqual(logical);
         expect(out.CommonPrefixes?.[0]?.Prefix).toBe(`team2/${sub}/`);
       }),
-      { numRuns: 60 },
+      propertyParameters({ numRuns: 60 }),
     );
   });
 
@@ -378,7 +379,7 @@ describe("rewritten listings as the SDK reads them", () => {
         expect(decode(out.Versions![0]!.Key!)).toBe(`team2/${key}`);
         expect(decode(out.Prefix!)).toBe("team2/");
       }),
-      { numRuns: 60 },
+      propertyParameters({ numRuns: 60 }),
     );
   });
 });

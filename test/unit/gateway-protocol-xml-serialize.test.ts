@@ -24,6 +24,7 @@ import {
   listObjectVersionsXml,
 } from "../../src/gateway/protocol/xml-serialize.js";
 import { parseXml, type XmlElement } from "../../src/gateway/protocol/xml-scan.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 /** Parses `xml` as the response of `command` with the SDK's own deserializer (no server). */
 async function sdkParse(command: object, xml: string): Promise<Record<string, unknown>> {
@@ -287,7 +288,7 @@ async function expectRoundTrip<T extends object>(
     fc.asyncProperty(arbitrary, async (output) => {
       expect(await sdkParse(command(), write(output))).toEqual(output);
     }),
-    { numRuns: 40 },
+    propertyParameters({ numRuns: 40 }),
   );
 }
 

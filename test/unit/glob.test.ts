@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileGlob } from "../../src/routing/glob.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 const GRIN = "😀"; // U+1F600, two UTF-16 units, one character
 const HIGH = GRIN.charAt(0); // lone high surrogate \ud83d
@@ -152,22 +153,23 @@ describe("compileGlob(...).matches", () => {
     no("[!z-a!]", "!");
   });
 
-  it("stays fast on patterns that make backtracking matchers explode", () => {
+  it("answers patterns that make backtracking matchers explode", () => {
     // A plain /^.*a.*a.*a.*b$/ needs ~10 s for the first string below (and grows as n^4); each
-    // star-run-star takes the run's first occurrence without backtracking, as CPython does.
-    const t0 = performance.now();
+    // star-run-star takes the run's first occurrence without backtracking, as CPython does. No
+    // clock here: a matcher that backtracked would not finish within the test timeout, and
+    // glob-fnmatch.test.ts checks these same inputs against CPython; bench/routing/glob-section.ts
+    // measures how the time grows with the input.
     const g = compileGlob("*a*a*a*b");
     expect(g.matches("a".repeat(400))).toBe(false);
     expect(g.matches(`${"a".repeat(400)}b`)).toBe(true);
     const h = compileGlob("*?*?*?*x");
     expect(h.matches("y".repeat(400))).toBe(false);
-    expect(performance.now() - t0).toBeLessThan(1000);
-    // Only reached when the above was fast: a backtracking matcher would never finish this one.
-    const t1 = performance.now();
+    expect(h.matches(`${"y".repeat(400)}x`)).toBe(true);
     const long = compileGlob("*a*a*a*a*a*a*a*a*a*a*b");
     expect(long.matches("a".repeat(50_000))).toBe(false);
     expect(long.matches(`${"a".repeat(50_000)}b`)).toBe(true);
-    expect(performance.now() - t1).toBeLessThan(1000);
+    expect(long.matches(`${"a".repeat(9)}b`)).toBe(false); // one "a" short
+    expect(long.matches(`${"a".repeat(10)}b`)).toBe(true);
   });
 });
 
@@ -227,15 +229,16 @@ describe("canMatchExtensionOf / matchesAllExtensionsOf", () => {
     expect(g.matchesAllExtensionsOf(p)).toBe(all);
   });
 
-  it("is quick on long prefixes", () => {
+  it("answers on long prefixes", () => {
+    // Correctness only; bench/routing/glob-section.ts measures the time on such prefixes.
     const g = compileGlob("logs/*/2024-??-*/*.gz");
     const p = `logs/${"x/".repeat(2000)}2024-01-`;
-    const t0 = performance.now();
-    for (let k = 0; k < 100; k++) {
-      expect(g.canMatchExtensionOf(p)).toBe(true);
-      expect(g.matchesAllExtensionsOf(p)).toBe(false);
-    }
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(g.canMatchExtensionOf(p)).toBe(true);
+    expect(g.matchesAllExtensionsOf(p)).toBe(false);
+    expect(g.canMatchExtensionOf(`${p}02/`)).toBe(true);
+    expect(g.matchesAllExtensionsOf(`${p}02/`)).toBe(false); // needs a final ".gz"
+    expect(g.canMatchExtensionOf(`logs/${"x/".repeat(2000)}2023`)).toBe(true); // a later "/2024-" may come
+    expect(g.canMatchExtensionOf(`other/${"x/".repeat(2000)}`)).toBe(false);
   });
 });
 
@@ -353,7 +356,7 @@ describe("prefix predicates vs brute force", () => {
           expect(answer).toBe(false);
         }
       }),
-      { seed: 7, numRuns: 1000 },
+      propertyParameters({ numRuns: 1000 }, 7),
     );
     // The brute force must have settled the question often enough for "exact" to mean something.
     expect(decided).toBeGreaterThan(runs * 0.75);
@@ -387,7 +390,7 @@ describe("prefix predicates vs brute force", () => {
           expect.fail(`missed: pattern ${JSON.stringify(pattern)}, prefix ${JSON.stringify(p)}`);
         }
       }),
-      { seed: 11, numRuns: 1000 },
+      propertyParameters({ numRuns: 1000 }, 11),
     );
     expect(claimedAll).toBeGreaterThan(100);
     expect(exhaustive).toBeGreaterThan(150);
@@ -423,7 +426,7 @@ describe("prefix predicates vs brute force", () => {
           expect(g.matchesAllExtensionsOf(p)).toBe(!counterexample);
         },
       ),
-      { seed: 19, numRuns: 300 },
+      propertyParameters({ numRuns: 300 }, 19),
     );
   });
 
@@ -443,7 +446,7 @@ describe("prefix predicates vs brute force", () => {
           if (g.matchesAllExtensionsOf(p)) expect(g.matchesAllExtensionsOf(s)).toBe(true);
         },
       ),
-      { seed: 13, numRuns: 3000 },
+      propertyParameters({ numRuns: 3000 }, 13),
     );
   });
 
@@ -454,7 +457,7 @@ describe("prefix predicates vs brute force", () => {
         if (g.matches(s)) expect(s.startsWith(g.prefix)).toBe(true);
         if (g.matches(s) && g.literal !== undefined) expect(s).toBe(g.literal);
       }),
-      { seed: 17, numRuns: 2000 },
+      propertyParameters({ numRuns: 2000 }, 17),
     );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatCopySource, parseCopySource } from "../../src/mapping/copy-source.js";
 import { stripEncodedPrefix } from "../../src/mapping/key-mapping.js";
 import { NoRouteError } from "../../src/errors.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 describe("CopySource", () => {
   it("parses bucket/key with a leading slash, URL encoding and versionId", () => {
@@ -24,6 +25,7 @@ describe("CopySource", () => {
           expect(parseCopySource(formatCopySource(source), "CopyObject")).toEqual(source);
         },
       ),
+      propertyParameters(),
     );
   });
 
@@ -49,6 +51,7 @@ describe("stripEncodedPrefix", () => {
         const rest = stripEncodedPrefix(encodeURIComponent(prefix + key), prefix);
         expect(rest !== undefined && decodeURIComponent(rest)).toBe(key);
       }),
+      propertyParameters(),
     );
   });
 });

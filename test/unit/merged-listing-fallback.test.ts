@@ -22,6 +22,7 @@ import { fakeBackend, type Recorded } from "../support/fake-backend.js";
 import { listPages, type Listed, type ListVersion } from "../support/list-pages.js";
 import { modelListing } from "../support/listing-model.js";
 import { startS3rver, type S3rverServer } from "../support/s3rver.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 /** One place objects are written to: a client, a backend bucket and a key prefix. */
 interface Store {
@@ -323,7 +324,7 @@ describe("merged listing with a fallback, randomized (s3rver)", () => {
           }
         },
       ),
-      { numRuns: 40 },
+      propertyParameters({ numRuns: 40 }),
     );
   }, 60_000);
 });
@@ -505,7 +506,7 @@ describe("merged version and upload listings with a fallback (fake backends)", (
             expect(await listVersions(router, pageSize)).toEqual(model);
           },
         ),
-        { numRuns: 200 },
+        propertyParameters({ numRuns: 200 }),
       );
     },
   );

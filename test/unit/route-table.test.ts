@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RouteSpec } from "../../src/config/profile-schema.js";
 import { compileGlob } from "../../src/routing/glob.js";
 import { RouteTable } from "../../src/routing/route-table.js";
+import { propertyParameters } from "../support/property-seed.js";
 
 const spec = (name: string, bucketPattern: string, keyPattern?: string, extra: Partial<RouteSpec> = {}): RouteSpec => ({
   name,
@@ -69,7 +70,7 @@ describe("RouteTable.resolveObject", () => {
           expect(table.resolveBucket(bucket).name).toBe(home?.name ?? "default");
         },
       ),
-      { numRuns: 2000 },
+      propertyParameters({ numRuns: 2000 }),
     );
   });
 
