@@ -22,7 +22,7 @@ import * as xml from "./protocol/index.js";
 import type { S3Operation } from "./protocol/index.js";
 import type { Exchange, HandlerServices } from "./request-handler.js";
 import { hiddenNames, publicErrorXml, publicMessage } from "./public-error.js";
-import { S3Error, isS3Error } from "./s3-error.js";
+import { S3Error, isS3Error, type S3ErrorCode } from "./s3-error.js";
 
 /** Headers that describe one hop, or the client's own signature: never forwarded. */
 const DROP_REQUEST = new Set([
@@ -473,7 +473,11 @@ function relay(body: Readable, res: ServerResponse): Promise<void> {
 }
 
 /** Reads a whole (bounded) body as text. */
-export async function readAll(stream: Readable | NodeJS.ReadableStream, limit: number, code: string): Promise<string> {
+export async function readAll(
+  stream: Readable | NodeJS.ReadableStream,
+  limit: number,
+  code: S3ErrorCode,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

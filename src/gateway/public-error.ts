@@ -10,23 +10,9 @@
 import type { NameScope } from "../client/output-mapping.js";
 import { restoreError } from "../client/output-mapping.js";
 import type { Route } from "../routing/route-table.js";
+import { s3ErrorCodeOfStatus } from "../errors.js";
 import { S3Error, standardMessage } from "./s3-error.js";
 import { XmlSyntaxError, childrenNamed, parseXml, type XmlElement } from "./protocol/xml-scan.js";
-
-/** The code S3 uses for a status, for bodies that are not S3 errors (a proxy's HTML page). */
-const CODE_OF_STATUS: Readonly<Record<number, string>> = {
-  400: "InvalidRequest",
-  403: "AccessDenied",
-  404: "NoSuchKey",
-  405: "MethodNotAllowed",
-  409: "OperationAborted",
-  411: "MissingContentLength",
-  412: "PreconditionFailed",
-  416: "InvalidRange",
-  500: "InternalError",
-  501: "NotImplemented",
-  503: "ServiceUnavailable",
-};
 
 /** Elements of an S3 error body a caller may see, with no names in them, as the backend wrote them. */
 const PLAIN_DETAIL = new Set([
@@ -115,12 +101,11 @@ export function publicErrorXml(
 ): string {
   const root = readError(text);
   const code = root ? leafText(root, "Code") : undefined;
-  const error = new S3Error(
-    code || (CODE_OF_STATUS[status] ?? (status >= 500 ? "InternalError" : "InvalidRequest")),
-    "",
-    {},
-    { status },
-  );
+  // A body that is not an S3 error (a proxy's HTML page) gets the code S3 uses for its status.
+  const relayed = {
+    code: code || (s3ErrorCodeOfStatus(status) ?? (status >= 500 ? "InternalError" : "InvalidRequest")),
+    status,
+  };
   const detail: Record<string, string> = {};
   if (root) {
     for (const element of root.children) {
@@ -139,8 +124,8 @@ export function publicErrorXml(
         detail[name] = value;
     }
   }
-  const message = publicMessage(error.code, root ? leafText(root, "Message") : undefined, hidden);
-  return new S3Error(error.code, message, detail, { status }).toXML(resource, requestId);
+  const message = publicMessage(relayed.code, root ? leafText(root, "Message") : undefined, hidden);
+  return new S3Error(relayed, message, detail).toXML(resource, requestId);
 }
 
 /** Whether `value` is the caller's own bucket or key of this request. */

@@ -1,95 +1,50 @@
 /**
  * @module gateway/s3-error — errors the gateway answers itself, as S3 does: an XML body with a
- * code, a message and the resource, and the HTTP status S3 uses for that code. Anything else
- * becomes InternalError without leaking internals.
+ * code, a message and the resource, and the HTTP status S3 uses for that code (the registry in
+ * errors/s3-error-codes holds both). Anything else becomes InternalError without leaking internals.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
-import { isMirrorWriteError, isRouterError } from "../errors.js";
+import { isMirrorWriteError, isRouterError, s3ErrorMessage, s3ErrorStatus, type S3ErrorCode } from "../errors.js";
 
-/** HTTP status of each S3 error code the gateway produces. */
-const STATUS: Readonly<Record<string, number>> = {
-  AccessDenied: 403,
-  AuthorizationHeaderMalformed: 400,
-  AuthorizationQueryParametersError: 400,
-  BadDigest: 400,
-  EntityTooLarge: 400,
-  IncompleteBody: 400,
-  InternalError: 500,
-  InvalidAccessKeyId: 403,
-  InvalidArgument: 400,
-  InvalidBucketName: 400,
-  InvalidDigest: 400,
-  InvalidRequest: 400,
-  MalformedXML: 400,
-  MethodNotAllowed: 405,
-  MissingContentLength: 411,
-  MissingSecurityHeader: 400,
-  /** The gateway's own: a write reached the primary but not the profile's mirror. */
-  MirrorWriteFailed: 502,
-  NoSuchBucket: 404,
-  NoSuchKey: 404,
-  NotImplemented: 501,
-  PreconditionFailed: 412,
-  RequestTimeTooSkewed: 403,
-  RequestTimeout: 400,
-  ServiceUnavailable: 503,
-  SignatureDoesNotMatch: 403,
-  SlowDown: 503,
-  XAmzContentSHA256Mismatch: 400,
-};
+export type { S3ErrorCode } from "../errors.js";
 
-/** S3's messages for the codes clients meet most, for errors whose own text cannot be shown. */
-const MESSAGES: Readonly<Record<string, string>> = {
-  AccessDenied: "Access Denied",
-  BucketAlreadyExists: "The requested bucket name is not available.",
-  BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded and you already own it.",
-  BucketNotEmpty: "The bucket you tried to delete is not empty.",
-  EntityTooLarge: "Your proposed upload exceeds the maximum allowed object size.",
-  EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
-  InternalError: "We encountered an internal error. Please try again.",
-  InvalidArgument: "Invalid Argument",
-  InvalidBucketName: "The specified bucket is not valid.",
-  InvalidPart: "One or more of the specified parts could not be found.",
-  InvalidPartOrder: "The list of parts was not in ascending order.",
-  InvalidRange: "The requested range is not satisfiable.",
-  InvalidRequest: "Invalid Request",
-  MalformedXML: "The XML you provided was not well-formed or did not validate against our published schema.",
-  MethodNotAllowed: "The specified method is not allowed against this resource.",
-  NoSuchBucket: "The specified bucket does not exist.",
-  NoSuchKey: "The specified key does not exist.",
-  NoSuchUpload: "The specified multipart upload does not exist.",
-  NoSuchVersion: "The specified version does not exist.",
-  NotImplemented: "A header you provided implies functionality that is not implemented.",
-  PreconditionFailed: "At least one of the preconditions you specified did not hold.",
-  ServiceUnavailable: "Service is unable to handle request.",
-  // The backend refused the gateway's own signature: nothing the client can fix by re-signing.
-  SignatureDoesNotMatch: "The backend store did not accept the gateway's signature for this request.",
-  InvalidAccessKeyId: "The backend store did not accept the gateway's credentials for this request.",
-  SlowDown: "Please reduce your request rate.",
-};
+/**
+ * A code a backend answered with, relayed as it is: the gateway does not know every code a
+ * backend may send, so it keeps the backend's status with it rather than look one up.
+ */
+export interface RelayedCode {
+  readonly code: string;
+  readonly status: number;
+}
 
-/** S3's message for `code`, or the code itself. */
-export const standardMessage = (code: string): string => MESSAGES[code] ?? code;
+/** S3's message for `code` (the gateway's own or a backend's), or the code itself. */
+export const standardMessage = (code: string): string => s3ErrorMessage(code);
 
 /** An S3 error response. */
 export class S3Error extends Error {
   override name = "S3Error" as const;
-  /** S3 error code, e.g. `SignatureDoesNotMatch`. */
+  /** S3 error code, e.g. `SignatureDoesNotMatch`: an {@link S3ErrorCode}, or a backend's code relayed. */
   readonly code: string;
   /** HTTP status. */
   readonly status: number;
   /** Extra elements of the error body (e.g. `BucketName`, `Key`). */
   readonly detail: Readonly<Record<string, string>>;
 
+  /**
+   * @param code - the gateway's own code (its status is the registry's), or a backend's code with
+   *   the status the backend answered.
+   * @param options.status - the HTTP status. @default the status S3 uses for `code`
+   */
   constructor(
-    code: string,
+    code: S3ErrorCode | RelayedCode,
     message: string,
     detail: Record<string, string> = {},
     options?: { cause?: unknown; status?: number },
   ) {
     super(message, { cause: options?.cause });
-    this.code = code;
-    this.status = options?.status ?? STATUS[code] ?? 400;
+    const relayed = typeof code === "object";
+    this.code = relayed ? code.code : code;
+    this.status = options?.status ?? (relayed ? code.status : s3ErrorStatus(code));
     this.detail = detail;
   }
 
@@ -157,7 +112,7 @@ export function toS3Error(error: unknown): S3Error {
     return new S3Error("MirrorWriteFailed", message, { BucketName: error.bucket, Key: error.key }, { cause: error });
   }
   if (isRouterError(error)) {
-    const code =
+    const code: S3ErrorCode =
       error.name === "InvalidTokenError"
         ? "InvalidArgument"
         : error.name === "CrossBackendError"
@@ -169,6 +124,11 @@ export function toS3Error(error: unknown): S3Error {
   // not its text, which is the backend's and may name what the caller must not see.
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   if (e?.$metadata?.httpStatusCode && e.name)
-    return new S3Error(e.name, standardMessage(e.name), {}, { cause: error, status: e.$metadata.httpStatusCode });
+    return new S3Error(
+      { code: e.name, status: e.$metadata.httpStatusCode },
+      standardMessage(e.name),
+      {},
+      { cause: error },
+    );
   return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
 }
