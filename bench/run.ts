@@ -21,10 +21,17 @@ import { migrationSection } from "./migration/migration-section.js";
 import { loadResults, mergeResults, writeReport } from "./harness/report-writer.js";
 import type { BenchContext, BenchMode, BenchSection, SectionRecord } from "./harness/section.js";
 import { tableToText } from "./harness/text-table.js";
+import { globSection } from "./routing/glob-section.js";
 import { RoutingMismatchError, routingSection } from "./routing/routing-section.js";
 
 /** Every section, in report order. */
-const SECTIONS: readonly BenchSection[] = [routingSection, librarySection, gatewaySection, migrationSection];
+const SECTIONS: readonly BenchSection[] = [
+  routingSection,
+  globSection,
+  librarySection,
+  gatewaySection,
+  migrationSection,
+];
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT_DIR = resolve(ROOT, "docs/benchmarks");
