@@ -14,12 +14,14 @@ import { overlappingPrefixes } from "../routing/bucket-ownership.js";
 import { RouteTable } from "../routing/route-table.js";
 import { commandName, operationName } from "./command-kind.js";
 import { Migration } from "../migration/migration.js";
-import { copyMigrates, isMigrating, runMigrating, runMigratingCopy } from "../migration/run-migrating.js";
+import { copyMigrates, runMigratingCopy } from "../migration/migrating-copy.js";
+import { isMigrating, runMigratingObject } from "../migration/migrating-object.js";
 import { isSpanning, planCommand, type CommandPlan, type SpanningPlan } from "./command-plan.js";
 import { ListingTokenCodec } from "../spanning/listing-token.js";
 import { runSpanning } from "../spanning/run-spanning.js";
-import type { SpanningContext } from "../spanning/spanning-context.js";
+import type { RouterBackends, SpanningContext } from "../spanning/spanning-context.js";
 import { restoreError, restoreOutput } from "./output-mapping.js";
+import { sdkPort, settle } from "./sdk-port.js";
 
 type AnyCommand = {
   readonly input: object;
@@ -73,7 +75,7 @@ export class S3Router extends S3Client {
     this.routeTable = new RouteTable(resolved.routes, backendOf);
     const overlaps = overlappingPrefixes(this.routeTable);
     if (overlaps.length > 0) throw new ConfigError(overlaps);
-    this.#spanning = {
+    const backends: RouterBackends = {
       table: this.routeTable,
       backend: (name) => this.backend(name),
       tokens:
@@ -83,8 +85,8 @@ export class S3Router extends S3Client {
       crossBackendCopy: options.crossBackendCopy ?? true,
       copyPartSize: options.copyPartSize ?? 8 * 1024 * 1024,
     };
-    this.migration = new Migration(this.#spanning);
-    this.#spanning = { ...this.#spanning, migration: this.migration };
+    this.migration = new Migration(backends);
+    this.#spanning = { ...backends, migration: this.migration };
     this.#clients = new Map([...resolved.clients].map(([name, source]) => [name, new LazyClient(name, source)]));
     this.#checksumDefault = options.requestChecksumCalculation;
 
@@ -190,7 +192,7 @@ export class S3Router extends S3Client {
     if (isSpanning(plan)) {
       const ctx = { ...this.#spanning, sendOptions };
       const run = () => runSpanning(ctx, plan, name, input);
-      return migratingCopy ? runMigratingCopy(this.migration, ctx, this.routeTable, operation, input, run) : run();
+      return migratingCopy ? runMigratingCopy(this.migration, ctx, operation, input, run) : run();
     }
     this.#lastClient = plan.client;
     const send = (p: CommandPlan) => {
@@ -208,16 +210,14 @@ export class S3Router extends S3Client {
       );
     };
     if (migratingCopy)
-      return runMigratingCopy(
-        this.migration,
-        { ...this.#spanning, sendOptions },
-        this.routeTable,
-        operation,
-        input,
-        () => send(plan),
-      );
-    if (isMigrating(plan.route))
-      return runMigrating({ migration: this.migration, operation, input, plan, send, sendOptions });
+      return runMigratingCopy(this.migration, { ...this.#spanning, sendOptions }, operation, input, () => send(plan));
+    if (isMigrating(plan.route)) {
+      const request = { port: sdkPort(send), migration: this.migration, operation, input, plan, sendOptions };
+      return runMigratingObject({ ...request, repeatable: true }).then(async ({ reply, mirrored }) => {
+        await mirrored;
+        return settle(reply);
+      });
+    }
     return send(plan);
   }
 

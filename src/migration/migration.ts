@@ -8,7 +8,7 @@ import { MirrorWriteError, type StoreState } from "../errors.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { copyAcrossBackends } from "../spanning/cross-copy.js";
-import type { SpanningContext } from "../spanning/spanning-context.js";
+import type { DeleteCoordination, RouterBackends } from "../spanning/spanning-context.js";
 import { asCopySourceKey, type SseCustomerKey } from "../spanning/sse-customer-key.js";
 import { copyToPrimary, lockKey, type CopyOutcome } from "./copy-to-primary.js";
 import { KeyLock } from "./key-lock.js";
@@ -59,7 +59,6 @@ const MAX_BACKGROUND_COPIES = 4;
  */
 const BACKGROUND_QUEUE_SIZE = 1;
 
-type Context = Omit<SpanningContext, "sendOptions">;
 type Options = Record<string, unknown> | undefined;
 
 /**
@@ -73,21 +72,26 @@ type Options = Record<string, unknown> | undefined;
  * await router.migration.settled(); // background copy-on-read copies are done
  * ```
  */
-export class Migration {
+export class Migration implements DeleteCoordination {
   /** Counters since the router was built. */
   readonly stats: MigrationStats = {
     mirrorDivergences: 0,
     copyOnRead: { copied: 0, present: 0, gone: 0, failed: 0, skipped: 0 },
   };
-  readonly #ctx: Context;
+  readonly #backends: RouterBackends;
   readonly #lock = new KeyLock();
   /** Mirror updates of one key run in turn: the last to run reads the primary's latest state. */
   readonly #mirrorLock = new KeyLock();
   readonly #listeners = new Set<(event: MigrationEvent) => void>();
   readonly #copies = new Map<string, Promise<void>>();
 
-  constructor(ctx: Context) {
-    this.#ctx = ctx;
+  constructor(backends: RouterBackends) {
+    this.#backends = backends;
+  }
+
+  /** The context of one of the router's own operations over several stores. */
+  #ctx(sendOptions: Options) {
+    return { ...this.#backends, migration: this, sendOptions };
   }
 
   /**
@@ -117,7 +121,7 @@ export class Migration {
     sendOptions?: Options,
     sseCustomerKey?: SseCustomerKey,
   ): Promise<CopyOutcome> {
-    return copyToPrimary({ ...this.#ctx, sendOptions }, this.#lock, route, bucket, key, {
+    return copyToPrimary(this.#ctx(sendOptions), this.#lock, route, bucket, key, {
       sseCustomerKey,
       purpose: "migrate",
     });
@@ -136,7 +140,7 @@ export class Migration {
       this.#emit({ type: "copy-on-read", route: route.name, bucket, key, outcome: "skipped" });
       return;
     }
-    const done = copyToPrimary({ ...this.#ctx, sendOptions: undefined }, this.#lock, route, bucket, key, {
+    const done = copyToPrimary(this.#ctx(undefined), this.#lock, route, bucket, key, {
       queueSize: BACKGROUND_QUEUE_SIZE,
       sseCustomerKey,
       purpose: "copy-on-read",
@@ -207,6 +211,7 @@ export class Migration {
    * @param sseCustomerKey - the write's SSE-C key: the object is read from the primary and written
    *   to the mirror under it. An SSE-C object updated without one (a tagging change) diverges with
    *   an {@link SseKeyRequiredError} as the cause.
+   * Not under the caller's abort signal: a caller that goes away must not leave the mirror behind.
    * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
    */
   async mirrorWrite(
@@ -215,7 +220,6 @@ export class Migration {
     bucket: string,
     key: string,
     written: { ETag?: unknown; VersionId?: unknown },
-    sendOptions?: Options,
     sseCustomerKey?: SseCustomerKey,
   ): Promise<void> {
     const mirror = route.mirror!;
@@ -224,7 +228,7 @@ export class Migration {
       // and leave the mirror with the older bytes.
       await this.#mirrorLock.run(lockKey(route, bucket, key), () =>
         copyAcrossBackends(
-          { ...this.#ctx, crossBackendCopy: true, sendOptions },
+          { ...this.#ctx(undefined), crossBackendCopy: true },
           "CopyObject",
           sseCustomerKey ? { ...sseCustomerKey, ...asCopySourceKey(sseCustomerKey) } : {},
           { spanning: "copy", source: { bucket, key, versionId: undefined }, from: route, to: mirror, bucket, key },
@@ -238,7 +242,8 @@ export class Migration {
   }
 
   /**
-   * Deletes a key from `route`'s mirror after the primary deleted it.
+   * Deletes a key from `route`'s mirror after the primary deleted it (not under the caller's
+   * abort signal either).
    * @throws {@link MirrorWriteError} when the mirror fails; the divergence is counted and reported.
    */
   async mirrorDelete(
@@ -247,14 +252,13 @@ export class Migration {
     bucket: string,
     key: string,
     versionId: string | undefined,
-    sendOptions?: Options,
   ): Promise<void> {
     const mirror = route.mirror!;
     try {
       // A version id names a version of the primary: the mirror's copy has its own, so the
       // mirror deletes its current object.
       await this.#mirrorLock.run(lockKey(route, bucket, key), () =>
-        this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key)), sendOptions as never),
+        this.#client(mirror).send(new DeleteObjectCommand(place(mirror, bucket, key))),
       );
     } catch (error) {
       if (isNotFound(error)) return;
@@ -319,7 +323,7 @@ export class Migration {
   }
 
   #client(route: Route): S3Client {
-    return this.#ctx.backend(route.client);
+    return this.#backends.backend(route.client);
   }
 }
 

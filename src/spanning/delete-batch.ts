@@ -65,7 +65,7 @@ export async function deleteAcrossBackends(
   }));
   const migrating = all.filter((e) => e.route.fallback).map((e) => [e.route, e.object.Key!] as const);
   // Keys of routes with a fallback: while no copy of them runs (see migration/copy-to-primary).
-  return ctx.migration && migrating.length > 0
+  return migrating.length > 0
     ? ctx.migration.deleting(bucket, migrating, () => deleteAll(ctx, input, bucket, del, all))
     : deleteAll(ctx, input, bucket, del, all);
 }
@@ -117,7 +117,7 @@ async function deleteAll(
     for (const placed of round.errors) {
       if (placed.item["Code"] === "NoSuchKey") continue;
       const entry = all[placed.index]!;
-      const failure = ctx.migration?.divergence(
+      const failure = ctx.migration.divergence(
         "DeleteObjects",
         entry.route,
         bucket,
@@ -133,7 +133,7 @@ async function deleteAll(
           Key: entry.object.Key,
           ...(entry.object.VersionId !== undefined && { VersionId: entry.object.VersionId }),
           Code: "MirrorWriteFailed",
-          Message: failure?.message ?? String(placed.item["Message"]),
+          Message: failure.message,
         },
       });
     }

@@ -1,14 +1,16 @@
 /**
  * @module spanning/spanning-context — what an operation over several backends needs from the
- * router: the route table, the backend clients, and the router's options for such operations.
+ * router: the route table, the backend clients, the router's options for such operations, and the
+ * little of the migration modes a batch delete takes part in. It owns these interfaces; the
+ * router's classes implement them (a lower layer never imports the classes above it).
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { RouteTable } from "../routing/route-table.js";
+import type { MirrorWriteError } from "../errors.js";
+import type { Route, RouteTable } from "../routing/route-table.js";
 import type { ListingTokenCodec } from "./listing-token.js";
-import type { Migration } from "../migration/migration.js";
 
-/** The router's services, as seen by spanning operations. */
-export interface SpanningContext {
+/** The router's backends and its settings for operations over several of them. */
+export interface RouterBackends {
   readonly table: RouteTable;
   /** The backend client of a client name. */
   backend(client: string): S3Client;
@@ -18,8 +20,31 @@ export interface SpanningContext {
   readonly crossBackendCopy: boolean;
   /** Part size of multipart uploads a cross-backend copy makes, in bytes. */
   readonly copyPartSize: number;
-  /** The router's migration services (batch deletes on migrating routes report through it). */
-  readonly migration?: Migration;
+}
+
+/** What a batch delete needs of the migration modes (migration/migration implements it). */
+export interface DeleteCoordination {
+  /** Runs `run` once no copy of these keys from a fallback runs, and holds new ones meanwhile. */
+  deleting<T>(
+    bucket: string,
+    keys: ReadonlyArray<readonly [route: Route, key: string]>,
+    run: () => Promise<T>,
+  ): Promise<T>;
+  /** Counts and reports a delete that reached the primary but not the mirror; returns the caller's error. */
+  divergence(
+    operation: string,
+    route: Route,
+    bucket: string,
+    key: string,
+    primaryState: "written" | "deleted",
+    written: { ETag?: unknown; VersionId?: unknown },
+    error: unknown,
+  ): MirrorWriteError;
+}
+
+/** The router's services, as seen by one operation over several backends. */
+export interface SpanningContext extends RouterBackends {
+  readonly migration: DeleteCoordination;
   /** Abort signal and other handler options of the caller's `send`, passed to every backend call. */
   readonly sendOptions: Record<string, unknown> | undefined;
 }
