@@ -10,7 +10,8 @@ import type { BackendPort, Reply } from "../operations/backend-port.js";
 import { classifyOutcome, type Outcome } from "../operations/outcome.js";
 import type { BackendResponse } from "./backend-request.js";
 import { childrenNamed, parseXml, XmlSyntaxError } from "./protocol/xml-scan.js";
-import { backendRequest, MAX_REWRITE_BYTES, readAll, sendToBackend, type ProxyCall } from "./proxy.js";
+import { backendRequest, MAX_REWRITE_BYTES, readAll, sendToBackend } from "./proxy.js";
+import type { ProxyCall } from "./gateway-context.js";
 import { S3Error } from "./s3-error.js";
 
 /** Error answers are small; a larger "error" is not one the gateway reads to decide anything. */

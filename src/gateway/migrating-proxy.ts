@@ -11,7 +11,8 @@ import type { Readable } from "node:stream";
 import type { CommandPlan } from "../client/command-plan.js";
 import { runMigratingObject } from "../migration/migrating-object.js";
 import { exchangePort, type ExchangeReply } from "./exchange-port.js";
-import { answer, resultXml, startLongAnswer, type ProxyCall } from "./proxy.js";
+import { answer, resultXml, startLongAnswer } from "./proxy.js";
+import type { ProxyCall } from "./gateway-context.js";
 import { S3Error, toS3Error } from "./s3-error.js";
 
 /**

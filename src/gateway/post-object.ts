@@ -21,8 +21,8 @@ import type { GatewayState } from "./gateway-state.js";
 import { checkPostPolicy, formField, readPostForm, type PostForm } from "./post-form.js";
 import { objectPath, type S3Operation } from "./protocol/index.js";
 import { childrenNamed, parseXml } from "./protocol/xml-scan.js";
-import { answer, readAll, sendToBackend, type ProxyCall } from "./proxy.js";
-import type { Exchange, HandlerServices } from "./request-handler.js";
+import type { Exchange, HandlerServices, ProxyCall } from "./gateway-context.js";
+import { answer, readAll, sendToBackend } from "./proxy.js";
 import { S3Error, escapeXml } from "./s3-error.js";
 
 /** The most of a file held at once: S3's smallest multipart part. */

@@ -10,17 +10,15 @@
  * fallback; a write is answered only once its mirror has the object too (gateway/migrating-proxy).
  */
 import { createHash } from "node:crypto";
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable, finished } from "node:stream";
 import type { CommandPlan } from "../client/command-plan.js";
 import type { NameScope } from "../client/output-mapping.js";
 import { bucketSharers } from "../routing/bucket-ownership.js";
-import type { AuthContext } from "./auth/index.js";
 import type { BackendIdentity, BackendRequest, BackendResponse } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
 import * as xml from "./protocol/index.js";
-import type { S3Operation } from "./protocol/index.js";
-import type { Exchange, HandlerServices } from "./request-handler.js";
+import type { ProxyCall } from "./gateway-context.js";
 import { hiddenNames, publicErrorXml, publicMessage } from "./public-error.js";
 import { S3Error, isS3Error, type S3ErrorCode } from "./s3-error.js";
 
@@ -83,26 +81,6 @@ const PHYSICAL_QUERY: Readonly<Record<string, string>> = {
   marker: "Marker",
   "key-marker": "KeyMarker",
 };
-
-/** The client's request, as every backend exchange and the answer of one request need it. */
-export interface ProxyCall {
-  readonly services: HandlerServices;
-  /** The configuration the request started on (a reload does not change it mid-request). */
-  readonly state: GatewayState;
-  readonly operation: S3Operation;
-  readonly req: IncomingMessage;
-  /** The request's headers, with those a presigned URL carries in its query. */
-  readonly headers: IncomingHttpHeaders;
-  readonly res: ServerResponse;
-  readonly auth: AuthContext;
-  /** The operation's own query arguments, decoded, in order (nothing else goes on). */
-  readonly query: ReadonlyArray<readonly [string, string]>;
-  /** Aborted when the client goes away. */
-  readonly signal: AbortSignal;
-  readonly exchange: Exchange;
-  /** The caller's resource (`/bucket/key`), for error bodies. */
-  readonly resource: string;
-}
 
 /** Sends the request to its plan's backend and answers the client with what comes back. */
 export async function proxy(call: ProxyCall, plan: CommandPlan, body: Readable | undefined): Promise<void> {

@@ -15,11 +15,9 @@ import { toPhysicalBucket } from "../mapping/key-mapping.js";
 import { copyMigrates } from "../migration/migrating-copy.js";
 import { isMigrating } from "../migration/migrating-object.js";
 import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.js";
-import type { BackendSender } from "./backend-request.js";
 import type { GatewayState } from "./gateway-state.js";
 import { proxyMigrating } from "./migrating-proxy.js";
 import { handlePostObject } from "./post-object.js";
-import type { GatewayMetrics, Logger } from "./observability.js";
 import { bucketSharers } from "../routing/bucket-ownership.js";
 import type { Route } from "../routing/route-table.js";
 import { watchBodyIdle } from "./body-idle.js";
@@ -36,33 +34,10 @@ import {
 import * as xml from "./protocol/index.js";
 import { publicMessage, routeTableHiddenNames } from "./public-error.js";
 import { redactUrl } from "./redact.js";
-import { drainRequest, proxy, type ProxyCall } from "./proxy.js";
+import type { Exchange, HandlerServices, ProxyCall } from "./gateway-context.js";
+import { drainRequest, proxy } from "./proxy.js";
 import { S3Error, toS3Error } from "./s3-error.js";
 import { sdkInput } from "./sdk-input.js";
-import type { UserSlots } from "./user-slots.js";
-
-/** What the handler needs from the gateway around it. */
-export interface HandlerServices {
-  readonly state: () => GatewayState;
-  readonly sender: BackendSender;
-  readonly metrics: GatewayMetrics;
-  readonly log: Logger;
-  /** Requests in flight per caller, capped. */
-  readonly slots: UserSlots;
-  /** Operations over several stores in flight per caller, capped (they share the library's pools). */
-  readonly spanningSlots: UserSlots;
-}
-
-/** Per-request facts for logs and metrics. */
-export interface Exchange {
-  readonly id: string;
-  readonly started: number;
-  operation: string;
-  route: string;
-  backend: string;
-  bytesIn: number;
-  bytesOut: number;
-}
 
 /** Request ids: unique per process start, cheaper than random bytes per request. */
 const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
