@@ -4,9 +4,13 @@
  * entries in UTF-8 order and the size of every page: what the merged-listing tests compare with
  * their model and check MaxKeys against.
  */
-import { ListObjectsCommand, ListObjectsV2Command, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
+import {
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { expect } from "vitest";
-import type { S3Router } from "../../src/index.js";
 import { compareUtf8 } from "../../src/spanning/utf8-order.js";
 
 /** Which listing is paged: ListObjects (V1, by marker) or ListObjectsV2 (by continuation token). */
@@ -25,6 +29,8 @@ export interface ListPagesOptions {
   readonly version: ListVersion;
   readonly prefix: string;
   readonly delimiter?: string | undefined;
+  /** ListObjectsV2's StartAfter on the first request (V2 only). */
+  readonly startAfter?: string | undefined;
   /** MaxKeys of every request; none sent when undefined. */
   readonly pageSize?: number | undefined;
   /** Records each key's `Size` in its entry (common prefixes have none). Default false. */
@@ -35,10 +41,11 @@ export interface ListPagesOptions {
 
 /** Lists everything under `prefix` page by page; returns the entries and the page sizes. */
 export async function listPages(
-  router: S3Router,
+  client: Pick<S3Client, "send">,
   options: ListPagesOptions,
 ): Promise<{ entries: Listed[]; pageSizes: number[] }> {
-  const { bucket, version, prefix, delimiter, pageSize, withSize = false, checkKeyCount = true } = options;
+  const { bucket, version, prefix, delimiter, pageSize, startAfter, withSize = false, checkKeyCount = true } = options;
+  if (startAfter !== undefined && version !== "v2") throw new Error("StartAfter is a ListObjectsV2 parameter");
   const entries: Listed[] = [];
   const pageSizes: number[] = [];
   let token: string | undefined;
@@ -52,8 +59,13 @@ export async function listPages(
     };
     const out =
       version === "v2"
-        ? await router.send(new ListObjectsV2Command({ ...base, ...(token && { ContinuationToken: token }) }))
-        : await router.send(new ListObjectsCommand({ ...base, ...(marker && { Marker: marker }) }));
+        ? await client.send(
+            new ListObjectsV2Command({
+              ...base,
+              ...(token ? { ContinuationToken: token } : startAfter !== undefined && { StartAfter: startAfter }),
+            }),
+          )
+        : await client.send(new ListObjectsCommand({ ...base, ...(marker && { Marker: marker }) }));
     const page: Listed[] = [
       ...(out.Contents ?? []).map((c): Listed =>
         withSize ? { name: c.Key!, isPrefix: false, size: c.Size } : { name: c.Key!, isPrefix: false },

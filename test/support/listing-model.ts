@@ -10,14 +10,25 @@ export interface ModelEntry {
   readonly isPrefix: boolean;
 }
 
-/** The entries S3 lists for `keys` under `prefix`, rolled up at `delimiter`, in UTF-8 order. */
-export function modelListing(keys: Iterable<string>, prefix: string, delimiter?: string): ModelEntry[] {
+/**
+ * The entries S3 lists for `keys` under `prefix`, rolled up at `delimiter`, in UTF-8 order.
+ * `startAfter` (ListObjectsV2's StartAfter, V1's first Marker) drops the keys up to and including
+ * it before they are rolled up; keep it to listings without a delimiter, where S3's documents
+ * leave no doubt about what it does to a common prefix that straddles it.
+ */
+export function modelListing(
+  keys: Iterable<string>,
+  prefix: string,
+  delimiter?: string,
+  startAfter?: string,
+): ModelEntry[] {
   const entries = new Map<string, ModelEntry>();
   for (const key of keys) {
     if (!key.startsWith(prefix)) continue;
+    if (startAfter !== undefined && compareUtf8(key, startAfter) <= 0) continue;
     const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
-    if (at >= 0) {
-      const name = key.slice(0, at + delimiter!.length);
+    if (delimiter && at >= 0) {
+      const name = key.slice(0, at + delimiter.length);
       entries.set(`p:${name}`, { name, isPrefix: true });
     } else {
       entries.set(`k:${key}`, { name: key, isPrefix: false });
