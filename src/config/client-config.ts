@@ -9,24 +9,29 @@ import { Agent as HttpsAgent } from "node:https";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { readCertificates } from "./pem-source.js";
+import type { SchemaInput } from "./schema-type.js";
 
 const str = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${typeof i.input}` });
 
+/** The `credentials` of a client in a config file. */
+const credentialsShape = {
+  accessKeyId: str("accessKeyId").min(1, "accessKeyId must not be empty"),
+  secretAccessKey: str("secretAccessKey").min(1, "secretAccessKey must not be empty"),
+  sessionToken: str("sessionToken").optional(),
+};
+const credentialsSchema: z.ZodObject<typeof credentialsShape, z.core.$strict> = z.strictObject(credentialsShape);
+
 /**
- * The client settings a config file may hold. Unknown fields are errors (typos would otherwise
- * silently fall back to SDK defaults, e.g. a misspelt `endpoint` sending data to AWS).
+ * The fields of a client in a config file (the subset of `S3ClientConfig` a file can express,
+ * plus its TLS trust). A member's documentation is the field's: {@link ClientFileConfig} is
+ * derived from this shape.
  */
-export const clientConfigSchema = z.strictObject({
+const clientShape = {
+  /** The backend's URL, e.g. `http://127.0.0.1:9000`. @default AWS's endpoint for `region` */
   endpoint: str("endpoint").url("endpoint must be a URL such as http://127.0.0.1:9000").optional(),
   region: str("region").min(1).optional(),
   forcePathStyle: z.boolean({ error: "forcePathStyle must be true or false" }).optional(),
-  credentials: z
-    .strictObject({
-      accessKeyId: str("accessKeyId").min(1, "accessKeyId must not be empty"),
-      secretAccessKey: str("secretAccessKey").min(1, "secretAccessKey must not be empty"),
-      sessionToken: str("sessionToken").optional(),
-    })
-    .optional(),
+  credentials: credentialsSchema.optional(),
   /** Named profile of the shared AWS config/credentials files. */
   profile: str("profile").optional(),
   maxAttempts: z.number().int().positive().optional(),
@@ -34,40 +39,28 @@ export const clientConfigSchema = z.strictObject({
   responseChecksumValidation: z.enum(["WHEN_SUPPORTED", "WHEN_REQUIRED"]).optional(),
   useAccelerateEndpoint: z.boolean().optional(),
   useDualstackEndpoint: z.boolean().optional(),
-  /** CA bundle (file path or PEM text) this backend's HTTPS certificate must chain to. */
-  ca: str("ca").min(1, "ca must be a file path or PEM text").optional(),
-  /** Test setups only: accept any certificate from this backend. */
-  insecureSkipVerify: z.boolean({ error: "insecureSkipVerify must be true or false" }).optional(),
-});
-
-/** A backend client as written in a config file (see {@link clientConfigSchema}). */
-export interface ClientFileConfig {
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly forcePathStyle?: boolean;
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
-  readonly profile?: string;
-  readonly maxAttempts?: number;
-  readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
-  readonly responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
-  readonly useAccelerateEndpoint?: boolean;
-  readonly useDualstackEndpoint?: boolean;
   /**
    * CA bundle for this backend's HTTPS endpoint: a PEM file path, or PEM text. It *replaces* the
    * system's trusted CAs for this client (a private CA signs the backend's certificate). Read
    * when the router is built. @default the system's CAs
    */
-  readonly ca?: string;
+  ca: str("ca").min(1, "ca must be a file path or PEM text").optional(),
   /**
    * Accept any certificate from this backend: no chain, name or date check. For test setups
    * only — anyone on the path can then read and change the traffic. @default false
    */
-  readonly insecureSkipVerify?: boolean;
-}
+  insecureSkipVerify: z.boolean({ error: "insecureSkipVerify must be true or false" }).optional(),
+};
+
+/**
+ * The client settings a config file may hold. Unknown fields are errors (typos would otherwise
+ * silently fall back to SDK defaults, e.g. a misspelt `endpoint` sending data to AWS). Typed with
+ * its shape's name, not inferred: the published types then keep each field's documentation.
+ */
+export const clientConfigSchema: z.ZodObject<typeof clientShape, z.core.$strict> = z.strictObject(clientShape);
+
+/** A backend client as written in a config file (see {@link clientConfigSchema}). */
+export type ClientFileConfig = SchemaInput<typeof clientConfigSchema>;
 
 /** What the library accepts per client name: a ready client, or the settings to build one lazily. */
 export type ClientSource = S3Client | S3ClientConfig | ClientFileConfig;

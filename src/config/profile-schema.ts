@@ -54,93 +54,110 @@ type SnakeField = keyof typeof FIELDS;
 
 const text = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${describe(i.input)}` });
 
-const fieldSchemas = {
-  source_bucket_pattern: text("the bucket pattern").min(1, "the bucket pattern must not be empty"),
-  source_key_pattern: text("the key pattern"),
-  mapped_bucket_name: text("the mapped bucket name").min(1, "the mapped bucket name must not be empty"),
-  mapped_prefix: text("the mapped prefix"),
+const bucketPatternField = text("the bucket pattern").min(1, "the bucket pattern must not be empty");
+const keyPatternField = text("the key pattern");
+const mappedBucketField = text("the mapped bucket name").min(1, "the mapped bucket name must not be empty");
+const mappedPrefixField = text("the mapped prefix");
+const clientField = text("the client name").min(1, "the client name must not be empty");
+const copyOnReadField = z.boolean({ error: (i) => `copy_on_read must be true or false, got ${describe(i.input)}` });
+
+/** Fields of a `fallback` or `mirror` block, as (snake_case, camelCase) spellings. */
+const TARGET_FIELDS = [
+  ["mapped_bucket_name", "mappedBucketName"],
+  ["mapped_prefix", "mappedPrefix"],
+] as const;
+const COPY_ON_READ = ["copy_on_read", "copyOnRead"] as const;
+
+// The schemas below are written field by field, in both spellings, so that the input types are
+// derived from them (ProfileInput, TargetInput): a member's documentation is the field's. Each is
+// typed with its shape's name so that the published types keep that documentation.
+
+/** A `mirror` block: another store for the profile's keys. */
+const targetShape = {
+  /** Name of the client (backend) of that store. */
+  client: clientField,
+  /** Bucket name on that backend. @default the caller's bucket name */
+  mapped_bucket_name: mappedBucketField.optional(),
+  /** camelCase spelling of `mapped_bucket_name`. */
+  mappedBucketName: mappedBucketField.optional(),
+  /** Prepended to every key on that backend. @default "" */
+  mapped_prefix: mappedPrefixField.optional(),
+  /** camelCase spelling of `mapped_prefix`. */
+  mappedPrefix: mappedPrefixField.optional(),
 };
 
-const clientName = text("the client name").min(1, "the client name must not be empty");
+/** A `fallback` block: a `mirror` block, and whether reads copy what they find there. */
+const fallbackShape = {
+  ...targetShape,
+  /** Whether an object read from the fallback is also copied to the profile's own client. @default false */
+  copy_on_read: copyOnReadField.optional(),
+  /** camelCase spelling of `copy_on_read`. */
+  copyOnRead: copyOnReadField.optional(),
+};
 
-/** Fields of a `fallback` or `mirror` block: (snake_case, camelCase, schema). */
-const TARGET_FIELDS = [
-  ["mapped_bucket_name", "mappedBucketName", fieldSchemas.mapped_bucket_name],
-  ["mapped_prefix", "mappedPrefix", fieldSchemas.mapped_prefix],
-] as const;
-const COPY_ON_READ = [
-  "copy_on_read",
-  "copyOnRead",
-  z.boolean({ error: (i) => `copy_on_read must be true or false, got ${describe(i.input)}` }),
-] as const;
-
-const targetSchema = (what: string, extra: ReadonlyArray<readonly [string, string, z.ZodType]>) =>
-  z.strictObject(
-    {
-      client: clientName,
-      ...Object.fromEntries(
-        [...TARGET_FIELDS, ...extra].flatMap(([snake, camel, schema]) => [
-          [snake, schema.optional()],
-          [camel, schema.optional()],
-        ]),
-      ),
-    },
-    {
-      error: (i) =>
-        i.code === "invalid_type" ? `${what} must be an object with a "client", got ${describe(i.input)}` : undefined,
-    },
-  );
-
-const profileShape = {
-  client: clientName.optional(),
-  fallback: targetSchema("a fallback", [COPY_ON_READ]).optional(),
-  mirror: targetSchema("a mirror", []).optional(),
-  ...Object.fromEntries(
-    Object.entries(FIELDS).flatMap(([snake, camel]) => [
-      [snake, fieldSchemas[snake as SnakeField].optional()],
-      [camel, fieldSchemas[snake as SnakeField].optional()],
-    ]),
-  ),
-} as Record<string, z.ZodType>;
-
-const profileSchema = z.strictObject(profileShape, {
-  error: (i) => (i.code === "invalid_type" ? `a profile must be an object, got ${describe(i.input)}` : undefined),
+const blockError = (what: string) => ({
+  error: (i: z.core.$ZodRawIssue) =>
+    i.code === "invalid_type" ? `${what} must be an object with a "client", got ${describe(i.input)}` : undefined,
 });
-const namedProfileSchema = z.strictObject(
-  { ...profileShape, name: text("the route name").min(1, "the route name must not be empty").optional() },
-  { error: (i) => (i.code === "invalid_type" ? `a route must be an object, got ${describe(i.input)}` : undefined) },
+const mirrorSchema: z.ZodObject<typeof targetShape, z.core.$strict> = z.strictObject(
+  targetShape,
+  blockError("a mirror"),
+);
+const fallbackSchema: z.ZodObject<typeof fallbackShape, z.core.$strict> = z.strictObject(
+  fallbackShape,
+  blockError("a fallback"),
 );
 
-/** Input type of one profile (either spelling). */
-export type ProfileInput = {
-  client?: string;
-  source_bucket_pattern?: string;
-  sourceBucketPattern?: string;
-  source_key_pattern?: string;
-  sourceKeyPattern?: string;
-  mapped_bucket_name?: string;
-  mappedBucketName?: string;
-  mapped_prefix?: string;
-  mappedPrefix?: string;
+/** One profile, as boto-s3-router writes it (snake_case) or in camelCase: one spelling per field. */
+const profileShape = {
+  /** Name of the client (backend) that serves this profile. @default the profile's own name */
+  client: clientField.optional(),
   /**
    * While data moves to this profile's client: reads that miss there (404) are answered from
    * this backend, listings merge both (this profile's client wins on a key), deletes remove the
    * key from both. With `copy_on_read`, an object read from the fallback is copied over.
    */
-  fallback?: TargetInput & { copy_on_read?: boolean; copyOnRead?: boolean };
+  fallback: fallbackSchema.optional(),
   /** Every write (put, copy, multipart completion, delete) also goes to this backend. */
-  mirror?: TargetInput;
+  mirror: mirrorSchema.optional(),
+  /** fnmatch glob matched against the request's bucket. Required, in one of its spellings. */
+  source_bucket_pattern: bucketPatternField.optional(),
+  /** camelCase spelling of `source_bucket_pattern`. */
+  sourceBucketPattern: bucketPatternField.optional(),
+  /** fnmatch glob matched against the request's key. @default every key of the bucket */
+  source_key_pattern: keyPatternField.optional(),
+  /** camelCase spelling of `source_key_pattern`. */
+  sourceKeyPattern: keyPatternField.optional(),
+  /** Bucket name used on the backend. @default the caller's bucket name */
+  mapped_bucket_name: mappedBucketField.optional(),
+  /** camelCase spelling of `mapped_bucket_name`. */
+  mappedBucketName: mappedBucketField.optional(),
+  /** Prepended to every key (and listing prefix) on the backend. @default "" */
+  mapped_prefix: mappedPrefixField.optional(),
+  /** camelCase spelling of `mapped_prefix`. */
+  mappedPrefix: mappedPrefixField.optional(),
 };
+
+/** One route of the array form: a profile that may carry its name. */
+const namedProfileShape = {
+  ...profileShape,
+  /** The route's name. @default `#<index>` (its position) */
+  name: text("the route name").min(1, "the route name must not be empty").optional(),
+};
+
+const profileSchema: z.ZodObject<typeof profileShape, z.core.$strict> = z.strictObject(profileShape, {
+  error: (i) => (i.code === "invalid_type" ? `a profile must be an object, got ${describe(i.input)}` : undefined),
+});
+const namedProfileSchema: z.ZodObject<typeof namedProfileShape, z.core.$strict> = z.strictObject(namedProfileShape, {
+  error: (i) => (i.code === "invalid_type" ? `a route must be an object, got ${describe(i.input)}` : undefined),
+});
+
+/** Input type of one profile (either spelling). */
+export type ProfileInput = z.input<typeof profileSchema>;
 /** Input type of a `fallback` or `mirror` block. */
-export type TargetInput = {
-  client: string;
-  mapped_bucket_name?: string;
-  mappedBucketName?: string;
-  mapped_prefix?: string;
-  mappedPrefix?: string;
-};
+export type TargetInput = z.input<typeof mirrorSchema>;
 /** Input type of `profiles`: ordered object (Python shape) or array (each route may carry a `name`). */
-export type ProfilesInput = Record<string, ProfileInput> | ReadonlyArray<ProfileInput & { name?: string }>;
+export type ProfilesInput = Record<string, ProfileInput> | ReadonlyArray<z.input<typeof namedProfileSchema>>;
 
 /**
  * Validates and normalises `profiles` into route specs, in order, recording every problem as an
