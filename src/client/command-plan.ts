@@ -53,6 +53,7 @@ export const isSpanning = (plan: CommandPlan | SpanningPlan): plan is SpanningPl
  */
 export function planCommand(table: RouteTable, commandName: string, input: Input): CommandPlan | SpanningPlan {
   const op = operationName(commandName);
+  const spec = operationSpec(commandName);
   const bucket = input["Bucket"] as string | undefined;
   switch (commandKind(commandName, input)) {
     case "list-buckets":
@@ -61,7 +62,7 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
       return { client: table.default.client, route: table.default, input: { ...input }, scope: { kind: "account" } };
     case "bucket": {
       const route = table.resolveBucket(bucket!);
-      if (operationSpec(commandName)?.access !== "read") {
+      if (spec?.access !== "read") {
         // Bucket settings (lifecycle, policy, versioning…) and DeleteBucket act on the whole
         // backend bucket: only a route that owns it may change it.
         const sharers = bucketSharers(table, route, bucket!);
@@ -84,8 +85,8 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
     case "object": {
       const key = input["Key"] as string;
       const route = table.resolveObject(bucket!, key);
-      if (commandName === "RenameObjectCommand") checkRename(table, route, bucket!, key, input);
-      if (route.mirror && operationSpec(op)?.migration === "unmirrored-write") {
+      if (spec?.name === "RenameObject") checkRename(table, route, bucket!, key, input);
+      if (route.mirror && spec?.migration === "unmirrored-write") {
         throw new NoRouteError(
           op,
           `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`,

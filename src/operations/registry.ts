@@ -49,6 +49,51 @@ export type MigrationRole =
   /** Sets what a copy does not carry: refused on a mirrored route rather than let stores differ. */
   | "unmirrored-write";
 
+/** Output arrays a listing lists its entries in, besides `CommonPrefixes`. */
+export type ListingArray = "Contents" | "Versions" | "DeleteMarkers" | "Uploads";
+
+/**
+ * The SDK fields a listing operation pages with, in its input and its output: what a listing
+ * merged over several backends reads from the caller, asks each backend, and answers with.
+ */
+export interface ListingShape {
+  /**
+   * How a page says where the next one starts:
+   * - `token`: an opaque `ContinuationToken` (the caller's `StartAfter` only starts the first page);
+   * - `marker`: the key to start after, `Marker` (`NextMarker` in the answer);
+   * - `key-marker`: the key to start after, `KeyMarker`, and the version or upload id within it.
+   */
+  readonly paging: "token" | "marker" | "key-marker";
+  /** The field bounding a page, in the input and in the output. */
+  readonly limit: "MaxKeys" | "MaxUploads";
+  /** The output arrays of its entries, besides `CommonPrefixes`. */
+  readonly arrays: readonly ListingArray[];
+  /** The input field of the key to start after. */
+  readonly marker: "StartAfter" | "Marker" | "KeyMarker";
+  /** The input field of the version or upload id to start after, within the marker's key. */
+  readonly idMarker: "VersionIdMarker" | "UploadIdMarker" | undefined;
+  /** The output field naming the bucket. */
+  readonly bucketField: "Name" | "Bucket";
+}
+
+/**
+ * Where an XML answer holds a name, as a path of elements below its root, and the SDK output
+ * field that name fills: a scalar of the output, or a member of the items of an output array.
+ */
+export type AnswerName =
+  | { readonly path: readonly string[]; readonly scalar: string }
+  | { readonly path: readonly string[]; readonly array: string; readonly member: string };
+
+/** Which of the gateway's rewrites brings an operation's XML answer back into the caller's names. */
+export type AnswerKind = "listing" | "object-result" | "delete-result";
+
+/** The names an operation's successful XML answer carries, which the gateway maps back. */
+export interface AnswerNames {
+  /** The answer's root element. */
+  readonly root: string;
+  readonly names: readonly AnswerName[];
+}
+
 /** A query parameter that must be present (with a value, when given) or absent. */
 interface Condition {
   readonly param: string;
@@ -57,9 +102,9 @@ interface Condition {
 }
 
 /** Everything the router knows about one S3 operation. */
-export interface OperationSpec {
+export interface OperationSpec<N extends string = OperationName> {
   /** The SDK's name (`GetObject`); `<name>Command` is its command class. */
-  readonly name: string;
+  readonly name: N;
   readonly method: Method;
   readonly level: Level;
   /** The subresource parameter naming it (`tagging`), absent for a level's plain operations. */
@@ -73,7 +118,16 @@ export interface OperationSpec {
   /** Query arguments it takes besides its subresource; the gateway forwards these and no others. */
   readonly args: ReadonlySet<string>;
   /** Its successful XML answer names objects, rewritten into the caller's names. */
-  readonly answer: "listing" | "object-result" | "delete-result" | undefined;
+  readonly answer: AnswerKind | undefined;
+  /** Where the names of that answer lie. */
+  readonly answerNames: AnswerNames | undefined;
+  /** For a listing: the fields it pages with. */
+  readonly listing: ListingShape | undefined;
+  /**
+   * A browser's CORS preflight (`OPTIONS`): it reaches a store unsigned, so what the store answers
+   * must not tell a caller nobody authenticated anything (see gateway/proxy).
+   */
+  readonly preflight: boolean;
   readonly names: DocumentNames | undefined;
   readonly migration: MigrationRole | undefined;
   /** Why the gateway refuses it outright (with `NotImplemented`), if it does. */
@@ -106,13 +160,27 @@ const RESPONSE_OVERRIDES = [
 const VERSION = ["versionId"];
 const CONFIG_ID = ["id"];
 
+// Names in answers, as the S3 API reference places them.
+/** A child of the root holding a name, filling the output field of the same name. */
+const named = (field: string): AnswerName => ({ path: [field], scalar: field });
+/** A name in each `element` child of the root, filling `member` of the items of output `array`. */
+const itemName = (element: string, member: string, array: string): AnswerName => ({
+  path: [element, member],
+  array,
+  member,
+});
+const COMMON_PREFIXES = itemName("CommonPrefixes", "Prefix", "CommonPrefixes");
+const BUCKET_AND_KEY = [named("Bucket"), named("Key")];
+
 interface Extra {
   readonly when?: Condition;
   readonly copy?: boolean;
   readonly args?: readonly string[];
   readonly kind?: CommandKind;
   readonly access?: "read" | "write";
-  readonly answer?: OperationSpec["answer"];
+  readonly answer?: AnswerKind;
+  readonly answerNames?: AnswerNames;
+  readonly listing?: ListingShape;
   readonly names?: DocumentNames;
   readonly migration?: MigrationRole;
   readonly refused?: string;
@@ -120,7 +188,30 @@ interface Extra {
 
 const KIND_OF_LEVEL: Readonly<Record<Level, CommandKind>> = { service: "account", bucket: "bucket", object: "object" };
 
-function op(name: string, method: Method, level: Level, sub: string | undefined, extra: Extra = {}): OperationSpec {
+/** A listing operation's spec: one that says how it pages. */
+export type ListingSpec<N extends string = ListingOperation> = OperationSpec<N> & { readonly listing: ListingShape };
+
+function op<N extends string>(
+  name: N,
+  method: Method,
+  level: Level,
+  sub: string | undefined,
+  extra: Extra & { readonly listing: ListingShape },
+): ListingSpec<N>;
+function op<N extends string>(
+  name: N,
+  method: Method,
+  level: Level,
+  sub: string | undefined,
+  extra?: Extra,
+): OperationSpec<N>;
+function op<N extends string>(
+  name: N,
+  method: Method,
+  level: Level,
+  sub: string | undefined,
+  extra: Extra = {},
+): OperationSpec<N> {
   return {
     name,
     method,
@@ -133,6 +224,9 @@ function op(name: string, method: Method, level: Level, sub: string | undefined,
     kind: extra.kind ?? KIND_OF_LEVEL[level],
     args: new Set(extra.args ?? []),
     answer: extra.answer,
+    answerNames: extra.answerNames,
+    listing: extra.listing,
+    preflight: method === "OPTIONS",
     names: extra.names,
     migration: extra.migration,
     refused: extra.refused,
@@ -150,7 +244,7 @@ const METADATA_TABLES = "S3 Metadata table configurations name destinations the 
  * Every operation, in the order classification tries subresources: a request naming two
  * subresources is read as the first, every time.
  */
-const SPECS: readonly OperationSpec[] = [
+const SPECS = [
   // --- service level
   op("ListDirectoryBuckets", "GET", "service", undefined, {
     when: { param: "x-id", present: true, value: "ListDirectoryBuckets" },
@@ -163,9 +257,63 @@ const SPECS: readonly OperationSpec[] = [
   }),
 
   // --- bucket level, by subresource
-  op("DeleteObjects", "POST", "bucket", "delete", { kind: "delete-batch", answer: "delete-result" }),
-  op("ListObjectVersions", "GET", "bucket", "versions", { kind: "list", args: LIST_VERSIONS, answer: "listing" }),
-  op("ListMultipartUploads", "GET", "bucket", "uploads", { kind: "list", args: LIST_UPLOADS, answer: "listing" }),
+  op("DeleteObjects", "POST", "bucket", "delete", {
+    kind: "delete-batch",
+    answer: "delete-result",
+    answerNames: {
+      root: "DeleteResult",
+      names: [itemName("Deleted", "Key", "Deleted"), itemName("Error", "Key", "Errors")],
+    },
+  }),
+  op("ListObjectVersions", "GET", "bucket", "versions", {
+    kind: "list",
+    args: LIST_VERSIONS,
+    answer: "listing",
+    answerNames: {
+      root: "ListVersionsResult",
+      names: [
+        named("Name"),
+        named("Prefix"),
+        named("KeyMarker"),
+        named("NextKeyMarker"),
+        itemName("Version", "Key", "Versions"),
+        itemName("DeleteMarker", "Key", "DeleteMarkers"),
+        COMMON_PREFIXES,
+      ],
+    },
+    listing: {
+      paging: "key-marker",
+      limit: "MaxKeys",
+      arrays: ["Versions", "DeleteMarkers"],
+      marker: "KeyMarker",
+      idMarker: "VersionIdMarker",
+      bucketField: "Name",
+    },
+  }),
+  op("ListMultipartUploads", "GET", "bucket", "uploads", {
+    kind: "list",
+    args: LIST_UPLOADS,
+    answer: "listing",
+    answerNames: {
+      root: "ListMultipartUploadsResult",
+      names: [
+        named("Bucket"),
+        named("Prefix"),
+        named("KeyMarker"),
+        named("NextKeyMarker"),
+        itemName("Upload", "Key", "Uploads"),
+        COMMON_PREFIXES,
+      ],
+    },
+    listing: {
+      paging: "key-marker",
+      limit: "MaxUploads",
+      arrays: ["Uploads"],
+      marker: "KeyMarker",
+      idMarker: "UploadIdMarker",
+      bucketField: "Bucket",
+    },
+  }),
   op("GetBucketLocation", "GET", "bucket", "location"),
   op("GetBucketAbac", "GET", "bucket", "abac"),
   op("PutBucketAbac", "PUT", "bucket", "abac"),
@@ -285,9 +433,50 @@ const SPECS: readonly OperationSpec[] = [
     kind: "list",
     args: LIST_V2,
     answer: "listing",
+    answerNames: {
+      root: "ListBucketResult",
+      names: [
+        named("Name"),
+        named("Prefix"),
+        named("StartAfter"),
+        itemName("Contents", "Key", "Contents"),
+        COMMON_PREFIXES,
+      ],
+    },
+    listing: {
+      paging: "token",
+      limit: "MaxKeys",
+      arrays: ["Contents"],
+      marker: "StartAfter",
+      idMarker: undefined,
+      bucketField: "Name",
+    },
   }),
   // A bucket GET is a listing whatever else it carries, as S3 reads it: unknown arguments are dropped.
-  op("ListObjects", "GET", "bucket", undefined, { kind: "list", args: LIST_V1, answer: "listing" }),
+  op("ListObjects", "GET", "bucket", undefined, {
+    kind: "list",
+    args: LIST_V1,
+    answer: "listing",
+    answerNames: {
+      root: "ListBucketResult",
+      names: [
+        named("Name"),
+        named("Prefix"),
+        named("Marker"),
+        named("NextMarker"),
+        itemName("Contents", "Key", "Contents"),
+        COMMON_PREFIXES,
+      ],
+    },
+    listing: {
+      paging: "marker",
+      limit: "MaxKeys",
+      arrays: ["Contents"],
+      marker: "Marker",
+      idMarker: undefined,
+      bucketField: "Name",
+    },
+  }),
   op("HeadBucket", "HEAD", "bucket", undefined),
   op("CreateBucket", "PUT", "bucket", undefined),
   op("DeleteBucket", "DELETE", "bucket", undefined),
@@ -298,14 +487,20 @@ const SPECS: readonly OperationSpec[] = [
   op("PostObject", "POST", "bucket", undefined),
 
   // --- object level, by subresource
-  op("CreateMultipartUpload", "POST", "object", "uploads", { answer: "object-result" }),
+  op("CreateMultipartUpload", "POST", "object", "uploads", {
+    answer: "object-result",
+    answerNames: { root: "InitiateMultipartUploadResult", names: BUCKET_AND_KEY },
+  }),
   op("ListParts", "GET", "object", "uploadId", {
     args: ["uploadId", "max-parts", "part-number-marker"],
     answer: "object-result",
+    answerNames: { root: "ListPartsResult", names: BUCKET_AND_KEY },
   }),
   op("CompleteMultipartUpload", "POST", "object", "uploadId", {
     args: ["uploadId"],
     answer: "object-result",
+    // Its `Location` names the object too: the gateway points it at itself (see gateway/protocol/xml-rewrite).
+    answerNames: { root: "CompleteMultipartUploadResult", names: BUCKET_AND_KEY },
     migration: "mirrored-write",
   }),
   op("AbortMultipartUpload", "DELETE", "object", "uploadId", { args: ["uploadId"] }),
@@ -364,11 +559,28 @@ const SPECS: readonly OperationSpec[] = [
   op("PreflightObject", "OPTIONS", "object", undefined, { access: "read" }),
 ];
 
+/** The name of an operation the router knows: the registry's own, checked where it is written. */
+export type OperationName = (typeof SPECS)[number]["name"];
+
+/** The listing operations: those whose spec says how they page. */
+export type ListingOperation = Extract<(typeof SPECS)[number], { readonly listing: ListingShape }>["name"];
+
 /** Operations by name. */
-export const OPERATIONS: ReadonlyMap<string, OperationSpec> = new Map(SPECS.map((spec) => [spec.name, spec]));
+export const OPERATIONS: ReadonlyMap<OperationName, OperationSpec> = new Map(SPECS.map((spec) => [spec.name, spec]));
 
 /** Every operation, in classification order. */
 export const ALL_OPERATIONS: readonly OperationSpec[] = SPECS;
 
-/** The spec of an operation, by its name (`GetObject`) or its command's (`GetObjectCommand`). */
-export const operationSpec = (name: string): OperationSpec | undefined => OPERATIONS.get(name.replace(/Command$/, ""));
+/** Whether an operation is a listing, with the fields it pages with. */
+export const isListing = (spec: OperationSpec): spec is ListingSpec => spec.listing !== undefined;
+
+/**
+ * The spec of an operation, by its name (`GetObject`) or its command's (`GetObjectCommand`). A
+ * name the registry does not know (a newer SDK's command, a caller's typo) has none.
+ */
+export function operationSpec(name: OperationName): OperationSpec;
+export function operationSpec(name: string): OperationSpec | undefined;
+export function operationSpec(name: string): OperationSpec | undefined {
+  const byName: ReadonlyMap<string, OperationSpec> = OPERATIONS;
+  return byName.get(name.replace(/Command$/, ""));
+}

@@ -14,14 +14,20 @@
  * that trusted it would let a write through.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  */
-import { ALL_OPERATIONS, type CommandKind, type Level, type OperationSpec } from "../../operations/registry.js";
+import {
+  ALL_OPERATIONS,
+  type CommandKind,
+  type Level,
+  type OperationName,
+  type OperationSpec,
+} from "../../operations/registry.js";
 import { S3Error } from "../s3-error.js";
 import { queryGet, type Query, type QueryParam } from "./query-params.js";
 
 /** One classified request. */
 export interface S3Operation {
   /** The SDK operation name (`GetObject`, `PutBucketTagging`…). */
-  readonly name: string;
+  readonly name: OperationName;
   /** How the router routes the operation: see {@link CommandKind}. */
   readonly kind: CommandKind;
   /** Whether the operation can modify data or configuration. */
@@ -136,6 +142,10 @@ const holds = (spec: OperationSpec, query: Query): boolean => {
   return when.present ? value !== undefined && (when.value === undefined || value === when.value) : value === undefined;
 };
 
+// Control characters are what it looks for.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** The query parameters `spec` takes, in order; others are dropped (reads) or refused (writes). */
 function argumentsOf(spec: OperationSpec, query: Query): QueryParam[] {
   const args: QueryParam[] = [];
@@ -143,7 +153,7 @@ function argumentsOf(spec: OperationSpec, query: Query): QueryParam[] {
     const [name] = param;
     if (name === spec.sub || spec.args.has(name)) {
       // response-* values become answer headers: a control character would split or corrupt them.
-      if (name.startsWith("response-") && /[\u0000-\u001f\u007f]/.test(param[1])) {
+      if (name.startsWith("response-") && CONTROL_CHARACTER.test(param[1])) {
         throw new S3Error("InvalidArgument", `${name} holds a control character.`, { ArgumentName: name });
       }
       args.push(param);
