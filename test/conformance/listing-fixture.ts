@@ -30,10 +30,13 @@ export const LISTED_KEYS: readonly string[] = [
 ];
 
 /** Planted at their own route's place with the store's client: listed like any other key. */
-const PLANTED_AT_HOME = ["direct/only", "direct/only.csv", "team2/planted"];
+const PLANTED_AT_HOME: readonly string[] = ["direct/only", "direct/only.csv", "team2/planted"];
 
 /** Planted at every *other* route's place (none on the direct target): never listed. */
-const SHADOWED = ["team2/shadow", "team9/x.csv", "team1/shadowed", "team3/sub/shadowed"];
+export const SHADOWED: readonly string[] = ["team2/shadow", "team9/x.csv", "team1/shadowed", "team3/sub/shadowed"];
+
+/** The body each listed key was written with. */
+export const bodyOf = (key: string): string => (PLANTED_AT_HOME.includes(key) ? "planted" : key);
 
 /** Empties the listing bucket and fills it; returns the keys a listing must show. */
 export async function fillListingBucket(t: ConformanceTarget): Promise<Set<string>> {
@@ -43,7 +46,13 @@ export async function fillListingBucket(t: ConformanceTarget): Promise<Set<strin
   const plant = (place: ReturnType<ConformanceTarget["where"]>) =>
     place.client.send(new PutObjectCommand({ Bucket: place.bucket, Key: place.key, Body: "planted" }));
   await Promise.all(PLANTED_AT_HOME.map((key) => plant(t.where(bucket, key))));
-  await Promise.all(SHADOWED.flatMap((key) => t.shadowPlaces(bucket, key).map(plant)));
+  await Promise.all(
+    SHADOWED.flatMap((key) =>
+      t
+        .shadowPlaces(bucket, key)
+        .map((p) => p.client.send(new PutObjectCommand({ Bucket: p.bucket, Key: p.key, Body: "shadow" }))),
+    ),
+  );
   // A physical key outside every route's reach: in a store bucket other than the caller's own,
   // under no prefix of a route that maps there (the direct target has no such bucket).
   await Promise.all(

@@ -7,7 +7,9 @@
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   paginateListObjectsV2,
@@ -15,7 +17,8 @@ import {
 import { beforeAll, describe, expect } from "vitest";
 import { listPages, type ListVersion } from "../support/list-pages.js";
 import { modelListing, type ModelEntry } from "../support/listing-model.js";
-import { fillListingBucket } from "./listing-fixture.js";
+import { bodyOf, fillListingBucket, SHADOWED } from "./listing-fixture.js";
+import { getText } from "./object-io.js";
 import { scenario, type ConformanceSuite } from "./scenario.js";
 
 const shown = (entries: readonly ModelEntry[]) => entries.map((e) => `${e.isPrefix ? "P" : "K"}:${e.name}`);
@@ -66,14 +69,49 @@ export const suiteListings: ConformanceSuite = (target, skips) => {
       );
     }
 
-    scenario(skips, "listings/paginator", "is walked by the SDK paginator, every key once", async () => {
+    scenario(
+      skips,
+      "listings/paginator",
+      "is walked by the SDK paginator, names and prefix echoed, every key once and readable",
+      async () => {
+        const t = target();
+        const Bucket = t.buckets.listing;
+        for (const Prefix of ["", "team2/"]) {
+          const keys: string[] = [];
+          for await (const page of paginateListObjectsV2({ client: t.s3, pageSize: 3 }, { Bucket, Prefix })) {
+            // The caller's bucket and prefix, not the route's physical bucket or mapped prefix.
+            expect(page).toMatchObject({ Name: Bucket, Prefix });
+            keys.push(...(page.Contents ?? []).map((c) => c.Key ?? "(no key)"));
+          }
+          expect(keys).toEqual(modelListing(written, Prefix).map((e) => e.name));
+          // Every key listed reads back through the target (a listed key must be a readable name).
+          for (const key of keys) expect(await getText(t, Bucket, key)).toBe(bodyOf(key));
+        }
+      },
+    );
+
+    scenario(skips, "listings/shadowed-unreadable", "never reads a shadowed copy", async () => {
       const t = target();
-      const keys: string[] = [];
-      for await (const page of paginateListObjectsV2({ client: t.s3, pageSize: 3 }, { Bucket: t.buckets.listing })) {
-        expect(page.Name).toBe(t.buckets.listing);
-        keys.push(...(page.Contents ?? []).map((c) => c.Key ?? "(no key)"));
-      }
-      expect(keys).toEqual(modelListing(written, "").map((e) => e.name));
+      for (const Key of SHADOWED)
+        await expect(t.s3.send(new GetObjectCommand({ Bucket: t.buckets.listing, Key }))).rejects.toMatchObject({
+          name: "NoSuchKey",
+        });
+    });
+
+    scenario(skips, "listings/v1-marker", "continues V1 from a caller-chosen Marker", async () => {
+      const t = target();
+      const out = await t.s3.send(
+        new ListObjectsCommand({
+          Bucket: t.buckets.listing,
+          Prefix: "team2/many/",
+          Marker: "team2/many/04",
+          Delimiter: "/",
+        }),
+      );
+      expect(out).toMatchObject({ Name: t.buckets.listing, Prefix: "team2/many/", Marker: "team2/many/04" });
+      expect((out.Contents ?? []).map((c) => c.Key)).toEqual(
+        modelListing(written, "team2/many/", undefined, "team2/many/04").map((e) => e.name),
+      );
     });
 
     scenario(skips, "listings/start-after", "starts after StartAfter, page by page", async () => {

@@ -1,8 +1,8 @@
 /**
- * @module test/support/list-pages — lists everything under a prefix through a router, page by
- * page (ListObjectsV2 continued by token, or ListObjects V1 by marker), and hands back the
- * entries in UTF-8 order and the size of every page: what the merged-listing tests compare with
- * their model and check MaxKeys against.
+ * @module test/support/list-pages — lists everything under a prefix, page by page (ListObjectsV2
+ * continued by token, or ListObjects V1 by marker), and hands back the entries in UTF-8 order and
+ * the size of every page: what the listing tests compare with their model and check MaxKeys
+ * against. Any S3 client will do: a backend's own, the router, the gateway's.
  */
 import {
   ListObjectsCommand,
