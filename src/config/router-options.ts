@@ -2,6 +2,7 @@
  * @module config/router-options — the options of `createS3Router`, validated up front: every
  * problem is reported at once, naming the profile and field.
  */
+import { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { type ClientSource, isS3Client } from "./client-config.js";
 import {
@@ -9,9 +10,53 @@ import {
   describe,
   isPlainObject,
   unknownFieldMessage,
+  zodIssues,
   type ProfilesInput,
   type RouteSpec,
 } from "./profile-schema.js";
+import type { SchemaInput } from "./schema-type.js";
+
+const mustBe = (expected: string) => ({
+  error: (i: z.core.$ZodRawIssue) => `must be ${expected}, got ${describe(i.input)}`,
+});
+
+/**
+ * The router's own settings (beside its clients and routes). Typed with its shape's name so that
+ * the published {@link S3RouterOptions} keeps each field's documentation.
+ */
+const settingsShape = {
+  /**
+   * Secret that signs the continuation tokens of listings merged across backends. Routers (and
+   * gateway replicas) that continue each other's listings need the same secret.
+   * @default derived from the profiles: tokens are still checked for corruption and for use on
+   *   another listing, but anyone who knows the profiles can forge one — set a secret.
+   */
+  listingTokenSecret: z.string(mustBe("a non-empty string")).min(1, mustBe("a non-empty string")).optional(),
+  /**
+   * Whether CopyObject/UploadPartCopy between two backends are streamed through the router;
+   * `false` makes them fail with a {@link CrossBackendError}.
+   * @default true
+   */
+  crossBackendCopy: z.boolean(mustBe("true or false")).optional(),
+  /**
+   * Part size, in bytes, of the multipart uploads a cross-backend copy makes for large objects.
+   * @default 8 MiB
+   */
+  copyPartSize: z
+    .number(mustBe("a positive whole number of bytes"))
+    // One message per field, as for the others: a negative fraction is not also "not positive".
+    .int({ ...mustBe("a positive whole number of bytes"), abort: true })
+    .positive(mustBe("a positive whole number of bytes"))
+    .optional(),
+  /**
+   * When lib-storage's `Upload`, given the router, adds checksums to multipart uploads.
+   * @default "WHEN_REQUIRED" if any backend client says so, else "WHEN_SUPPORTED"
+   */
+  requestChecksumCalculation: z
+    .enum(["WHEN_SUPPORTED", "WHEN_REQUIRED"], mustBe('"WHEN_SUPPORTED" or "WHEN_REQUIRED"'))
+    .optional(),
+};
+const settingsSchema: z.ZodObject<typeof settingsShape> = z.object(settingsShape);
 
 /**
  * Options of {@link createS3Router}.
@@ -27,7 +72,7 @@ import {
  * });
  * ```
  */
-export interface S3RouterOptions {
+export interface S3RouterOptions extends SchemaInput<typeof settingsSchema> {
   /**
    * Backends by name: an `S3Client`, or the settings to build one on first use.
    * `default` is required: it serves every request no profile matches.
@@ -43,40 +88,9 @@ export interface S3RouterOptions {
   readonly profiles?: ProfilesInput;
   /** Alias of `profiles` in the array form. Set one of the two. */
   readonly routes?: ProfilesInput;
-  /**
-   * Secret that signs the continuation tokens of listings merged across backends. Routers (and
-   * gateway replicas) that continue each other's listings need the same secret.
-   * @default derived from the profiles: tokens are still checked for corruption and for use on
-   *   another listing, but anyone who knows the profiles can forge one — set a secret.
-   */
-  readonly listingTokenSecret?: string;
-  /**
-   * Whether CopyObject/UploadPartCopy between two backends are streamed through the router;
-   * `false` makes them fail with a {@link CrossBackendError}.
-   * @default true
-   */
-  readonly crossBackendCopy?: boolean;
-  /**
-   * Part size, in bytes, of the multipart uploads a cross-backend copy makes for large objects.
-   * @default 8 MiB
-   */
-  readonly copyPartSize?: number;
-  /**
-   * When lib-storage's `Upload`, given the router, adds checksums to multipart uploads.
-   * @default "WHEN_REQUIRED" if any backend client says so, else "WHEN_SUPPORTED"
-   */
-  readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 }
 
-const OPTION_FIELDS = [
-  "clients",
-  "profiles",
-  "routes",
-  "listingTokenSecret",
-  "crossBackendCopy",
-  "copyPartSize",
-  "requestChecksumCalculation",
-];
+const OPTION_FIELDS = ["clients", "profiles", "routes", ...Object.keys(settingsShape)];
 
 /** The validated, normalised form of {@link S3RouterOptions}. */
 export interface ResolvedRouterOptions {
@@ -124,19 +138,8 @@ export function resolveRouterOptions(options: unknown, extraFields: readonly str
     }
   }
 
-  const check = (field: string, ok: (v: unknown) => boolean, expected: string) => {
-    const value = options[field];
-    if (value !== undefined && !ok(value))
-      issues.push({ path: field, message: `must be ${expected}, got ${describe(value)}` });
-  };
-  check("listingTokenSecret", (v) => typeof v === "string" && v.length > 0, "a non-empty string");
-  check("crossBackendCopy", (v) => typeof v === "boolean", "true or false");
-  check("copyPartSize", (v) => Number.isInteger(v) && (v as number) > 0, "a positive whole number of bytes");
-  check(
-    "requestChecksumCalculation",
-    (v) => v === "WHEN_SUPPORTED" || v === "WHEN_REQUIRED",
-    '"WHEN_SUPPORTED" or "WHEN_REQUIRED"',
-  );
+  const settings = settingsSchema.safeParse(options);
+  if (!settings.success) issues.push(...zodIssues(settings.error, ""));
 
   if (options["profiles"] !== undefined && options["routes"] !== undefined) {
     issues.push({ path: "routes", message: `both "profiles" and "routes" are set; use one` });

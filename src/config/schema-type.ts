@@ -22,3 +22,9 @@ export type SchemaInput<S extends z.ZodType> = Exact<z.input<S>>;
 
 /** What a schema returns, defaults applied (see {@link Exact}). */
 export type SchemaOutput<S extends z.ZodType> = Exact<z.output<S>>;
+
+/**
+ * Optional fields made present, `undefined` when absent: for settings that always carry every
+ * field, so that a reader sees at once which ones a configuration left out.
+ */
+export type Present<T> = { readonly [K in keyof T]-?: T[K] | undefined };
