@@ -536,7 +536,11 @@ export function migrationSuite(definition: MigrationTargetDefinition): void {
           });
           expect([errorName(error), errorStatus(error)]).toEqual([t.mirrorFailure.code, t.mirrorFailure.status]);
           expect(error?.message).toMatch(t.mirrorFailure.message);
-          expect(t.mirrorNamed(error, key)).toBe(C.faultyMirror);
+          expect(t.failureTold(error, key)).toMatchObject({
+            route: "faulty",
+            mirror: C.faultyMirror,
+            stores: faultyStores(key, "written"),
+          });
           if (t.callerSeesStores) expect(error?.message).toMatch(/ECONNREFUSED/);
           expectStoresHidden(error);
           // What the error says is true: the primary has the object, the mirror does not.
@@ -648,7 +652,11 @@ export function migrationSuite(definition: MigrationTargetDefinition): void {
             ]);
             expect(errorName(error)).toBe(t.mirrorFailure.code);
             expect(error?.message).toMatch(t.mirrorFailure.message);
-            expect(t.mirrorNamed(error, key)).toBe(C.faultyMirror);
+            expect(t.failureTold(error, key)).toMatchObject({
+              route: "faulty",
+              mirror: C.faultyMirror,
+              stores: faultyStores(key, "written"),
+            });
             expectStoresHidden(error);
             expect(sha(await t.stores.primary.bytes(key))).toBe(sha(data));
             expect(await t.stores.mirror.holds(key)).toBe(false);

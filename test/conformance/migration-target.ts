@@ -97,6 +97,14 @@ export interface DivergenceReport {
   readonly stores: readonly StoreState[];
 }
 
+/** Which profile and mirror a failed mirrored write is blamed on, and what each store holds. */
+export interface FailureTold {
+  readonly route: unknown;
+  /** The mirror's client, as the message or log line names it. */
+  readonly mirror: unknown;
+  readonly stores: readonly StoreState[];
+}
+
 /** How a target's caller learns that a mirrored write did not reach the mirror. */
 export interface MirrorFailureForm {
   /** The error's name / S3 code as the caller's SDK raises it. */
@@ -135,8 +143,12 @@ export interface MigrationTarget {
    * learn the backends (which stores, where and why is the log's).
    */
   readonly callerSeesStores: boolean;
-  /** The mirror client the failure of the write of `key` is blamed on, where the target names it. */
-  mirrorNamed(error: unknown, key: string): string | undefined;
+  /**
+   * What the target says of a failed mirrored write of `key`, where it says it: the library in
+   * the error the caller gets (a `MirrorWriteError`); the gateway in that request's log
+   * line (its caller is told only that the mirror was missed). Undefined when it says nothing.
+   */
+  failureTold(error: unknown, key: string): FailureTold | undefined;
   /** Runs `run` and returns the divergences reported to the operator meanwhile. */
   divergenceReports(run: () => Promise<void>): Promise<DivergenceReport[]>;
   /** The level a divergence is reported at. */

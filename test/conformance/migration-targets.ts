@@ -16,7 +16,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { vi } from "vitest";
-import { createS3Router, isMirrorWriteError, type RouterFileConfig, type StoreState } from "../../src/index.js";
+import { createS3Router, MirrorWriteError, type RouterFileConfig, type StoreState } from "../../src/index.js";
 import { createBuckets, emptyAndDeleteBucket, injectRgw, rgwClient, uniqueBucket } from "../support/backends.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { backendConfig, GATEWAY_USER, startGateway } from "../support/gateway.js";
@@ -158,13 +158,14 @@ function library(): MigrationTargetDefinition {
         mirrorFailure: { code: "MirrorWriteError", status: undefined, message: /did not reach mirror "[^"]+"/ },
         unmirroredRefusal: { code: "NoRouteError", status: undefined },
         callerSeesStores: true,
-        mirrorNamed(error) {
-          if (!isMirrorWriteError(error)) return undefined;
-          // The message names it (what a caller reads), and so do the stores (what a program reads).
-          const named = /did not reach mirror "([^"]+)"/.exec(error.message)?.[1];
-          return named === mirrorOf(error.stores)
-            ? named
-            : `message names "${named}", stores "${mirrorOf(error.stores)}"`;
+        failureTold(error) {
+          if (!(error instanceof MirrorWriteError)) return undefined;
+          // The message names the mirror (what a person reads); `stores` says the rest (what a program reads).
+          return {
+            route: error.route,
+            mirror: /did not reach mirror "([^"]+)"/.exec(error.message)?.[1],
+            stores: error.stores,
+          };
         },
         // With no listener, the router writes one JSON line per divergence to stderr.
         async divergenceReports(run) {
@@ -221,10 +222,12 @@ function gateway(): MigrationTargetDefinition {
         },
         unmirroredRefusal: { code: "InvalidRequest", status: 400 },
         callerSeesStores: false,
-        // The caller is not told which backend failed; the request's log line says.
-        mirrorNamed: (_error, key) => {
+        // The caller is not told which backend failed: the request's log line is.
+        failureTold(_error, key) {
           const lines = divergenceLines().filter((line) => line["key"] === key);
-          return lines.length === 1 ? String(lines[0]!["mirror"]) : `${lines.length} log lines for ${key}`;
+          if (lines.length !== 1) return undefined;
+          const line = lines[0]!;
+          return { route: line["route"], mirror: line["mirror"], stores: (line["stores"] ?? []) as StoreState[] };
         },
         async divergenceReports(run) {
           const seen = gw.logs.length;
