@@ -1,6 +1,7 @@
 /**
  * @module test/conformance/scenario — how a scenario is registered: under its id, skipped (with
- * the reason in its title) when the target's skip list names it. Every id registered is recorded,
+ * the reason in its title) when the target's skip list names it, or run as an expected failure
+ * when the list names it as a known bug. Every id registered is recorded,
  * so that a skip list naming a scenario that no longer exists is caught (a stale skip hides
  * nothing, but misleads whoever reads the list).
  */
@@ -15,7 +16,10 @@ const registered = new Set<ScenarioId>();
 /** Every scenario id registered so far in this file. */
 export const registeredScenarios = (): ReadonlySet<ScenarioId> => registered;
 
-/** Registers one scenario; skipped, with its reason in the title, when `skips` names it. */
+/**
+ * Registers one scenario: skipped when `skips` names it, expected to fail when `skips` names it as
+ * a known bug; the reason goes in the title either way.
+ */
 export function scenario(
   skips: SkipList,
   id: ScenarioId,
@@ -24,6 +28,8 @@ export function scenario(
   timeout?: number,
 ): void {
   registered.add(id);
-  const reason = skips.get(id);
-  it.skipIf(reason !== undefined)(reason === undefined ? title : `${title} [skipped: ${reason}]`, fn, timeout);
+  const skip = skips.get(id);
+  if (skip === undefined) it(title, fn, timeout);
+  else if (skip.kind === "known-bug") it.fails(`${title} [known bug: ${skip.reason}]`, fn, timeout);
+  else it.skip(`${title} [skipped: ${skip.reason}]`, fn, timeout);
 }

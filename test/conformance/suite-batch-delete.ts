@@ -4,10 +4,10 @@
  */
 import { DeleteObjectsCommand, NoSuchBucket } from "@aws-sdk/client-s3";
 import { describe, expect } from "vitest";
-import { uniqueBucket } from "../support/backends.js";
+import { createBuckets, emptyAndDeleteBucket, uniqueBucket } from "../support/backends.js";
 import { compareUtf8 } from "../../src/spanning/utf8-order.js";
 import { putText } from "./object-io.js";
-import { expectGone } from "./placement.js";
+import { expectGone, expectPlaced } from "./placement.js";
 import { scenario, type ConformanceSuite } from "./scenario.js";
 
 /** One key per route of the split bucket, under `dir`. */
@@ -65,6 +65,53 @@ export const suiteBatchDelete: ConformanceSuite = (target, skips) => {
           );
         expect(error).toBeInstanceOf(NoSuchBucket);
         expect(error).toMatchObject({ BucketName: Bucket, $metadata: { httpStatusCode: 404 } });
+      },
+    );
+
+    scenario(
+      skips,
+      "batch-delete/over-limit",
+      "refuses more than 1000 keys with 400, deleting none of them",
+      async () => {
+        const t = target();
+        const Bucket = t.buckets.split;
+        const kept = ["team1/limit/kept", "team2/limit/kept"];
+        for (const key of kept) await putText(t, Bucket, key, key);
+        // S3 allows 1000 keys per request; a router that split the batch per store could take more.
+        const objects = [...kept, ...Array.from({ length: 999 }, (_, i) => `team${1 + (i % 3)}/limit/${i}`)];
+        expect(objects).toHaveLength(1001);
+        await expect(
+          t.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: objects.map((Key) => ({ Key })) } })),
+        ).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+        for (const key of kept) await expectPlaced(t, Bucket, key, key);
+      },
+    );
+
+    scenario(
+      skips,
+      "batch-delete/store-failure",
+      "reports the keys of a store that fails as a whole in Errors, and deletes the others",
+      async () => {
+        const t = target();
+        const Bucket = t.buckets.split;
+        const failing = "team3/fail/1";
+        const fine = ["team1/fail/2", "team2/fail/3"];
+        for (const key of [failing, ...fine]) await putText(t, Bucket, key, key);
+        // team3's store bucket disappears for the duration of the request: that store fails the
+        // whole sub-request with NoSuchBucket, which concerns only the keys routed there.
+        const place = t.where(Bucket, failing);
+        expect(place.bucket, "the failing key must live in a bucket of its own").not.toBe(Bucket);
+        await emptyAndDeleteBucket(place.client, place.bucket);
+        try {
+          const out = await t.s3.send(
+            new DeleteObjectsCommand({ Bucket, Delete: { Objects: [failing, ...fine].map((Key) => ({ Key })) } }),
+          );
+          expect(out.Errors).toEqual([expect.objectContaining({ Key: failing, Code: "NoSuchBucket" })]);
+          expect((out.Deleted ?? []).map((d) => d.Key ?? "(no key)").sort(compareUtf8)).toEqual(fine);
+          for (const key of fine) await expectGone(t, Bucket, key);
+        } finally {
+          await createBuckets(place.client, [place.bucket]);
+        }
       },
     );
   });
