@@ -65,9 +65,6 @@ const DROP_RESPONSE = new Set([
 
 const BODY_METHODS = new Set(["PUT", "POST", "PATCH"]);
 
-/** CORS preflights (OPTIONS), which reach a store without credentials. */
-const PREFLIGHTS: ReadonlySet<string> = new Set(["PreflightBucket", "PreflightObject"]);
-
 /** Response headers with a whole backend bucket's (or its owner's) totals and quotas. */
 const BUCKET_TOTALS = /^x-rgw-(?:object-count|bytes-used|quota-)/;
 
@@ -259,7 +256,7 @@ export async function answer(
   const status = response.statusCode;
   // A preflight is forwarded without credentials for any bucket: its refusal must not tell a
   // caller nobody authenticated which buckets exist (NoSuchBucket) or anything else the store says.
-  if (status >= 300 && call.auth.user === undefined && PREFLIGHTS.has(call.operation.name)) {
+  if (status >= 300 && call.auth.user === undefined && call.operation.spec.preflight) {
     logBackendError(call, status, "");
     response.body.resume();
     throw new S3Error("AccessForbidden", "CORSResponse: This CORS request is not allowed.", {}, { status: 403 });

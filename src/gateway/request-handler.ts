@@ -14,6 +14,7 @@ import { parseCopySource } from "../mapping/copy-source.js";
 import { toPhysicalBucket } from "../mapping/key-mapping.js";
 import { copyMigrates } from "../migration/migrating-copy.js";
 import { isMigrating } from "../migration/migrating-object.js";
+import { isListing, type ListingOperation } from "../operations/registry.js";
 import { authenticate, decodeRequestBody, type AuthContext } from "./auth/index.js";
 import type { GatewayState } from "./gateway-state.js";
 import { proxyMigrating } from "./migrating-proxy.js";
@@ -354,6 +355,14 @@ function withHoistedHeaders(headers: IncomingHttpHeaders, query: Query): Incomin
   return merged ?? headers;
 }
 
+/** The XML of each listing operation's answer, for a listing the library merged over several backends. */
+const LISTING_XML = {
+  ListObjectsV2: xml.listObjectsV2Xml,
+  ListObjects: xml.listObjectsV1Xml,
+  ListObjectVersions: xml.listObjectVersionsXml,
+  ListMultipartUploads: xml.listMultipartUploadsXml,
+} satisfies Record<ListingOperation, (output: Record<string, unknown>) => string>;
+
 /** Runs an operation over several backends through the library and answers in S3's XML; returns the bytes sent. */
 async function answerSpanning(
   state: GatewayState,
@@ -372,18 +381,6 @@ async function answerSpanning(
   const headers: Record<string, string> = { "content-type": "application/xml" };
   let body: string;
   switch (operation.name) {
-    case "ListObjectsV2":
-      body = xml.listObjectsV2Xml(output);
-      break;
-    case "ListObjects":
-      body = xml.listObjectsV1Xml(output);
-      break;
-    case "ListObjectVersions":
-      body = xml.listObjectVersionsXml(output);
-      break;
-    case "ListMultipartUploads":
-      body = xml.listMultipartUploadsXml(output);
-      break;
     case "ListBuckets": {
       const internal = (name: string) => [...state.renamedInto.values()].some((names) => names.has(name));
       const buckets = ((output["Buckets"] as Array<{ Name?: string }> | undefined) ?? []).filter(
@@ -398,7 +395,7 @@ async function answerSpanning(
       const errors = (output["Errors"] as Array<Record<string, unknown>> | undefined)?.map((e) => ({
         ...e,
         Message: publicMessage(
-          String(e["Code"] ?? ""),
+          typeof e["Code"] === "string" ? e["Code"] : "",
           typeof e["Message"] === "string" ? e["Message"] : undefined,
           hidden,
         ),
@@ -418,7 +415,9 @@ async function answerSpanning(
         headers["x-amz-copy-source-version-id"] = output["CopySourceVersionId"];
       break;
     default:
-      throw new S3Error("NotImplemented", `${operation.name} is not supported across backends`);
+      if (!isListing(operation.spec))
+        throw new S3Error("NotImplemented", `${operation.name} is not supported across backends`);
+      body = LISTING_XML[operation.spec.name](output);
   }
   const bytes = Buffer.from(body);
   res.writeHead(200, { ...headers, "content-length": String(bytes.length) });

@@ -55,23 +55,29 @@ export type ListingArray = "Contents" | "Versions" | "DeleteMarkers" | "Uploads"
 /**
  * The SDK fields a listing operation pages with, in its input and its output: what a listing
  * merged over several backends reads from the caller, asks each backend, and answers with.
+ * `paging` says how a page tells where the next one starts:
+ * - `token`: an opaque `ContinuationToken` (the caller's `StartAfter` only starts the first page);
+ * - `marker`: the key to start after, `Marker` (`NextMarker` in the answer);
+ * - `key-marker`: the key to start after, `KeyMarker`, and the version or upload id within it.
  */
-export interface ListingShape {
-  /**
-   * How a page says where the next one starts:
-   * - `token`: an opaque `ContinuationToken` (the caller's `StartAfter` only starts the first page);
-   * - `marker`: the key to start after, `Marker` (`NextMarker` in the answer);
-   * - `key-marker`: the key to start after, `KeyMarker`, and the version or upload id within it.
-   */
-  readonly paging: "token" | "marker" | "key-marker";
+export type ListingShape = ListingFields &
+  (
+    | { readonly paging: "token"; readonly marker: "StartAfter"; readonly idMarker: undefined }
+    | { readonly paging: "marker"; readonly marker: "Marker"; readonly idMarker: undefined }
+    | {
+        readonly paging: "key-marker";
+        readonly marker: "KeyMarker";
+        /** The input field of the version or upload id to start after, within the marker's key. */
+        readonly idMarker: "VersionIdMarker" | "UploadIdMarker";
+      }
+  );
+
+/** What every listing shape says. */
+interface ListingFields {
   /** The field bounding a page, in the input and in the output. */
   readonly limit: "MaxKeys" | "MaxUploads";
   /** The output arrays of its entries, besides `CommonPrefixes`. */
   readonly arrays: readonly ListingArray[];
-  /** The input field of the key to start after. */
-  readonly marker: "StartAfter" | "Marker" | "KeyMarker";
-  /** The input field of the version or upload id to start after, within the marker's key. */
-  readonly idMarker: "VersionIdMarker" | "UploadIdMarker" | undefined;
   /** The output field naming the bucket. */
   readonly bucketField: "Name" | "Bucket";
 }
