@@ -34,6 +34,8 @@ type RoutableCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> 
   I,
   ServiceOutputTypes,
   O,
+  // The SDK's own `send` takes commands of any resolved configuration: an override must too.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   any
 >;
 /** When lib-storage (given the router) adds checksums. @default "WHEN_REQUIRED" if any backend says so. */
@@ -51,6 +53,8 @@ const STACK_CHANGES = ["add", "addRelativeTo", "remove", "removeByTag"] as const
  * SDK's `S3` class. Presign with {@link presignUrl}, not the SDK's `getSignedUrl` (which would
  * sign for no backend at all: the router refuses it with a {@link RouterMisuseError}).
  */
+// Declared with the interface below, which types the aggregated methods added to its prototype.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class S3Router extends S3Client {
   /** The compiled routing rules. */
   readonly routeTable: RouteTable;
@@ -141,15 +145,16 @@ export class S3Router extends S3Client {
   ): Promise<O>;
   override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
     command: RoutableCommand<I, O>,
-    cb: (err: any, data?: O) => void,
+    cb: (err: unknown, data?: O) => void,
   ): void;
   override send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
     command: RoutableCommand<I, O>,
     options: HttpHandlerOptions,
-    cb: (err: any, data?: O) => void,
+    cb: (err: unknown, data?: O) => void,
   ): void;
-  override send(command: any, optionsOrCb?: any, cb?: any): any {
-    const callback = typeof optionsOrCb === "function" ? optionsOrCb : cb;
+  override send(command: unknown, optionsOrCb?: unknown, cb?: unknown): Promise<unknown> | undefined {
+    type Callback = (err: unknown, data?: unknown) => void;
+    const callback = (typeof optionsOrCb === "function" ? optionsOrCb : cb) as Callback | undefined;
     const options = typeof optionsOrCb === "function" ? undefined : optionsOrCb;
     const result = this.#route(command as AnyCommand, options);
     if (typeof callback !== "function") return result;
@@ -171,19 +176,14 @@ export class S3Router extends S3Client {
     super.destroy();
   }
 
-  #route(command: AnyCommand, options: unknown): Promise<unknown> {
-    // Everything up to the backend call runs synchronously: lib-storage reads `config.endpoint()`
-    // right after calling send (see the constructor).
+  async #route(command: AnyCommand, options: unknown): Promise<unknown> {
+    // Everything up to the backend call runs synchronously (an async function runs so until its
+    // first await): lib-storage reads `config.endpoint()` right after calling send (see the
+    // constructor). A planning error rejects the returned promise.
     const name = commandName(command);
     const input = command.input as Record<string, unknown>;
-    let plan: CommandPlan | SpanningPlan;
-    let backend!: S3Client;
-    try {
-      plan = planCommand(this.routeTable, name, input);
-      if (!isSpanning(plan)) backend = this.backend(plan.client);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const plan = planCommand(this.routeTable, name, input);
+    const backend = isSpanning(plan) ? undefined : this.backend(plan.client);
     const sendOptions = options as Record<string, unknown> | undefined;
     const operation = operationName(name);
     // A copy whose source may be on a fallback, or whose result goes to a mirror.
@@ -201,7 +201,7 @@ export class S3Router extends S3Client {
       if ((this.#ownMiddleware ??= this.middlewareStack.identify().length > 0))
         routed.middlewareStack.use(this.middlewareStack);
       const scope = p.scope;
-      const client = p.client === plan.client ? backend : this.backend(p.client);
+      const client = p.client === plan.client && backend ? backend : this.backend(p.client);
       return (client.send(routed as never, options as never) as Promise<unknown>).then(
         (output) => restoreOutput(scope, output),
         (error: unknown) => {
@@ -239,7 +239,8 @@ export class S3Router extends S3Client {
 
 /** Every method of the SDK's aggregated `S3` class: `putObject`, `paginateListObjectsV2`, `waitUntilObjectExists`… */
 type AggregatedMethods = Omit<S3, keyof S3Client>;
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// The methods are added to the prototype below, from the SDK's exports: this declares them.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface S3Router extends AggregatedMethods {}
 
 // The aggregated methods, generated from the SDK's exports so new operations appear by themselves.

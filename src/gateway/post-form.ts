@@ -243,10 +243,11 @@ function checkConditions(form: PostForm, bucket: string, conditions: readonly un
         : formField(form, name);
   for (const condition of conditions) {
     if (Array.isArray(condition)) {
-      const [op, field, arg] = condition as unknown[];
+      const items: readonly unknown[] = condition;
+      const [op, field, arg] = items;
       if (typeof op !== "string") throw invalidPolicy("a condition has no operator");
       if (op.toLowerCase() === "content-length-range") {
-        const [min, max] = [condition[1], condition[2]];
+        const [min, max] = [items[1], items[2]];
         if (
           typeof min !== "number" ||
           typeof max !== "number" ||
@@ -273,7 +274,7 @@ function checkConditions(form: PostForm, bucket: string, conditions: readonly un
       if (!holds) throw conditionFailed(condition);
     } else if (condition !== null && typeof condition === "object") {
       if (Object.keys(condition).length === 0) throw invalidPolicy("a condition is an empty object");
-      for (const [field, expected] of Object.entries(condition)) {
+      for (const [field, expected] of Object.entries(condition as Record<string, unknown>)) {
         const name = field.toLowerCase();
         covered.add(name);
         if (value(name) !== expected) throw conditionFailed({ [field]: expected });

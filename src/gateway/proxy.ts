@@ -172,8 +172,8 @@ export async function sendToBackend(
 ): Promise<BackendResponse> {
   const client = call.state.router.backend(plan.client);
   const body = request.body;
-  let bodyError: unknown;
-  if (body && !Buffer.isBuffer(body)) body.on("error", (e) => (bodyError ??= e));
+  let bodyError: Error | undefined;
+  if (body && !Buffer.isBuffer(body)) body.on("error", (e: Error) => (bodyError ??= e));
   let response;
   try {
     // A small body is read (and verified) whole first: the backend request then goes out as one

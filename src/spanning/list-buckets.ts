@@ -148,7 +148,7 @@ function checkMaxBuckets(value: unknown): number | undefined {
     name: "InvalidArgument",
     $fault: "client",
     $metadata: { httpStatusCode: 400 },
-    message: `MaxBuckets must be an integer from 1 to ${MAX_BUCKETS_LIMIT}, got ${String(value)}`,
+    message: `MaxBuckets must be an integer from 1 to ${MAX_BUCKETS_LIMIT}, got ${typeof value === "number" ? value : JSON.stringify(value)}`,
   });
 }
 

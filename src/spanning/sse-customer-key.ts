@@ -47,7 +47,7 @@ export function isSseKeyMissing(error: unknown): boolean {
   if (e?.$metadata?.httpStatusCode !== 400) return false;
   const code = typeof e.Code === "string" ? e.Code : typeof e.name === "string" ? e.name : "";
   if (code === "InvalidRequest" || code === "InvalidArgument")
-    return /encrypt|customer/i.test(String(e.message ?? "")) || e.message === "UnknownError";
+    return (typeof e.message === "string" && /encrypt|customer/i.test(e.message)) || e.message === "UnknownError";
   // A HEAD's 400 has no body: the SDK names it by status only.
   return code === "BadRequest" || code === "Unknown" || code === "400";
 }
