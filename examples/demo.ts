@@ -165,9 +165,8 @@ async function main(): Promise<void> {
     const listCommand = new ListObjectsV2Command({ Bucket: "example-bucket", Prefix: "team2/" });
     const listPlan = planOf(router, listCommand);
     const listed = await router.send(listCommand);
-    say(
-      `  sent to client ${listPlan.client} as Bucket "${listPlan.input["Bucket"]}", Prefix "${listPlan.input["Prefix"]}"`,
-    );
+    const { Bucket: sentBucket, Prefix: sentPrefix } = listPlan.input;
+    say(`  sent to client ${listPlan.client} as Bucket "${String(sentBucket)}", Prefix "${String(sentPrefix)}"`);
     say(`  answer:  Name "${listed.Name}", Prefix "${listed.Prefix}", KeyCount ${listed.KeyCount}`);
     for (const { Key } of listed.Contents ?? []) say(`           ${Key}`);
     say("  (the caller's names: the backend bucket and the data/ prefix never show)");

@@ -254,7 +254,7 @@ export const gatewaySection: BenchSection = {
   async run(ctx) {
     const settings = SETTINGS[ctx.mode];
     const log = (m: string) => ctx.log(`gateway: ${m}`);
-    const build = ensureBuilt(ctx.log);
+    const build = ensureBuilt((m) => ctx.log(m));
     const tmp = await mkdtemp(join(tmpdir(), "s3r-gwbench-"));
     const cleanup: Array<() => Promise<unknown>> = [];
     try {
@@ -262,7 +262,7 @@ export const gatewaySection: BenchSection = {
       cleanup.push(() => backend.stop());
       const bucket = `gwbench-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
       const directClient = benchClient(backend.endpoint, backend.credentials);
-      cleanup.push(async () => directClient.destroy());
+      cleanup.push(() => Promise.resolve(directClient.destroy()));
       await directClient.send(new CreateBucketCommand({ Bucket: bucket }));
 
       // nginx: the floor.
@@ -321,7 +321,7 @@ export const gatewaySection: BenchSection = {
           : []),
         gatewayPath(gateway),
       ];
-      for (const p of paths) if (p.client !== directClient) cleanup.push(async () => p.client.destroy());
+      for (const p of paths) if (p.client !== directClient) cleanup.push(() => Promise.resolve(p.client.destroy()));
       const procs: CpuProcs = [
         ...(nginx ? [{ label: "nginx", pid: nginx.workerPid }] : []),
         { label: "gateway", pid: gateway.pid },

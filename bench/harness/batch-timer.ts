@@ -60,7 +60,7 @@ export function timeBatches(run: BatchRunner, options: BatchTimerOptions): RawBa
   // Warm up with growing chunks until the warm-up time is spent; the last chunk calibrates.
   let cursor = 0;
   let chunk = 1;
-  let perOpNs = Number.POSITIVE_INFINITY;
+  let perOpNs: number;
   const warmStart = now();
   for (;;) {
     const t0 = now();

@@ -316,9 +316,9 @@ const respondInMemory =
   ({ command, input }: { command: string; input: Record<string, unknown> }): unknown => {
     if (command.startsWith("PutObject")) return { ETag: '"etag"' };
     if (command.startsWith("GetObject"))
-      return { ContentLength: OBJECT_BYTES, Body: { transformToByteArray: async () => bytes } };
+      return { ContentLength: OBJECT_BYTES, Body: { transformToByteArray: () => Promise.resolve(bytes) } };
     if (command.startsWith("HeadObject")) return { ContentLength: OBJECT_BYTES };
-    const prefix = String(input["Prefix"] ?? "");
+    const prefix = typeof input["Prefix"] === "string" ? input["Prefix"] : "";
     const Contents = Array.from({ length: LISTED_KEYS }, (_, i) => ({
       Key: `${prefix}item-${String(i).padStart(3, "0")}`,
       Size: OBJECT_BYTES,

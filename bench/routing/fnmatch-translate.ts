@@ -6,7 +6,7 @@
  */
 
 const escapeOutside = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-const escapeInSet = (s: string): string => s.replace(/[\\\]\[]/g, "\\$&");
+const escapeInSet = (s: string): string => s.replace(/[\\\][]/g, "\\$&");
 
 /** An anchored RegExp source; compile with flags `su` (dot matches newlines, code points). */
 export function translateFnmatch(pattern: string): string {

@@ -19,18 +19,21 @@ export function fakeBackend(respond: Responder = () => ({})): S3Client & { calls
   }) as S3Client & { calls: Recorded[] };
   client.calls = [];
   client.middlewareStack.add(
-    (_next, context) => async (args) => {
-      // Bodies (streams) cannot be cloned, and a test reads them, if at all, from the input itself.
-      const { Body, ...rest } = args.input as Record<string, unknown>;
-      const call = {
-        command: String(context.commandName),
-        input: { ...structuredClone(rest), ...(Body !== undefined && { Body }) },
-      };
-      client.calls.push(call);
-      const output = respond(call);
-      if (output instanceof Error) throw output;
-      return { output: { $metadata: {}, ...(output as object) }, response: {} };
-    },
+    // A promise chain, not an async function (nothing here awaits): whatever throws — the
+    // clone, the responder, a scripted error — still reaches the caller as a rejection.
+    (_next, context) => (args) =>
+      Promise.resolve().then(() => {
+        // Bodies (streams) cannot be cloned, and a test reads them, if at all, from the input itself.
+        const { Body, ...rest } = args.input as Record<string, unknown>;
+        const call = {
+          command: String(context.commandName),
+          input: { ...structuredClone(rest), ...(Body !== undefined && { Body }) },
+        };
+        client.calls.push(call);
+        const output = respond(call);
+        if (output instanceof Error) throw output;
+        return { output: { $metadata: {}, ...(output as object) }, response: {} };
+      }),
     { step: "serialize", name: "fakeBackend", priority: "high" },
   );
   return client;

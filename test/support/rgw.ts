@@ -397,7 +397,7 @@ async function signedListBuckets(server: RgwEndpoint): Promise<unknown> {
 export async function startRgwPair(): Promise<RgwPair> {
   const [a, b] = await Promise.allSettled([startRgw(RGW_PAIR_CREDENTIALS.rgwA), startRgw(RGW_PAIR_CREDENTIALS.rgwB)]);
   if (a.status === "fulfilled" && b.status === "fulfilled") return { rgwA: a.value, rgwB: b.value };
-  await Promise.all([a, b].map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
+  await Promise.all([a, b].flatMap((r) => (r.status === "fulfilled" ? [r.value.stop()] : [])));
   const errors = [a, b].flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   throw errors.length === 1 ? errors[0] : new AggregateError(errors, "both RGW clusters failed to start");
 }

@@ -145,19 +145,16 @@ profiles:
 
   it("rejects unknown client settings with a suggestion", () => {
     const issues = issuesOf(() => parseRouterConfig("clients:\n  default: { endpont: http://x }\n"));
-    expect(issues[0]).toMatchObject({
-      path: "clients.default.endpont",
-      message: expect.stringMatching(/did you mean "endpoint"/),
-    });
+    expect(issues[0]?.path).toBe("clients.default.endpont");
+    expect(issues[0]?.message).toMatch(/did you mean "endpoint"/);
   });
 
   it("carries the router's other options, validated", () => {
     const config = parseRouterConfig("listingTokenSecret: s3cret\ncrossBackendCopy: false\nclients: { default: {} }\n");
     expect(config).toMatchObject({ listingTokenSecret: "s3cret", crossBackendCopy: false });
-    expect(issuesOf(() => parseRouterConfig("copyPartSize: -1\nclients: { default: {} }\n"))[0]).toMatchObject({
-      path: "copyPartSize",
-      message: expect.stringMatching(/positive/),
-    });
+    const [issue] = issuesOf(() => parseRouterConfig("copyPartSize: -1\nclients: { default: {} }\n"));
+    expect(issue?.path).toBe("copyPartSize");
+    expect(issue?.message).toMatch(/positive/);
   });
 
   it("names the file and the YAML error", async () => {

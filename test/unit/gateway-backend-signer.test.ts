@@ -28,8 +28,8 @@ class Sha256 {
   update(data: SourceData): void {
     this.#hash.update(bytes(data));
   }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.#hash.digest()));
   }
 }
 

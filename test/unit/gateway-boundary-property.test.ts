@@ -722,8 +722,8 @@ class NodeSha256 {
   update(data: SourceData): void {
     this.#hash.update(toBytes(data));
   }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.#hash.digest()));
   }
 }
 

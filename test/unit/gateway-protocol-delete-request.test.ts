@@ -8,6 +8,7 @@ import {
 import { deleteRequestXml } from "../../src/gateway/protocol/xml-serialize.js";
 import { S3Error } from "../../src/gateway/s3-error.js";
 import { propertyParameters } from "../support/property-seed.js";
+import { isXmlText } from "../support/xml-chars.js";
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -113,6 +114,7 @@ describe("readDeleteRequest (streamed, bounded)", () => {
 
   it("refuses a body over its limit before reading the rest", async () => {
     let pulled = 0;
+    // eslint-disable-next-line @typescript-eslint/require-await -- an async source, as a request body is; nothing to wait for
     async function* endless(): AsyncGenerator<Buffer> {
       yield Buffer.from("<Delete>");
       for (;;) {
@@ -177,9 +179,7 @@ describe("readDeleteRequest (streamed, bounded)", () => {
   });
 
   it("round-trips any keys: serialize, stream, parse", async () => {
-    const key = fc
-      .string({ minLength: 1, maxLength: 30, unit: "grapheme" })
-      .filter((k) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uFFFE\uFFFF]/.test(k));
+    const key = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" }).filter(isXmlText);
     await fc.assert(
       fc.asyncProperty(
         fc.array(

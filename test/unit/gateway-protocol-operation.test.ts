@@ -272,9 +272,9 @@ async function serialize(command: object, endpoint: string, forcePathStyle: bool
     maxAttempts: 1,
     credentials: { accessKeyId: "AKID", secretAccessKey: "SECRET" },
     requestHandler: {
-      handle: async (request: Captured) => {
+      handle: (request: Captured) => {
         captured = request;
-        throw new Stop();
+        return Promise.reject(new Stop());
       },
     } as never,
   });

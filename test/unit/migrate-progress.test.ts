@@ -234,7 +234,9 @@ describe("progressDisplay", () => {
     show(progress({ elapsedMs: 600, finished: true }));
     expect(writes).toHaveLength(3);
     for (const text of writes) {
+      // eslint-disable-next-line no-control-regex -- ESC (\x1b) starts the terminal control sequences under test
       expect(text).toMatch(/^\rmigrate: 120\/300 objects \(40%\) · [^\r\n]*\x1b\[K\n?$/);
+      // eslint-disable-next-line no-control-regex -- ESC (\x1b) starts the terminal control sequences under test
       expect(text.replace(/^\r|\x1b\[K\n?$/g, "").length).toBeLessThanOrEqual(59);
     }
     expect(writes.filter((text) => text.endsWith("\n"))).toHaveLength(1);
@@ -244,6 +246,7 @@ describe("progressDisplay", () => {
   it("a terminal that reports no width is taken as 80 columns", () => {
     const { writes, show } = capture(true, 0);
     show(progress());
+    // eslint-disable-next-line no-control-regex -- ESC (\x1b) starts the terminal control sequences under test
     expect(writes[0]!.replace(/^\r|\x1b\[K$/g, "").length).toBeLessThanOrEqual(79);
   });
 
@@ -253,6 +256,7 @@ describe("progressDisplay", () => {
     show(progress({ elapsedMs: 4800, finished: true }));
     expect(writes).toHaveLength(4); // 500, 2600, 4700, and the last
     for (const text of writes) {
+      // eslint-disable-next-line no-control-regex -- ESC (\x1b) starts the terminal control sequences under test
       expect(text).toMatch(/^migrate: [^\r\x1b]*\n$/);
       expect(text.split("\n")).toHaveLength(2);
     }

@@ -125,7 +125,9 @@ describe("read fallback (fake backends)", () => {
   ) {
     const calls: string[] = [];
     const log = (who: string, respond: (call: Recorded) => unknown) => (call: Recorded) => {
-      calls.push(`${who} ${call.command.replace(/Command$/, "")} ${call.input["Bucket"]}/${call.input["Key"]}`);
+      calls.push(
+        `${who} ${call.command.replace(/Command$/, "")} ${String(call.input["Bucket"])}/${String(call.input["Key"])}`,
+      );
       return respond(call);
     };
     const router = createS3Router({
@@ -249,7 +251,7 @@ describe("mirrored writes (fake backends)", () => {
       return { ETag: '"p"', VersionId: "v1" };
     });
     const copy = fakeBackend((call) => {
-      calls.push(`copy ${call.command} ${call.input["Bucket"]}/${call.input["Key"]}`);
+      calls.push(`copy ${call.command} ${String(call.input["Bucket"])}/${String(call.input["Key"])}`);
       return mirror(call);
     });
     const router = createS3Router({
@@ -320,8 +322,8 @@ describe("KeyLock", () => {
       order.push("first end");
       throw new Error("boom");
     });
-    const second = lock.run("k", async () => void order.push("second"));
-    const other = lock.run("j", async () => void order.push("other"));
+    const second = lock.run("k", () => Promise.resolve(void order.push("second")));
+    const other = lock.run("j", () => Promise.resolve(void order.push("other")));
     await other;
     expect(order).toEqual(["first start", "other"]);
     release();

@@ -72,10 +72,10 @@ describe("round trip", () => {
           }),
         );
         const onWire = (name: string) => (encoded ? name.split("/").map(encodeURIComponent).join("/") : name);
-        const out = restoreOutput(list.scope, {
+        const out = restoreOutput<{ Contents: Array<{ Key: string }>; Prefix: string }>(list.scope, {
           Contents: [{ Key: onWire(physicalKey) }],
           Prefix: onWire(list.input["Prefix"] as string),
-        }) as { Contents: Array<{ Key: string }>; Prefix: string };
+        });
         const returned = encoded ? decodeURIComponent(out.Contents[0]!.Key) : out.Contents[0]!.Key;
         expect(returned).toBe(k);
         expect(encoded ? decodeURIComponent(out.Prefix) : out.Prefix).toBe(k);
@@ -104,9 +104,9 @@ describe("round trip", () => {
           }),
         );
         const sent = (plan.input["Delete"] as { Objects: Array<{ Key: string }> }).Objects.map((o) => o.Key);
-        const out = restoreOutput(plan.scope, { Deleted: sent.map((Key) => ({ Key })) }) as {
-          Deleted: Array<{ Key: string }>;
-        };
+        const out = restoreOutput<{ Deleted: Array<{ Key: string }> }>(plan.scope, {
+          Deleted: sent.map((Key) => ({ Key })),
+        });
         expect(out.Deleted.map((d) => d.Key)).toEqual(keys);
       }),
       propertyParameters(),

@@ -317,12 +317,15 @@ describe("S3Router", () => {
 
   it("supports the callback form of send", async () => {
     const { router } = seedRouter(() => ({ ETag: '"e"' }));
-    const output = await new Promise((resolve, reject) =>
+    const output = await new Promise((resolve, reject) => {
       router.send(
         new PutObjectCommand({ Bucket: "example-bucket", Key: "team2/cb" }),
-        (err: unknown, data?: unknown) => (err ? reject(err) : resolve(data)),
-      ),
-    );
+        (err: unknown, data?: unknown) => {
+          if (err) reject(err instanceof Error ? err : new Error("send failed", { cause: err }));
+          else resolve(data);
+        },
+      );
+    });
     expect(output).toMatchObject({ ETag: '"e"' });
   });
 

@@ -71,16 +71,17 @@ describe("gateway.tls", () => {
 
   it("refuses a key that is not the certificate's, naming gateway.tls", () => {
     const found = issues(() => parseGatewaySettings({ tls: { cert: pair.cert, key: other.key } }));
-    expect(found).toEqual([{ path: "gateway.tls", message: expect.stringMatching(/cannot be used together/) }]);
+    expect(found.map((i) => i.path)).toEqual(["gateway.tls"]);
+    expect(found[0]?.message).toMatch(/cannot be used together/);
   });
 
   it("names a missing file, a file without PEM, and a bad field", () => {
-    expect(issues(() => parseGatewaySettings({ tls: { cert: join(dir, "nope.pem"), key: pair.key } }))).toEqual([
-      { path: "gateway.tls.cert", message: expect.stringMatching(/cannot read .*nope\.pem/) },
-    ]);
-    expect(
-      issues(() => parseGatewaySettings({ tls: { cert: join(dir, "garbage.pem"), key: pair.key } }))[0],
-    ).toMatchObject({ path: "gateway.tls.cert", message: expect.stringMatching(/no PEM block/) });
+    const missing = issues(() => parseGatewaySettings({ tls: { cert: join(dir, "nope.pem"), key: pair.key } }));
+    expect(missing.map((i) => i.path)).toEqual(["gateway.tls.cert"]);
+    expect(missing[0]?.message).toMatch(/cannot read .*nope\.pem/);
+    const [garbage] = issues(() => parseGatewaySettings({ tls: { cert: join(dir, "garbage.pem"), key: pair.key } }));
+    expect(garbage?.path).toBe("gateway.tls.cert");
+    expect(garbage?.message).toMatch(/no PEM block/);
     const paths = issues(() =>
       parseGatewaySettings({ tls: { cert: pair.cert, key: pair.key, minVersion: "TLSv1.0", certFile: "x" } }),
     ).map((i) => i.path);
@@ -143,7 +144,8 @@ describe("a client's ca and insecureSkipVerify", () => {
     const found = issues(() =>
       createS3Router(file(`{ endpoint: "https://127.0.0.1:1", ca: "${join(dir, "garbage.pem")}" }`)),
     );
-    expect(found).toEqual([{ path: "clients.default.ca", message: expect.stringMatching(/no PEM block/) }]);
+    expect(found.map((i) => i.path)).toEqual(["clients.default.ca"]);
+    expect(found[0]?.message).toMatch(/no PEM block/);
     expect(issues(() => file(`{ ca: 3 }`))[0]!.path).toBe("clients.default.ca");
   });
 });
