@@ -10,8 +10,8 @@
 import type { NameScope } from "../client/output-mapping.js";
 import { restoreError } from "../client/output-mapping.js";
 import type { Route } from "../routing/route-table.js";
-import { s3ErrorCodeOfStatus } from "../errors.js";
-import { S3Error, standardMessage } from "./s3-error.js";
+import { s3ErrorCodeOfStatus, s3ErrorMessage } from "../errors.js";
+import { S3Error } from "./s3-error.js";
 import { XmlSyntaxError, childrenNamed, parseXml, type XmlElement } from "./protocol/xml-scan.js";
 
 /** Elements of an S3 error body a caller may see, with no names in them, as the backend wrote them. */
@@ -81,7 +81,7 @@ export function publicMessage(code: string, message: string | undefined, hidden:
   ) {
     return message;
   }
-  return standardMessage(code);
+  return s3ErrorMessage(code);
 }
 
 /**

@@ -17,9 +17,6 @@ export interface RelayedCode {
   readonly status: number;
 }
 
-/** S3's message for `code` (the gateway's own or a backend's), or the code itself. */
-export const standardMessage = (code: string): string => s3ErrorMessage(code);
-
 /** An S3 error response. */
 export class S3Error extends Error {
   override name = "S3Error" as const;
@@ -126,9 +123,9 @@ export function toS3Error(error: unknown): S3Error {
   if (e?.$metadata?.httpStatusCode && e.name)
     return new S3Error(
       { code: e.name, status: e.$metadata.httpStatusCode },
-      standardMessage(e.name),
+      s3ErrorMessage(e.name),
       {},
       { cause: error },
     );
-  return new S3Error("InternalError", "We encountered an internal error. Please try again.", {}, { cause: error });
+  return new S3Error("InternalError", s3ErrorMessage("InternalError"), {}, { cause: error });
 }
