@@ -72,7 +72,7 @@ export async function handlePostObject(post: PostCall): Promise<void> {
   post.takeSlot(grant.user?.accessKeyId);
   state.users.authorize(grant.user, { bucket, write: true });
   const key = keyOf(form);
-  const put = operationSpec("PutObject")!;
+  const put = operationSpec("PutObject");
   const plan = planCommand(state.router.routeTable, "PutObjectCommand", { Bucket: bucket, Key: key });
   if (isSpanning(plan)) throw new S3Error("NotImplemented", "This form upload would span stores.");
   if (plan.route.mirror) {
