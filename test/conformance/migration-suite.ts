@@ -375,15 +375,15 @@ export function migrationSuite(definition: MigrationTargetDefinition): void {
         "delete-batch-everywhere",
         "DeleteObjects removes each key from every store of its profile",
         async (t) => {
-          const keys = ["moving/batch-1.txt", "moving/batch-2.txt", "mirrored/batch-3.txt"];
+          const keys = ["moving/batch-1.txt", "moving/batch-2.txt", "mirrored/batch-3.txt"] as const;
           await Promise.all([
-            t.stores.fallback.plant(keys[0]!, "1"),
-            t.stores.fallback.plant(keys[1]!, "2"),
-            t.stores.primary.plant(keys[1]!, "2"),
-            t.stores.fallback.plant(keys[2]!, "3"),
-            put(keys[2]!, "3, mirrored"),
+            t.stores.fallback.plant(keys[0], "1"),
+            t.stores.fallback.plant(keys[1], "2"),
+            t.stores.primary.plant(keys[1], "2"),
+            t.stores.fallback.plant(keys[2], "3"),
+            put(keys[2], "3, mirrored"),
           ]);
-          expect(await t.stores.mirror.holds(keys[2]!)).toBe(true);
+          expect(await t.stores.mirror.holds(keys[2])).toBe(true);
           const out = await t.client.send(
             new DeleteObjectsCommand({ Bucket: t.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
           );
@@ -428,26 +428,39 @@ export function migrationSuite(definition: MigrationTargetDefinition): void {
 
       scenario(
         "mirrored-multipart",
-        "a multipart upload (lib-storage, 3 parts) lands on both: CompleteMultipartUpload mirrors the finished object",
+        "a multipart upload (lib-storage, 3 parts) lands on both: CompleteMultipartUpload mirrors the finished object and its metadata",
         async (t) => {
           const key = "mirrored/big.bin";
           const data = patterned(11 * MiB + 5, 2);
           const result = await new Upload({
             client: t.client,
-            params: { Bucket: t.bucket, Key: key, Body: data },
+            params: {
+              Bucket: t.bucket,
+              Key: key,
+              Body: data,
+              ContentType: "application/x-big",
+              Metadata: { parts: "three" },
+              // No Tagging: Ceph 16 ignores it on CreateMultipartUpload (tags are checked on Put and Copy).
+            },
             partSize: 5 * MiB,
           }).done();
           expect(result).toMatchObject({ Bucket: t.bucket, Key: key });
-          expect(sha(await t.stores.primary.bytes(key))).toBe(sha(data));
-          expect(sha(await t.stores.mirror.bytes(key))).toBe(sha(data));
+          for (const store of [t.stores.primary, t.stores.mirror]) {
+            expect(sha(await store.bytes(key))).toBe(sha(data));
+            const head = await store.head(key);
+            expect([head?.ContentType, head?.Metadata]).toEqual(["application/x-big", { parts: "three" }]);
+          }
         },
       );
 
       scenario(
         "mirrored-copy",
-        "a CopyObject into a mirrored profile, from outside it or within it, lands on both",
+        "a CopyObject into a mirrored profile, from outside it or within it, lands on both: bytes, metadata, tags",
         async (t) => {
-          await put("plain/to-mirror.txt", "copied into the mirrored profile", { Metadata: { via: "copy" } });
+          await put("plain/to-mirror.txt", "copied into the mirrored profile", {
+            Metadata: { via: "copy" },
+            Tagging: "copied=yes",
+          });
           await t.client.send(
             new CopyObjectCommand({
               Bucket: t.bucket,
@@ -466,6 +479,7 @@ export function migrationSuite(definition: MigrationTargetDefinition): void {
             for (const store of [t.stores.primary, t.stores.mirror]) {
               expect(await store.text(key)).toBe("copied into the mirrored profile");
               expect((await store.head(key))?.Metadata).toEqual({ via: "copy" });
+              expect(await store.tags(key)).toEqual([{ Key: "copied", Value: "yes" }]);
             }
         },
       );

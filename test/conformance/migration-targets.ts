@@ -224,9 +224,8 @@ function gateway(): MigrationTargetDefinition {
         callerSeesStores: false,
         // The caller is not told which backend failed: the request's log line is.
         failureTold(_error, key) {
-          const lines = divergenceLines().filter((line) => line["key"] === key);
-          if (lines.length !== 1) return undefined;
-          const line = lines[0]!;
+          const [line, ...more] = divergenceLines().filter((l) => l["key"] === key);
+          if (line === undefined || more.length > 0) return undefined;
           return { route: line["route"], mirror: line["mirror"], stores: (line["stores"] ?? []) as StoreState[] };
         },
         async divergenceReports(run) {
