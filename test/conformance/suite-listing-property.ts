@@ -6,14 +6,16 @@
  * never list.
  *
  * Runs: 30 (`S3R_PROPERTY_RUNS` overrides), seed `S3R_PROPERTY_SEED` (test/support/property-seed).
- * Why 30 suffice: each run writes 1–10 keys; the first segment of a key is one of five, two of
- * which (team2, team3) pick their route outright, and a `.csv` last segment (one in three) picks
- * the csv route from the others; so a key misses a given route with probability at most 4/5 and a
- * run of ≥ 1 key reaches it with probability ≥ 1/5 — over 30 runs a route goes unreached with
- * probability < (4/5)^30 ≈ 0.1 %, and half the keys are shadowed. The test does not rely on the
+ * Why 30 suffice: a run writes 1–10 keys (about 5 on average: 152 keys over the 30 runs of the
+ * fixed seed). A key's first segment is one of five, two of which (team2, team3) pick their route
+ * outright; among the others a `.csv` last segment (two deeper segments in six) picks the csv
+ * route, the rarest, at about 1 key in 8; and half the keys get a shadow copy. So the rarest
+ * route is missed by 150 keys with probability about (7/8)^150 < 10⁻⁸, and left without a shadow
+ * with probability about (15/16)^150 < 10⁻⁴. With the fixed seed the 152 keys fall 80 default,
+ * 28 team2, 22 team3, 22 csv, of which 39, 13, 10 and 9 shadowed. The test does not rely on the
  * odds: after the runs it asserts that every route was reached and that keys of every route were
  * shadowed, so a seed or generator change that loses coverage fails loudly instead of passing
- * with less.
+ * with less. Each run writes and removes its own keys, so runs do not see each other's.
  */
 import { DeleteObjectsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import fc from "fast-check";
@@ -25,7 +27,16 @@ import { putText } from "./object-io.js";
 import { scenario, type ConformanceSuite } from "./scenario.js";
 import type { ConformanceTarget, Placement } from "./target.js";
 
-const RUNS = Number(process.env["S3R_PROPERTY_RUNS"] ?? 30);
+const RUNS = runsFromEnv(process.env["S3R_PROPERTY_RUNS"], 30);
+
+function runsFromEnv(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const runs = Number(value);
+  // A typo must not silently fall back to the default (or reach fast-check as NaN).
+  if (!Number.isSafeInteger(runs) || runs < 1)
+    throw new Error(`S3R_PROPERTY_RUNS must be a positive integer, got ${JSON.stringify(value)}`);
+  return runs;
+}
 
 /** First segments: one per route of the split bucket, and two the default route owns. */
 const TOP = ["team1", "team2", "team3", "a", "é"] as const;
@@ -93,7 +104,8 @@ export const suiteListingProperty: ConformanceSuite = (target, skips) => {
                 reached.add(home.route);
                 const others = t.shadowPlaces(bucket, e.key);
                 if (e.shadow === undefined || others.length === 0) continue;
-                const shadow = others[e.shadow % others.length]!;
+                const shadow = others[e.shadow % others.length];
+                if (shadow === undefined) continue; // never: the index is taken modulo the length
                 await shadow.client.send(new PutObjectCommand({ Bucket: shadow.bucket, Key: shadow.key, Body: "s" }));
                 written.push(shadow);
                 shadowedRoutes.add(home.route);

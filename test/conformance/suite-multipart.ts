@@ -47,10 +47,12 @@ async function uploadByPartCopy(
 ): Promise<{ partETag: string; size: number | undefined }> {
   const create = await t.s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
   expect(create).toMatchObject({ Bucket, Key });
-  const UploadId = create.UploadId!;
+  const UploadId = create.UploadId;
+  if (UploadId === undefined) throw new Error("CreateMultipartUpload answered no UploadId");
   const part = await t.s3.send(new UploadPartCopyCommand({ Bucket, Key, UploadId, PartNumber: 1, CopySource: source }));
   const partETag = part.CopyPartResult?.ETag;
   expect(partETag).toMatch(ETAG);
+  if (partETag === undefined) throw new Error("UploadPartCopy answered no ETag");
   const parts = await t.s3.send(new ListPartsCommand({ Bucket, Key, UploadId }));
   expect(parts).toMatchObject({ Bucket, Key, UploadId });
   // Compared without quotes: RGW quotes the ETag in ListParts, not in CopyPartResult.
@@ -60,12 +62,12 @@ async function uploadByPartCopy(
       Bucket,
       Key,
       UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: partETag! }] },
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: partETag }] },
     }),
   );
   expect(done).toMatchObject({ Bucket, Key });
   expect(done.Location).toMatch(new RegExp(`/${Bucket}/${Key}$`));
-  return { partETag: partETag!, size: parts.Parts?.[0]?.Size };
+  return { partETag, size: parts.Parts?.[0]?.Size };
 }
 
 export const suiteMultipart: ConformanceSuite = (target, skips) => {
