@@ -14,7 +14,7 @@ import { errorLine, RouterError } from "../errors.js";
 import { toLogicalKey, toPhysicalBucket } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { compareUtf8 } from "../spanning/utf8-order.js";
-import { estimateEta, rateOver, RATE_WINDOW_MS, type ProgressSample, type Rate } from "./migrate-rate.js";
+import { estimateEta, rateOver, RATE_WINDOW_MS, type ProgressSample, type Rate, type Tally } from "./migrate-rate.js";
 import { WorkQueue } from "./work-queue.js";
 
 export { estimateEta, rateOver, type ProgressSample, type Rate };
@@ -44,11 +44,7 @@ export interface MigrateOptions {
   readonly progressInterval?: number;
 }
 
-/** A count of objects and their bytes. */
-export interface Tally {
-  objects: number;
-  bytes: number;
-}
+export type { Tally } from "./migrate-rate.js";
 
 /** One object (or listing) that failed. */
 export interface MigrateFailure {

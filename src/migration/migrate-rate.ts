@@ -2,7 +2,11 @@
  * @module migration/migrate-rate — how fast a migration goes and how long it has left, from
  * samples of its progress.
  */
-import type { Tally } from "./bulk-migrate.js";
+/** A count of objects and their bytes. */
+export interface Tally {
+  objects: number;
+  bytes: number;
+}
 
 /** Throughput. */
 export interface Rate {
