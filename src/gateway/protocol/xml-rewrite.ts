@@ -7,9 +7,12 @@
  *
  * The mapping itself is not re-implemented here: each name is passed through the library's
  * `restoreOutput` / `restoreError` with the same {@link NameScope} the SDK router uses, so the
- * gateway and the library cannot drift apart on what a name maps back to.
+ * gateway and the library cannot drift apart on what a name maps back to. Nor is where the names
+ * lie written here: each operation's answer root and name paths are facts of the operation
+ * registry (`answerNames`), read once when this module loads.
  */
 import { restoreOutput, type NameScope } from "../../client/output-mapping.js";
+import { ALL_OPERATIONS, type AnswerKind, type AnswerName } from "../../operations/registry.js";
 import { S3Error, escapeXml } from "../s3-error.js";
 import { objectPath } from "./request-target.js";
 import {
@@ -24,62 +27,29 @@ import {
 
 export type { NameScope };
 
-/** A name field: either a scalar of the output, or a member of the items of an output array. */
-type Field = { readonly scalar: string } | { readonly array: string; readonly member: string };
+/** Where the names of one answer root lie (see {@link AnswerName}). */
+type FieldMap = readonly AnswerName[];
 
-/** Where the names of one response root lie: XML path below the root → the SDK field it fills. */
-type FieldMap = ReadonlyArray<readonly [path: readonly string[], field: Field]>;
+/**
+ * The name fields of each answer root the registry gives for answers of `kind`. Operations that
+ * share a root (ListObjects and ListObjectsV2: `ListBucketResult`) share its fields: a body is
+ * known by its root, not by the request that asked for it.
+ */
+function answerRoots(kind: AnswerKind): ReadonlyMap<string, FieldMap> {
+  const roots = new Map<string, Map<string, AnswerName>>();
+  for (const { answer, answerNames } of ALL_OPERATIONS) {
+    if (answer !== kind || answerNames === undefined) continue;
+    const fields = roots.get(answerNames.root) ?? new Map<string, AnswerName>();
+    for (const name of answerNames.names) fields.set(name.path.join("/"), name);
+    roots.set(answerNames.root, fields);
+  }
+  return new Map([...roots].map(([root, fields]) => [root, [...fields.values()]]));
+}
 
-const scalar = (name: string): Field => ({ scalar: name });
-const item = (array: string, member: string): Field => ({ array, member });
-
-const COMMON_PREFIXES: FieldMap[number] = [["CommonPrefixes", "Prefix"], item("CommonPrefixes", "Prefix")];
-
-/** Listing roots (ListObjects v1 and v2 share `ListBucketResult`). */
-const LISTINGS: Readonly<Record<string, FieldMap>> = {
-  ListBucketResult: [
-    [["Name"], scalar("Name")],
-    [["Prefix"], scalar("Prefix")],
-    [["Marker"], scalar("Marker")],
-    [["NextMarker"], scalar("NextMarker")],
-    [["StartAfter"], scalar("StartAfter")],
-    [["Contents", "Key"], item("Contents", "Key")],
-    COMMON_PREFIXES,
-  ],
-  ListVersionsResult: [
-    [["Name"], scalar("Name")],
-    [["Prefix"], scalar("Prefix")],
-    [["KeyMarker"], scalar("KeyMarker")],
-    [["NextKeyMarker"], scalar("NextKeyMarker")],
-    [["Version", "Key"], item("Versions", "Key")],
-    [["DeleteMarker", "Key"], item("DeleteMarkers", "Key")],
-    COMMON_PREFIXES,
-  ],
-  ListMultipartUploadsResult: [
-    [["Bucket"], scalar("Bucket")],
-    [["Prefix"], scalar("Prefix")],
-    [["KeyMarker"], scalar("KeyMarker")],
-    [["NextKeyMarker"], scalar("NextKeyMarker")],
-    [["Upload", "Key"], item("Uploads", "Key")],
-    COMMON_PREFIXES,
-  ],
-};
-
-/** Single-object result roots. `Location` is handled apart: it must point at the gateway. */
-const OBJECT_RESULTS: Readonly<Record<string, FieldMap>> = {
-  InitiateMultipartUploadResult: [
-    [["Bucket"], scalar("Bucket")],
-    [["Key"], scalar("Key")],
-  ],
-  CompleteMultipartUploadResult: [
-    [["Bucket"], scalar("Bucket")],
-    [["Key"], scalar("Key")],
-  ],
-  ListPartsResult: [
-    [["Bucket"], scalar("Bucket")],
-    [["Key"], scalar("Key")],
-  ],
-};
+const LISTINGS = answerRoots("listing");
+/** `Location` is handled apart: it must point at the gateway. */
+const OBJECT_RESULTS = answerRoots("object-result");
+const DELETE_RESULTS = answerRoots("delete-result");
 
 /**
  * A listing body (ListObjects, ListObjectsV2, ListObjectVersions, ListMultipartUploads) in the
@@ -97,7 +67,7 @@ const OBJECT_RESULTS: Readonly<Record<string, FieldMap>> = {
  */
 export function rewriteListingXml(xml: string, scope: NameScope, token?: ContinuationTokenMap): string {
   const root = readBackendXml(xml);
-  const fields = ownEntry(LISTINGS, root.name);
+  const fields = LISTINGS.get(root.name);
   if (!fields) return xml;
   let effective = scope;
   if (scope.kind === "list") {
@@ -145,7 +115,7 @@ export function rewriteObjectResultXml(
 ): string {
   const root = readBackendXml(xml);
   if (root.name === "Error") return errorBody(xml);
-  const fields = ownEntry(OBJECT_RESULTS, root.name);
+  const fields = OBJECT_RESULTS.get(root.name);
   if (!fields) return xml;
   const edits = mapFields(xml, root, fields, (value, field) => restoreField(scope, field, value));
   if (scope.kind === "object") {
@@ -176,12 +146,9 @@ export function rewriteDeleteResultXml(
   message?: (code: string, message: string) => string,
 ): string {
   const root = readBackendXml(xml);
-  if (root.name !== "DeleteResult") return xml;
+  const fields = DELETE_RESULTS.get(root.name);
+  if (!fields) return xml;
   const keyMap = toKeyMap(keys);
-  const fields: FieldMap = [
-    [["Deleted", "Key"], item("Deleted", "Key")],
-    [["Error", "Key"], item("Errors", "Key")],
-  ];
   const edits = mapFields(xml, root, fields, (value) => keyMap.get(value) ?? value);
   if (message) {
     for (const error of childrenNamed(root, "Error")) {
@@ -212,11 +179,11 @@ function mapFields(
   xml: string,
   root: XmlElement,
   fields: FieldMap,
-  map: (value: string, field: Field) => string,
+  map: (value: string, field: AnswerName) => string,
 ): XmlEdit[] {
   const edits: XmlEdit[] = [];
-  for (const [path, field] of fields) {
-    for (const element of descendants(root, path)) {
+  for (const field of fields) {
+    for (const element of descendants(root, field.path)) {
       if (!isLeaf(element)) continue;
       const mapped = map(element.text, field);
       if (mapped !== element.text) edits.push(replaceText(xml, element, escapeXml(mapped)));
@@ -226,7 +193,7 @@ function mapFields(
 }
 
 /** One name through `restoreOutput`, placed where an SDK output would hold it. */
-function restoreField(scope: NameScope, field: Field, value: string): string {
+function restoreField(scope: NameScope, field: AnswerName, value: string): string {
   if ("scalar" in field) {
     const out = restoreOutput(scope, { [field.scalar]: value }) as Record<string, unknown>;
     return out[field.scalar] as string;
@@ -246,10 +213,6 @@ function descendants(root: XmlElement, path: readonly string[]): XmlElement[] {
 }
 
 const isLeaf = (element: XmlElement): boolean => element.children.length === 0;
-
-/** `table[name]` if `name` is the table's own entry (a root named `constructor` is not). */
-const ownEntry = <T>(table: Readonly<Record<string, T>>, name: string): T | undefined =>
-  Object.hasOwn(table, name) ? table[name] : undefined;
 
 function readBackendXml(xml: string): XmlElement {
   try {
