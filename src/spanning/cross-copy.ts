@@ -25,7 +25,6 @@ import type { SpanningPlan } from "../client/command-plan.js";
 import { restoreError, type NameScope } from "../client/output-mapping.js";
 import { CrossBackendError, PreconditionFailed, SseKeyRequiredError } from "../errors.js";
 // Its home is errors/; re-exported until test/unit/spanning-ops.test.ts imports it from there.
-export { PreconditionFailed } from "../errors.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";

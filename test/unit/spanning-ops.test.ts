@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createS3Router, CrossBackendError, type S3RouterOptions } from "../../src/index.js";
 import { isInvalidTokenError } from "../../src/errors.js";
-import { PreconditionFailed } from "../../src/spanning/cross-copy.js";
+import { PreconditionFailed } from "../../src/errors.js";
 import { compareUtf8 } from "../../src/spanning/list-buckets.js";
 import { fakeBackend, type Recorded } from "../support/fake-backend.js";
 
