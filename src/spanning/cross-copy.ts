@@ -24,7 +24,6 @@ import { pipeline, Readable, Transform } from "node:stream";
 import type { SpanningPlan } from "../client/command-plan.js";
 import { restoreError, type NameScope } from "../client/output-mapping.js";
 import { CrossBackendError, PreconditionFailed, SseKeyRequiredError } from "../errors.js";
-// Its home is errors/; re-exported until test/unit/spanning-ops.test.ts imports it from there.
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";
