@@ -36,8 +36,8 @@ export const suiteObjects: ConformanceSuite = (target, skips) => {
         expect(head.ETag).toBe(put.ETag);
         await expectPlaced(t, bucket, key, `body of ${key}`);
       }
-      await t.s3.send(new HeadBucketCommand({ Bucket: split }));
-      await t.s3.send(new HeadBucketCommand({ Bucket: whole }));
+      for (const Bucket of [split, whole])
+        expect((await t.s3.send(new HeadBucketCommand({ Bucket }))).$metadata.httpStatusCode).toBe(200);
     });
 
     scenario(skips, "objects/metadata", "keeps user metadata and standard headers", async () => {
