@@ -1,13 +1,16 @@
 /**
  * @module operations/registry — the one table of S3 operations: for each, how a request for it
  * looks on the wire (method, level, subresource), whether it reads or writes, how the router
- * routes it (its {@link CommandKind}), which query arguments it takes, which names its answer
- * carries and how they are mapped back, which names its documents carry that the router cannot
- * map, and how the migration modes treat it.
+ * routes it (its {@link CommandKind}), which query arguments it takes, which names its XML answer
+ * carries and where (its {@link AnswerNames}), how a listing pages (its {@link ListingShape}),
+ * which names its documents carry that the router cannot map, and how the migration modes treat it.
  *
  * The gateway classifies every request with this table and refuses what it does not find here
  * (deny by default); the library plans SDK commands with the same facts. A fact about an
- * operation lives here once, never in a list of names elsewhere.
+ * operation lives here once, never in a list of names elsewhere. Operation names are typed: the
+ * specs below define {@link OperationName}, so a name written anywhere else is checked against
+ * them; names that arrive at run time (a caller's SDK command) are looked up with
+ * {@link operationSpec} and may have no spec.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  */
 
