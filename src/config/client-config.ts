@@ -13,13 +13,13 @@ import type { SchemaInput } from "./schema-type.js";
 
 const str = (what: string) => z.string({ error: (i) => `${what} must be a string, got ${typeof i.input}` });
 
-/** The `credentials` of a client in a config file. */
+/** The `credentials` of a client in a config file (and of a gateway user's own backend identity). */
 const credentialsShape = {
   accessKeyId: str("accessKeyId").min(1, "accessKeyId must not be empty"),
   secretAccessKey: str("secretAccessKey").min(1, "secretAccessKey must not be empty"),
   sessionToken: str("sessionToken").optional(),
 };
-const credentialsSchema: z.ZodObject<typeof credentialsShape, z.core.$strict> = z.strictObject(credentialsShape);
+export const credentialsSchema: z.ZodObject<typeof credentialsShape, z.core.$strict> = z.strictObject(credentialsShape);
 
 /**
  * The fields of a client in a config file (the subset of `S3ClientConfig` a file can express,

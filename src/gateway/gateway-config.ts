@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { credentialsSchema } from "../config/client-config.js";
 import { isPlainObject, zodIssues } from "../config/profile-schema.js";
 import type { Present, SchemaOutput } from "../config/schema-type.js";
 import { loadGatewayTls, tlsSchema, type GatewayTls } from "./gateway-tls.js";
@@ -16,13 +17,6 @@ const listenAddress = (field: string, example: string) =>
 // Each shape below is the single declaration of its fields: the types (GatewayUserConfig,
 // GatewayLimits, GatewaySettings…) are derived from it, with each member's documentation, and
 // each schema is typed with its shape's name so that the published types keep that documentation.
-
-const credentialsShape = {
-  accessKeyId: text("accessKeyId").min(1, "accessKeyId must not be empty"),
-  secretAccessKey: text("secretAccessKey").min(1, "secretAccessKey must not be empty"),
-  sessionToken: text("sessionToken").optional(),
-};
-const credentialsSchema: z.ZodObject<typeof credentialsShape, z.core.$strict> = z.strictObject(credentialsShape);
 
 /** One access key of the gateway. */
 const userShape = {
