@@ -24,7 +24,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { Agent } from "node:http";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RouterFileConfig } from "../../src/config/load-config.js";
 import {
   createBuckets,
@@ -98,6 +98,9 @@ beforeAll(async () => {
   [proxyA, proxyB] = await Promise.all([startFaultProxy(rgwA.endpoint), startFaultProxy(rgwB.endpoint)]);
   gw = await startGateway(config(proxyA.url, proxyB.url));
 });
+
+// Each test sets its own faults; one that fails before its clear() must not leave them to the next.
+afterEach(() => Promise.all([proxyA?.clear(), proxyB?.clear()]));
 
 afterAll(async () => {
   await gw?.stop();

@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migration/bulk-migrate.js";
 import { createS3Router, MirrorWriteError, type MigrationEvent, type S3Router } from "../../src/index.js";
 import {
@@ -57,6 +57,9 @@ beforeAll(async () => {
   viaA = rgwClient({ ...rgwA, endpoint: proxyA.url }, { maxAttempts: 1 });
   viaB = rgwClient({ ...rgwB, endpoint: proxyB.url }, { maxAttempts: 1 });
 });
+
+// Each test sets its own faults; one that fails before its clear() must not leave them to the next.
+afterEach(() => Promise.all([proxyA?.clear(), proxyB?.clear()]));
 
 afterAll(async () => {
   viaA?.destroy();

@@ -127,7 +127,7 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
         .trim()
         .split("\n")
         .map((l) => l.trim().split(/\s+/))
-        .map((f) => [f[3], Number(f[2])]),
+        .map((f): [string, number] => [String(f[3]), Number(f[2])]),
     );
     expect(sizes).toEqual({ "team1/seed.txt": 4, "team2/seed.txt": 4, "top.txt": 9 });
 

@@ -248,9 +248,13 @@ describe("certificate rotation in an s3-router serve process", { timeout: 120_00
     await writeFile(join(dir, "rot-cert.pem"), pair.cert);
     await writeFile(join(dir, "rot-key.pem"), pair.key);
   };
-  const waitFor = async (what: string, probe: () => Promise<boolean>) => {
+  const waitFor = async (what: string, probe: () => boolean | Promise<boolean>) => {
     const deadline = Date.now() + 60_000;
-    while (!(await probe().catch(() => false))) {
+    while (
+      !(await Promise.resolve()
+        .then(probe)
+        .catch(() => false))
+    ) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -301,7 +305,7 @@ describe("certificate rotation in an s3-router serve process", { timeout: 120_00
     const stray = ca.issue(["localhost"]);
     await writeFile(join(dir, "rot-key.pem"), stray.key);
     child!.kill("SIGHUP");
-    await waitFor("the failed reload in the log", async () => /reload failed/.test(out));
+    await waitFor("the failed reload in the log", () => /reload failed/.test(out));
     expect(out).toMatch(/gateway\.tls.*cannot be used together/);
     expect(await presented()).toBe(await fingerprint(rotated));
   });

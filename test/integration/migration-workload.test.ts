@@ -219,7 +219,10 @@ async function checkAtRest(s: Scenario, router: S3Router): Promise<void> {
     const onB = await b
       .send(new GetObjectCommand({ Bucket: s.minioBucket, Key: `data/${key}` }))
       .then((o) => readBody(o))
-      .then(digest, (e: unknown) => (errorName(e) === "NoSuchKey" ? undefined : Promise.reject(e)));
+      .then(digest, (e: unknown) => {
+        if (errorName(e) === "NoSuchKey") return undefined;
+        throw e;
+      });
     // Every live key is on B with its newest bytes; a deleted key is nowhere.
     expect({ key, onB }).toEqual({ key, onB: expected });
     if (expected === undefined) {

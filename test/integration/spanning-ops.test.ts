@@ -142,11 +142,9 @@ describe("DeleteObjects across backends", () => {
       );
       expect(out.Deleted!.map((d) => d.Key)).toEqual(["team1/down/a", "team3/down/c"]);
       expect(out.Errors).toHaveLength(1);
-      expect(out.Errors![0]).toMatchObject({
-        Key: "team2/down/b",
-        Code: expect.stringMatching(/\w/),
-        Message: expect.stringMatching(/ECONNREFUSED/),
-      });
+      expect(out.Errors![0]?.Key).toBe("team2/down/b");
+      expect(out.Errors![0]?.Code).toMatch(/\w/);
+      expect(out.Errors![0]?.Message).toMatch(/ECONNREFUSED/);
       expect(await physicalKeys(aws, example, "team1/down/")).toEqual([]);
     } finally {
       halfDown.destroy();
