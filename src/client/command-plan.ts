@@ -70,7 +70,10 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
           throw new NoRouteError(
             op,
             `bucket "${bucket}" is served by profile "${route.name}", whose backend bucket is also reached by ${sharers.map((n) => `"${n}"`).join(", ")}: changing that bucket would change it for all of them`,
-            { bucket: bucket! },
+            {
+              bucket: bucket!,
+              publicReason: `bucket "${bucket}" shares its store with other buckets or prefixes: changing it would change it for all of them`,
+            },
           );
         }
       }
@@ -90,7 +93,11 @@ export function planCommand(table: RouteTable, commandName: string, input: Input
         throw new NoRouteError(
           op,
           `profile "${route.name}" mirrors its writes to client "${route.mirror.client}", and ${op} is not mirrored: refused rather than leave the stores different`,
-          { bucket: bucket!, key },
+          {
+            bucket: bucket!,
+            key,
+            publicReason: `this object's writes are mirrored to a second store, and ${op} is not mirrored: refused rather than leave the stores different`,
+          },
         );
       }
       return objectPlan(route, input, bucket!, key);

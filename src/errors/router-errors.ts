@@ -7,6 +7,16 @@
 /** Base class of every error s3-router raises itself (errors of a backend pass through intact). */
 export class RouterError extends Error {
   override name: string = "RouterError";
+  /**
+   * The message for a caller who must not learn the router's configuration (the gateway's
+   * clients), when `message` names profiles or clients; else `message` is fit for anyone.
+   */
+  readonly publicMessage: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { publicMessage?: string }) {
+    super(message, options);
+    this.publicMessage = options?.publicMessage;
+  }
 }
 
 /** One problem found in a router configuration. */
@@ -43,12 +53,15 @@ export class NoRouteError extends RouterError {
   readonly bucket: string | undefined;
   readonly key: string | undefined;
 
+  /** @param target - the caller's names, and `publicReason`: `reason` without configuration names. */
   constructor(
     operation: string,
     reason: string,
-    target: { bucket?: string | undefined; key?: string | undefined } = {},
+    target: { bucket?: string | undefined; key?: string | undefined; publicReason?: string } = {},
   ) {
-    super(`${operation}: ${reason}`);
+    super(`${operation}: ${reason}`, {
+      ...(target.publicReason !== undefined && { publicMessage: `${operation}: ${target.publicReason}` }),
+    });
     this.operation = operation;
     this.bucket = target.bucket;
     this.key = target.key;

@@ -115,7 +115,7 @@ export function toS3Error(error: unknown): S3Error {
         : error.name === "CrossBackendError"
           ? "NotImplemented"
           : "InvalidRequest";
-    return new S3Error(code, error.message, {}, { cause: error });
+    return new S3Error(code, error.publicMessage ?? error.message, {}, { cause: error });
   }
   // An error an SDK backend call raised during a spanning operation: keep its code and status,
   // not its text, which is the backend's and may name what the caller must not see.

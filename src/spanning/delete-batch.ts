@@ -4,7 +4,12 @@
  * parallel, and the answers merged back into one DeleteObjects output in the caller's key names.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-import { DeleteObjectsCommand, type DeleteObjectsCommandInput, type ObjectIdentifier } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectsCommand,
+  S3ServiceException,
+  type DeleteObjectsCommandInput,
+  type ObjectIdentifier,
+} from "@aws-sdk/client-s3";
 import { toLogicalKey, toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import type { SpanningContext } from "./spanning-context.js";
@@ -58,6 +63,16 @@ export async function deleteAcrossBackends(
     string,
     unknown
   >;
+  // Checked before the split: each store's share may be within the limit when the whole is not.
+  if ((del.Objects?.length ?? 0) > DELETE_BATCH_LIMIT) {
+    // The error S3 itself answers, so callers handle the router like a backend.
+    throw new S3ServiceException({
+      name: "MalformedXML",
+      $fault: "client",
+      $metadata: { httpStatusCode: 400 },
+      message: `DeleteObjects takes at most ${DELETE_BATCH_LIMIT} keys, got ${del.Objects?.length}`,
+    });
+  }
   const all = (del.Objects ?? []).map((object, index) => ({
     index,
     object,

@@ -34,16 +34,6 @@ export const TARGET_SKIPS: Readonly<Record<TargetName, SkipList>> = {
           "says so); the gateway refuses such names outright, so only it hides them",
       },
     ],
-    [
-      "batch-delete/over-limit",
-      {
-        kind: "known-bug",
-        reason:
-          "a DeleteObjects of 1001 keys spanning stores is split per store, sent, and answered " +
-          "with success, where S3, RGW and the gateway refuse it with 400; src/spanning/delete-batch.ts " +
-          "should refuse more than 1000 keys before splitting",
-      },
-    ],
   ]),
   gateway: new Map(),
 };

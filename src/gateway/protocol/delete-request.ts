@@ -10,10 +10,11 @@
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
 import { SaxesParser } from "saxes";
+import { DELETE_BATCH_LIMIT } from "../../spanning/delete-batch.js";
 import { S3Error } from "../s3-error.js";
 
-/** Most objects one DeleteObjects request may name (S3's limit). */
-export const DELETE_REQUEST_LIMIT = 1000;
+/** Most objects one DeleteObjects request may name (S3's limit, the library's too). */
+export const DELETE_REQUEST_LIMIT = DELETE_BATCH_LIMIT;
 
 /**
  * Largest body read: 1000 keys of S3's 1024-byte limit, with their version ids and conditions,
