@@ -61,79 +61,67 @@ export interface MigratingResult<R extends Reply> {
 /** Runs one object request (not a copy) on a route with a fallback or a mirror. */
 export async function runMigratingObject<R extends Reply>(request: MigratingRequest<R>): Promise<MigratingResult<R>> {
   const { port, operation, plan, input } = request;
-  const { route } = plan;
   const bucket = input["Bucket"];
   const key = input["Key"];
   // Bucket-level requests of a migrating bucket act on the primary's bucket only.
   if (typeof bucket !== "string" || typeof key !== "string") return { reply: await port.send(plan) };
-  const target = { route, bucket, key };
-  if (route.fallback && isFallbackRead(operation) && request.repeatable) return readWithFallback(request, target);
-  if (operation === "DeleteObject") return deleteEverywhere(request, target);
-  if (isMirroredWrite(operation)) return mirroredWrite(request, target);
+  const call: Call<R> = { ...request, route: plan.route, bucket, key, versionId: versionOf(input) };
+  if (call.route.fallback && isFallbackRead(operation) && request.repeatable) return readWithFallback(call);
+  if (operation === "DeleteObject") return deleteEverywhere(call);
+  if (isMirroredWrite(operation)) return mirroredWrite(call);
   return { reply: await port.send(plan) };
 }
 
-/** The caller's object. */
-interface Target {
+/** A request and the caller's object it acts on. */
+interface Call<R extends Reply> extends MigratingRequest<R> {
   readonly route: Route;
   readonly bucket: string;
   readonly key: string;
+  readonly versionId: string | undefined;
 }
 
 const versionOf = (input: Readonly<Record<string, unknown>>): string | undefined =>
   typeof input["VersionId"] === "string" ? input["VersionId"] : undefined;
 
-async function readWithFallback<R extends Reply>(
-  request: MigratingRequest<R>,
-  target: Target,
-): Promise<MigratingResult<R>> {
-  const { port, plan, input, operation, migration } = request;
-  const { route, bucket, key } = target;
-  const primary = await port.send(plan);
+async function readWithFallback<R extends Reply>(call: Call<R>): Promise<MigratingResult<R>> {
+  const { port, route } = call;
+  const primary = await port.send(call.plan);
   if ((await port.outcome(primary)) !== "miss") return { reply: primary };
-  const second = await port.send(objectPlan(route.fallback!, input, bucket, key));
+  const second = await port.send(objectPlan(route.fallback!, call.input, call.bucket, call.key));
   const outcome = await port.outcome(second);
   if (outcome === "miss") return { reply: primary };
   // A version id names a version of one store: only a current object is copied.
-  if (outcome === "success" && operation === "GetObject" && route.copyOnRead && versionOf(input) === undefined) {
+  if (outcome === "success" && call.operation === "GetObject" && route.copyOnRead && call.versionId === undefined) {
     // Under the read's SSE-C key, if it carried one: the copy is encrypted as the original.
-    migration.scheduleCopy(route, bucket, key, sseCustomerKeyOf(input));
+    call.migration.scheduleCopy(route, call.bucket, call.key, sseCustomerKeyOf(call.input));
   }
   return { reply: second };
 }
 
-async function deleteEverywhere<R extends Reply>(
-  request: MigratingRequest<R>,
-  target: Target,
-): Promise<MigratingResult<R>> {
-  const { port, plan, input, migration, sendOptions } = request;
-  const { route, bucket, key } = target;
-  const versionId = versionOf(input);
+async function deleteEverywhere<R extends Reply>(call: Call<R>): Promise<MigratingResult<R>> {
+  const { port, migration, route, bucket, key, versionId } = call;
   const reply = await migration.deleting(bucket, [[route, key]], async () => {
     // The fallback first: a copy across processes that finds the key gone from it stops.
     if (route.fallback) {
       try {
-        await migration.deleteFromFallback(route, bucket, key, versionId, sendOptions);
+        await migration.deleteFromFallback(route, bucket, key, versionId, call.sendOptions);
       } catch (error) {
         throw port.storeFailure(error, "fallback", route.fallback.client);
       }
     }
-    return port.send(plan);
+    return port.send(call.plan);
   });
   if (!route.mirror || (await port.outcome(reply)) !== "success") return { reply };
   return { reply, mirrored: migration.mirrorDelete("DeleteObject", route, bucket, key, versionId) };
 }
 
-async function mirroredWrite<R extends Reply>(
-  request: MigratingRequest<R>,
-  target: Target,
-): Promise<MigratingResult<R>> {
-  const { port, plan, input, operation, migration } = request;
-  const { route, bucket, key } = target;
-  const reply = await port.send(plan);
+async function mirroredWrite<R extends Reply>(call: Call<R>): Promise<MigratingResult<R>> {
+  const { port, route } = call;
+  const reply = await port.send(call.plan);
   if (!route.mirror || (await port.outcome(reply)) !== "success") return { reply };
   // The write's SSE-C key, if any, reads the object back from the primary and writes the mirror's.
   // (A copy-on-read racing this update cannot overwrite it: copies only create.)
-  const mirrored = migration.mirrorWrite(operation, route, bucket, key, port.written(reply), sseCustomerKeyOf(input));
-  return { reply, mirrored };
+  const written = port.written(reply);
+  const key = sseCustomerKeyOf(call.input);
+  return { reply, mirrored: call.migration.mirrorWrite(call.operation, route, call.bucket, call.key, written, key) };
 }

@@ -8,7 +8,7 @@ import { MirrorWriteError, type StoreState } from "../errors.js";
 import { toPhysicalBucket, toPhysicalKey } from "../mapping/key-mapping.js";
 import type { Route } from "../routing/route-table.js";
 import { copyAcrossBackends } from "../spanning/cross-copy.js";
-import type { DeleteCoordination, RouterBackends } from "../spanning/spanning-context.js";
+import type { DeleteCoordination, Divergence, RouterBackends } from "../spanning/spanning-context.js";
 import { asCopySourceKey, type SseCustomerKey } from "../spanning/sse-customer-key.js";
 import { copyToPrimary, lockKey, type CopyOutcome } from "./copy-to-primary.js";
 import { KeyLock } from "./key-lock.js";
@@ -237,7 +237,7 @@ export class Migration implements DeleteCoordination {
         ),
       );
     } catch (error) {
-      throw this.divergence(operation, route, bucket, key, "written", written, error);
+      throw this.divergence({ operation, route, bucket, key, primaryState: "written", written, error });
     }
   }
 
@@ -262,7 +262,15 @@ export class Migration implements DeleteCoordination {
       );
     } catch (error) {
       if (isNotFound(error)) return;
-      throw this.divergence(operation, route, bucket, key, "deleted", { VersionId: versionId }, error);
+      throw this.divergence({
+        operation,
+        route,
+        bucket,
+        key,
+        primaryState: "deleted",
+        written: { VersionId: versionId },
+        error,
+      });
     }
   }
 
@@ -270,15 +278,7 @@ export class Migration implements DeleteCoordination {
    * Counts and reports a write that reached the primary but not the mirror, and returns the
    * error for the caller.
    */
-  divergence(
-    operation: string,
-    route: Route,
-    bucket: string,
-    key: string,
-    primaryState: "written" | "deleted",
-    written: { ETag?: unknown; VersionId?: unknown },
-    error: unknown,
-  ): MirrorWriteError {
+  divergence({ operation, route, bucket, key, primaryState, written, error }: Divergence): MirrorWriteError {
     const mirror = route.mirror!;
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
     const stores: StoreState[] = [

@@ -246,6 +246,23 @@ function op<N extends string>(
 const withId: Condition = { param: "id", present: true };
 const withoutId: Condition = { param: "id", present: false };
 
+/**
+ * The four operations of a bucket configuration kept by `id` (analytics, inventory…): its
+ * documents name key prefixes, and `put` says what the written one names.
+ */
+function idConfigurations<K extends string>(kind: K, sub: string, put: DocumentNames) {
+  return [
+    op(`GetBucket${kind}Configuration`, "GET", "bucket", sub, { when: withId, args: CONFIG_ID, names: "document" }),
+    op(`ListBucket${kind}Configurations`, "GET", "bucket", sub, {
+      when: withoutId,
+      args: ["continuation-token"],
+      names: "document",
+    }),
+    op(`PutBucket${kind}Configuration`, "PUT", "bucket", sub, { args: CONFIG_ID, names: put }),
+    op(`DeleteBucket${kind}Configuration`, "DELETE", "bucket", sub, { args: CONFIG_ID }),
+  ] as const;
+}
+
 /** Configurations that write into S3 Metadata tables, which the router cannot scope or map. */
 const METADATA_TABLES = "S3 Metadata table configurations name destinations the gateway cannot scope";
 
@@ -330,51 +347,15 @@ const SPECS = [
   op("PutBucketAccelerateConfiguration", "PUT", "bucket", "accelerate"),
   op("GetBucketAcl", "GET", "bucket", "acl"),
   op("PutBucketAcl", "PUT", "bucket", "acl"),
-  op("GetBucketAnalyticsConfiguration", "GET", "bucket", "analytics", {
-    when: withId,
-    args: CONFIG_ID,
-    names: "document",
-  }),
-  op("ListBucketAnalyticsConfigurations", "GET", "bucket", "analytics", {
-    when: withoutId,
-    args: ["continuation-token"],
-    names: "document",
-  }),
-  op("PutBucketAnalyticsConfiguration", "PUT", "bucket", "analytics", { args: CONFIG_ID, names: "foreign-bucket" }),
-  op("DeleteBucketAnalyticsConfiguration", "DELETE", "bucket", "analytics", { args: CONFIG_ID }),
+  ...idConfigurations("Analytics", "analytics", "foreign-bucket"),
   op("GetBucketCors", "GET", "bucket", "cors"),
   op("PutBucketCors", "PUT", "bucket", "cors"),
   op("DeleteBucketCors", "DELETE", "bucket", "cors"),
   op("GetBucketEncryption", "GET", "bucket", "encryption"),
   op("PutBucketEncryption", "PUT", "bucket", "encryption"),
   op("DeleteBucketEncryption", "DELETE", "bucket", "encryption"),
-  op("GetBucketIntelligentTieringConfiguration", "GET", "bucket", "intelligent-tiering", {
-    when: withId,
-    args: CONFIG_ID,
-    names: "document",
-  }),
-  op("ListBucketIntelligentTieringConfigurations", "GET", "bucket", "intelligent-tiering", {
-    when: withoutId,
-    args: ["continuation-token"],
-    names: "document",
-  }),
-  op("PutBucketIntelligentTieringConfiguration", "PUT", "bucket", "intelligent-tiering", {
-    args: CONFIG_ID,
-    names: "document",
-  }),
-  op("DeleteBucketIntelligentTieringConfiguration", "DELETE", "bucket", "intelligent-tiering", { args: CONFIG_ID }),
-  op("GetBucketInventoryConfiguration", "GET", "bucket", "inventory", {
-    when: withId,
-    args: CONFIG_ID,
-    names: "document",
-  }),
-  op("ListBucketInventoryConfigurations", "GET", "bucket", "inventory", {
-    when: withoutId,
-    args: ["continuation-token"],
-    names: "document",
-  }),
-  op("PutBucketInventoryConfiguration", "PUT", "bucket", "inventory", { args: CONFIG_ID, names: "foreign-bucket" }),
-  op("DeleteBucketInventoryConfiguration", "DELETE", "bucket", "inventory", { args: CONFIG_ID }),
+  ...idConfigurations("IntelligentTiering", "intelligent-tiering", "document"),
+  ...idConfigurations("Inventory", "inventory", "foreign-bucket"),
   op("GetBucketLifecycleConfiguration", "GET", "bucket", "lifecycle", { names: "document" }),
   op("PutBucketLifecycleConfiguration", "PUT", "bucket", "lifecycle", { names: "document" }),
   op("DeleteBucketLifecycle", "DELETE", "bucket", "lifecycle"),
@@ -395,14 +376,7 @@ const SPECS = [
   op("UpdateBucketMetadataJournalTableConfiguration", "PUT", "bucket", "metadataJournalTable", {
     refused: METADATA_TABLES,
   }),
-  op("GetBucketMetricsConfiguration", "GET", "bucket", "metrics", { when: withId, args: CONFIG_ID, names: "document" }),
-  op("ListBucketMetricsConfigurations", "GET", "bucket", "metrics", {
-    when: withoutId,
-    args: ["continuation-token"],
-    names: "document",
-  }),
-  op("PutBucketMetricsConfiguration", "PUT", "bucket", "metrics", { args: CONFIG_ID, names: "document" }),
-  op("DeleteBucketMetricsConfiguration", "DELETE", "bucket", "metrics", { args: CONFIG_ID }),
+  ...idConfigurations("Metrics", "metrics", "document"),
   op("GetBucketNotificationConfiguration", "GET", "bucket", "notification", { names: "document" }),
   op("PutBucketNotificationConfiguration", "PUT", "bucket", "notification", { names: "document" }),
   op("GetObjectLockConfiguration", "GET", "bucket", "object-lock"),

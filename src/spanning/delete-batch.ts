@@ -132,15 +132,15 @@ async function deleteAll(
     for (const placed of round.errors) {
       if (placed.item["Code"] === "NoSuchKey") continue;
       const entry = all[placed.index]!;
-      const failure = ctx.migration.divergence(
-        "DeleteObjects",
-        entry.route,
+      const failure = ctx.migration.divergence({
+        operation: "DeleteObjects",
+        route: entry.route,
         bucket,
-        entry.object.Key!,
-        "deleted",
-        { VersionId: entry.object.VersionId },
-        mirrorError(placed.item),
-      );
+        key: entry.object.Key!,
+        primaryState: "deleted",
+        written: { VersionId: entry.object.VersionId },
+        error: mirrorError(placed.item),
+      });
       diverged.add(placed.index);
       errors.push({
         index: placed.index,

@@ -30,16 +30,23 @@ export interface DeleteCoordination {
     keys: ReadonlyArray<readonly [route: Route, key: string]>,
     run: () => Promise<T>,
   ): Promise<T>;
-  /** Counts and reports a delete that reached the primary but not the mirror; returns the caller's error. */
-  divergence(
-    operation: string,
-    route: Route,
-    bucket: string,
-    key: string,
-    primaryState: "written" | "deleted",
-    written: { ETag?: unknown; VersionId?: unknown },
-    error: unknown,
-  ): MirrorWriteError;
+  /** Counts and reports a change that reached the primary but not the mirror; returns the caller's error. */
+  divergence(divergence: Divergence): MirrorWriteError;
+}
+
+/** A change that reached a route's primary store but not its mirror. */
+export interface Divergence {
+  readonly operation: string;
+  readonly route: Route;
+  /** The caller's bucket and key. */
+  readonly bucket: string;
+  readonly key: string;
+  /** What the primary did. */
+  readonly primaryState: "written" | "deleted";
+  /** What the primary says it wrote (or the version it deleted). */
+  readonly written: { readonly ETag?: unknown; readonly VersionId?: unknown };
+  /** Why the mirror failed. */
+  readonly error: unknown;
 }
 
 /** The router's services, as seen by one operation over several backends. */
