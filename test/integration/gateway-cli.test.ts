@@ -189,38 +189,54 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
   });
 
   it("s3 cp copies between the backends, the big file as a multipart copy", async () => {
-    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team1/small.bin`, `s3://${X}/team2/copied/from-team1.bin`]);
+    // Its own sources, written straight to the backends: no other test's uploads are read here.
+    const one = randomBytes(10_000);
+    const big = randomBytes(9 * 1024 * 1024 + 77);
+    await Promise.all([
+      a.send(new PutObjectCommand({ Bucket: X, Key: "team1/copy-src/small.bin", Body: one })),
+      b.send(new PutObjectCommand({ Bucket: M, Key: "data/team2/copy-src/big.bin", Body: big })),
+    ]);
+    await cli.ok([
+      "s3",
+      "cp",
+      "--no-progress",
+      `s3://${X}/team1/copy-src/small.bin`,
+      `s3://${X}/team2/copied/from-team1.bin`,
+    ]);
     // Above the CLI's 8 MiB threshold: CreateMultipartUpload on rgwA, UploadPartCopy from rgwB.
-    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/big/big.bin`, `s3://${X}/team1/copied/big.bin`], {
+    await cli.ok(["s3", "cp", "--no-progress", `s3://${X}/team2/copy-src/big.bin`, `s3://${X}/team1/copied/big.bin`], {
       timeoutMs: 300_000,
     });
 
-    const one = await readFile(join(work, "one.bin"));
     expect(
       sha(await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/copied/from-team1.bin" })))),
     ).toBe(sha(one));
-    const big = await readFile(join(work, "big.bin"));
     const copied = await readBody(await a.send(new GetObjectCommand({ Bucket: X, Key: "team1/copied/big.bin" })));
     expect(copied.length).toBe(big.length);
     expect(sha(copied)).toBe(sha(big));
   });
 
   it("s3 presign makes a URL that plain HTTP can fetch", async () => {
-    const out = await cli.ok(["s3", "presign", `s3://${X}/team2/small.bin`, "--expires-in", "300"]);
+    const one = randomBytes(3000);
+    const two = randomBytes(4000);
+    await Promise.all([
+      a.send(new PutObjectCommand({ Bucket: X, Key: "team1/presign.bin", Body: one })),
+      b.send(new PutObjectCommand({ Bucket: M, Key: "data/team2/presign.bin", Body: two })),
+    ]);
+    const out = await cli.ok(["s3", "presign", `s3://${X}/team2/presign.bin`, "--expires-in", "300"]);
     const url = out.stdout.trim();
-    expect(url.startsWith(`${gw.url}/${X}/team2/small.bin?`)).toBe(true);
+    expect(url.startsWith(`${gw.url}/${X}/team2/presign.bin?`)).toBe(true);
     expect(url).toContain("X-Amz-Signature=");
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    const two = await readFile(join(work, "two.bin"));
     expect(sha(Buffer.from(await response.arrayBuffer()))).toBe(sha(two));
 
-    const team1 = await fetch((await cli.ok(["s3", "presign", `s3://${X}/team1/small.bin`])).stdout.trim());
+    const team1 = await fetch((await cli.ok(["s3", "presign", `s3://${X}/team1/presign.bin`])).stdout.trim());
     expect(team1.status).toBe(200);
-    expect(sha(Buffer.from(await team1.arrayBuffer()))).toBe(sha(await readFile(join(work, "one.bin"))));
+    expect(sha(Buffer.from(await team1.arrayBuffer()))).toBe(sha(one));
 
     // The signature covers the key: the same query on another key is refused.
-    const forged = await fetch(url.replace("/team2/small.bin?", "/team1/small.bin?"));
+    const forged = await fetch(url.replace("/team2/presign.bin?", "/team1/presign.bin?"));
     expect(forged.status).toBe(403);
     expect(await forged.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
   });
@@ -255,7 +271,7 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
       "data/team2/sync/sub/d.bin",
       "data/team2/sync/sub/deeper/e.txt",
     ]);
-    expect(await physical(a, X, "team2/")).toEqual(["team2/shadowed.txt"]);
+    expect(await physical(a, X, "team2/sync/")).toEqual([]); // nothing of team2 on rgwA
     const d = await readBody(await b.send(new GetObjectCommand({ Bucket: M, Key: "data/team2/sync/sub/d.bin" })));
     expect(sha(d)).toBe(sha(files["team2/sync/sub/d.bin"]!));
 
@@ -271,8 +287,9 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
   });
 
   it("s3api delete-objects removes a batch of team2 keys on rgwB (POST ?delete has a body)", async () => {
+    await writeFile(join(work, "batch.bin"), randomBytes(1000));
     for (const name of ["x", "y", "z"])
-      await cli.ok(["s3", "cp", "--no-progress", join(work, "one.bin"), `s3://${X}/team2/batch/${name}.bin`]);
+      await cli.ok(["s3", "cp", "--no-progress", join(work, "batch.bin"), `s3://${X}/team2/batch/${name}.bin`]);
     expect(await physical(b, M, "data/team2/batch/")).toEqual([
       "data/team2/batch/x.bin",
       "data/team2/batch/y.bin",
@@ -342,9 +359,21 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
 
   // botocore sends `Content-Length: 0` on every DELETE: see the raw tests above.
   it("s3 rm --recursive s3://X/team2/ removes only team2 keys, on rgwB", async () => {
+    // Its own keys, written straight to the backends; whatever other tests left is compared
+    // before and after, never assumed.
+    await Promise.all([
+      ...["a", "b", "c", "d/e"].map((k) =>
+        b.send(new PutObjectCommand({ Bucket: M, Key: `data/team2/rm/${k}.txt`, Body: k })),
+      ),
+      b.send(new PutObjectCommand({ Bucket: M, Key: "other/rm-unrelated.txt", Body: "not X's" })),
+      a.send(new PutObjectCommand({ Bucket: X, Key: "team1/rm-keep.txt", Body: "stays" })),
+      // Physically in X on rgwA, but X's team2/* is routed to rgwB: shadowed, and not the gateway's to delete.
+      a.send(new PutObjectCommand({ Bucket: X, Key: "team2/rm-shadowed.txt", Body: "ghost" })),
+    ]);
     const beforeA = await physical(a, X);
     const beforeB = await physical(b, M);
-    expect(beforeB.filter((k) => k.startsWith("data/team2/")).length).toBeGreaterThan(3);
+    const team2OnB = beforeB.filter((k) => k.startsWith("data/team2/"));
+    expect(team2OnB).toEqual(expect.arrayContaining(["data/team2/rm/a.txt", "data/team2/rm/d/e.txt"]));
 
     const out = await cli.ok(["s3", "rm", "--recursive", `s3://${X}/team2/`]);
     const deleted = out.stdout
@@ -352,22 +381,19 @@ describe("the AWS CLI v2 through the gateway", { timeout: 240_000 }, () => {
       .filter((l) => l.startsWith("delete:"))
       .map((l) => l.slice(`delete: s3://${X}/`.length))
       .sort();
-    expect(deleted).toEqual(beforeB.filter((k) => k.startsWith("data/team2/")).map((k) => k.slice("data/".length)));
+    expect(deleted).toEqual(team2OnB.map((k) => k.slice("data/".length)));
 
     // rgwB keeps only what is not X's team2/*; rgwA is untouched (even its shadowed team2 key).
-    expect(await physical(b, M)).toEqual(["other/unrelated.txt"]);
+    const afterB = await physical(b, M);
+    expect(afterB).toEqual(beforeB.filter((k) => !k.startsWith("data/team2/")));
+    expect(afterB).toContain("other/rm-unrelated.txt");
     expect(await physical(a, X)).toEqual(beforeA);
-    expect(beforeA).toContain("team2/shadowed.txt");
+    expect(beforeA).toContain("team2/rm-shadowed.txt");
 
+    // Through the gateway: X is what rgwA holds outside team2/ (team2/ lives on rgwB, now empty).
     const left = await cli.ok(["s3", "ls", "--recursive", `s3://${X}/`]);
-    expect(lsKeys(left.stdout)).toEqual([
-      "team1/copied/big.bin",
-      "team1/seed.txt",
-      "team1/small.bin",
-      "team1/sync/a.txt",
-      "team1/sync/sub/b.bin",
-      "top.txt",
-    ]);
+    expect(lsKeys(left.stdout)).toEqual(beforeA.filter((k) => !k.startsWith("team2/")));
+    expect(lsKeys(left.stdout)).toContain("team1/rm-keep.txt");
     const none = await cli.run(["s3", "ls", "--recursive", `s3://${X}/team2/`]);
     // `aws s3 ls` exits 1 when nothing matches.
     expect(none.stdout.trim()).toBe("");
