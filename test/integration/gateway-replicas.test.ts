@@ -400,6 +400,17 @@ describe("a gateway process (s3-router serve) among the replicas", { timeout: 12
   });
 
   it("keeps the configuration in force when SIGHUP finds an invalid file", async () => {
+    // Its own starting point, whatever the tests before did: a valid file with both users, in force.
+    const reloads = messages("configuration reloaded");
+    await writeFile(file, stringify(config([GATEWAY_USER, ADDED])));
+    child!.signal("SIGHUP");
+    await waitFor(
+      "the reload",
+      () => (messages("configuration reloaded") > reloads ? true : undefined),
+      30_000,
+      () => child!.output(),
+    );
+
     const before = messages("reload failed: keeping the configuration in force");
     await writeFile(file, "clients: [this is: not\n  valid: {yaml\n");
     child!.signal("SIGHUP");
