@@ -1,6 +1,6 @@
 /**
  * @module spanning/delete-batch — DeleteObjects whose keys live in several backends: the keys are
- * split by route into one request per backend bucket (at most 1000 keys each, S3's limit), sent in
+ * split by route into one request per backend bucket (a batch is refused past S3's 1000 keys, as S3 does), sent in
  * parallel, and the answers merged back into one DeleteObjects output in the caller's key names.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
@@ -180,7 +180,7 @@ function mirrorError(item: Item): Error {
 
 /**
  * Deletes `entries` from the store `storeOf` picks for each route (the route itself, its fallback
- * or its mirror), one request per backend bucket, at most {@link DELETE_BATCH_LIMIT} keys each.
+ * or its mirror), one request per backend bucket (within S3's limit: the whole batch is).
  */
 async function deleteRound(
   ctx: SpanningContext,
@@ -191,12 +191,7 @@ async function deleteRound(
 ): Promise<{ deleted: Placed[]; errors: Placed[]; requestCharged: unknown }> {
   const del = input["Delete"] as Record<string, unknown>;
   const groups = groupByBackendBucket(bucket, entries, storeOf);
-  const requests: Array<{ group: Group; entries: Entry[] }> = [];
-  for (const group of groups) {
-    for (let i = 0; i < group.entries.length; i += DELETE_BATCH_LIMIT) {
-      requests.push({ group, entries: group.entries.slice(i, i + DELETE_BATCH_LIMIT) });
-    }
-  }
+  const requests = groups.map((group) => ({ group, entries: group.entries }));
 
   const deleted: Placed[] = [];
   const errors: Placed[] = [];

@@ -92,15 +92,22 @@ describe("DeleteObjects across backends", () => {
     expect(out.$metadata.httpStatusCode).toBe(200);
   });
 
-  it("splits a backend's share into requests of at most 1000 keys", async () => {
+  it("takes S3's 1000 keys across backends, one request each, and refuses 1001 before sending any", async () => {
     const { router, minio, aws } = seedRouter(deleteAll, deleteAll);
-    const team2 = Array.from({ length: 2100 }, (_, i) => ({ Key: `team2/${String(i).padStart(4, "0")}` }));
+    const team2 = Array.from({ length: 998 }, (_, i) => ({ Key: `team2/${String(i).padStart(4, "0")}` }));
     const objects = [{ Key: "team1/x" }, ...team2, { Key: "team3/y" }];
     const out = await router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: objects } }));
     const sizes = minio.calls.map((c) => (c.input["Delete"] as { Objects: unknown[] }).Objects.length);
-    expect(sizes).toEqual([1000, 1000, 100]);
+    expect(sizes).toEqual([998]);
     expect(aws.calls).toHaveLength(1);
     expect(out.Deleted!.map((d) => d.Key)).toEqual(objects.map((o) => o.Key));
+
+    const tooMany = [...objects, { Key: "team2/one-more" }];
+    await expect(
+      router.send(new DeleteObjectsCommand({ Bucket: "example-bucket", Delete: { Objects: tooMany } })),
+    ).rejects.toMatchObject({ name: "MalformedXML", $metadata: { httpStatusCode: 400 } });
+    expect(minio.calls).toHaveLength(1);
+    expect(aws.calls).toHaveLength(1);
   });
 
   it("reports every key of a failing backend in Errors while the others are deleted", async () => {
