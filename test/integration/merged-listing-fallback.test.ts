@@ -90,6 +90,26 @@ for (const [key, where] of WRITES) {
   const winner = where.find((w) => w.startsWith("primary")) ?? where[0]!;
   expectedSizes.set(key, Buffer.byteLength(bodyOf(key, winner)));
 }
+// Written with several versions (see writeVersions): the primary's latest is listed, and the
+// fallback-only key whose latest version is a delete marker is listed nowhere.
+expectedSizes.set("team2/versioned", Buffer.byteLength("new 1"));
+
+/**
+ * Several versions on both sides of one key, and on the fallback only of another (ending in a
+ * delete marker), so that version pages end inside a key's versions in either store. Written
+ * before any test, with the rest: every listing test sees the same stores, in any order.
+ */
+async function writeVersions(): Promise<void> {
+  const { client: nb, bucket: nbk } = PLACES.primary2;
+  const { client: ob, bucket: obk } = PLACES.fallback2;
+  for (let i = 0; i < 2; i++)
+    await nb.send(new PutObjectCommand({ Bucket: nbk, Key: "data/team2/versioned", Body: `new ${i}` }));
+  for (let i = 0; i < 3; i++)
+    await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned", Body: `old ${i}` }));
+  for (let i = 0; i < 3; i++)
+    await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old", Body: `old ${i}` }));
+  await ob.send(new DeleteObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old" }));
+}
 
 let router: S3Router;
 
@@ -116,6 +136,7 @@ beforeAll(async () => {
     a.send(new PutObjectCommand({ Bucket: oldBucket, Key: "outside", Body: "x" })),
     a.send(new PutObjectCommand({ Bucket: example, Key: "team2/shadow", Body: "x" })),
   ]);
+  await writeVersions();
 });
 
 afterAll(async () => {
@@ -188,20 +209,6 @@ describe("merged version listings with a fallback", () => {
       .sort((x, y) => Number(y.IsLatest) - Number(x.IsLatest) || y.LastModified!.getTime() - x.LastModified!.getTime())
       .map((v) => `${key} ${v.VersionId}`);
   }
-
-  beforeAll(async () => {
-    // Several versions on both sides of one key, and on the fallback only of another (ending in a
-    // delete marker), so pages end inside a key's versions in either store.
-    const { client: nb, bucket: nbk } = PLACES.primary2;
-    const { client: ob, bucket: obk } = PLACES.fallback2;
-    for (let i = 0; i < 2; i++)
-      await nb.send(new PutObjectCommand({ Bucket: nbk, Key: "data/team2/versioned", Body: `new ${i}` }));
-    for (let i = 0; i < 3; i++)
-      await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned", Body: `old ${i}` }));
-    for (let i = 0; i < 3; i++)
-      await ob.send(new PutObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old", Body: `old ${i}` }));
-    await ob.send(new DeleteObjectCommand({ Bucket: obk, Key: "legacy/team2/versioned-old" }));
-  });
 
   it.each([1, 2, 3, 1000])(
     "page %i: the primary's versions of a key, else the fallback's, each once",
