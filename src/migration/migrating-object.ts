@@ -22,10 +22,10 @@ import { sseCustomerKeyOf } from "../spanning/sse-customer-key.js";
 import type { Migration } from "./migration.js";
 
 /** Reads answered from the fallback when the primary does not have the object. */
-export const isFallbackRead = (operation: string): boolean => operationSpec(operation)?.migration === "fallback-read";
+const isFallbackRead = (operation: string): boolean => operationSpec(operation)?.migration === "fallback-read";
 
 /** Writes after which the mirror gets the object as the primary stores it. */
-export const isMirroredWrite = (operation: string): boolean => operationSpec(operation)?.migration === "mirrored-write";
+const isMirroredWrite = (operation: string): boolean => operationSpec(operation)?.migration === "mirrored-write";
 
 /** Whether a route takes part in a migration (has a fallback or a mirror). */
 export const isMigrating = (route: Route): boolean => route.fallback !== undefined || route.mirror !== undefined;

@@ -17,7 +17,7 @@
 export type Outcome = "success" | "miss" | "not-found" | "precondition-failed" | "unavailable" | "failure";
 
 /** S3 codes that say "this store has no such object" (HEAD answers a body-less 404: NotFound). */
-export const MISS_CODES: ReadonlySet<string> = new Set(["NoSuchKey", "NotFound", "NoSuchVersion"]);
+const MISS_CODES: ReadonlySet<string> = new Set(["NoSuchKey", "NotFound", "NoSuchVersion"]);
 
 /**
  * The outcome of an answer.
